@@ -1,0 +1,1 @@
+"""Core of elastic-bench: budgets, budgeted generation, sweeps, grading, metrics, results, CLI."""

@@ -1,0 +1,1 @@
+"""Models: lm-eval backends that enforce budgets, and the embedded tiny reasoner."""

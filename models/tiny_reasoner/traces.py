@@ -1,0 +1,93 @@
+"""Reasoning traces for the synthetic problems, in the format of long-chain-of-thought models.
+
+A trace is ``<think>`` step-by-step work ``</think>`` followed by a short solution ending in
+``\\boxed{answer}``. Like real long-CoT models the traces *overthink*: besides the steps a
+problem needs they re-check "hard" steps (a carry, a borrow or a multiplication) most of the
+time, easy steps now and then, and usually recompute the whole chain once more. The re-check
+pattern depends on visible features of the problem, so greedy decoding overthinks too (a purely
+random habit below 50% would vanish under greedy decoding), while sampling varies the amount.
+"""
+
+from __future__ import annotations
+
+import random
+
+from elastic_bench.tasks.toy.arithmetic import Operation, Problem
+
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+#: the prompt suffix of the Elastic Reasoning / DeepScaleR evaluation protocol
+PROMPT_SUFFIX = " Let's think step by step and output the final answer within \\boxed{}."
+
+P_RECHECK_HARD = 0.85
+P_RECHECK_EASY = 0.1
+P_RECOMPUTE = 0.8
+P_SECOND_RECOMPUTE = 0.15
+
+
+def is_hard_step(value: int, op: Operation) -> bool:
+    """A step that a careful solver would double-check: a carry, a borrow or a product."""
+    if op.symbol == "*":
+        return True
+    result = op.apply(value)
+    return value // 10 != result // 10
+
+
+def step_line(index: int, value: int, op: Operation) -> str:
+    """``Step i: a op b = c.``"""
+    return f"Step {index}: {value} {op.symbol} {op.operand} = {op.apply(value)}.\n"
+
+
+def _steps(problem: Problem) -> list[tuple[int, int, Operation]]:
+    values = problem.values()
+    return [(i + 1, values[i], op) for i, op in enumerate(problem.operations)]
+
+
+def minimal_thinking(problem: Problem) -> str:
+    """The shortest correct thinking: every needed step once, no re-checking."""
+    lines = [f"Start with {problem.start}.\n"]
+    lines += [step_line(i, v, op) for i, v, op in _steps(problem)]
+    lines.append(f"So the result is {problem.answer}.\n")
+    return "".join(lines)
+
+
+def overthinking(problem: Problem, rng: random.Random) -> str:
+    """Thinking with redundant re-checks and recomputation, drawn with ``rng``."""
+    lines = [f"Start with {problem.start}.\n"]
+    for i, v, op in _steps(problem):
+        lines.append(step_line(i, v, op))
+        p = P_RECHECK_HARD if is_hard_step(v, op) else P_RECHECK_EASY
+        if rng.random() < p:
+            lines.append(
+                f"Wait, let me double-check step {i}: {v} {op.symbol} {op.operand} = {op.apply(v)}. Yes, that is right.\n"
+            )
+    lines.append(f"So the result is {problem.answer}.\n")
+    recomputes = 0
+    if rng.random() < P_RECOMPUTE:
+        recomputes = 1 + int(rng.random() < P_SECOND_RECOMPUTE)
+    for r in range(recomputes):
+        header = (
+            "Wait, let me recompute everything from the start to be sure.\n"
+            if r == 0
+            else "Hmm, let me go through it one more time.\n"
+        )
+        lines.append(header)
+        lines.append(f"Start with {problem.start}.\n")
+        lines += [step_line(i, v, op) for i, v, op in _steps(problem)]
+        lines.append(f"Both computations give {problem.answer}.\n")
+    return "".join(lines)
+
+
+def solution(problem: Problem) -> str:
+    """The short solution that follows ``</think>``."""
+    return f"The result is \\boxed{{{problem.answer}}}."
+
+
+def completion(problem: Problem, thinking: str) -> str:
+    """Assistant text after the generation prompt (which already opens ``<think>``)."""
+    return f"{thinking}{THINK_CLOSE}\n{solution(problem)}"
+
+
+def user_message(problem: Problem) -> str:
+    """The user turn: problem statement plus the E1 / DeepScaleR instruction."""
+    return problem.problem + PROMPT_SUFFIX

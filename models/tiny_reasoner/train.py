@@ -1,0 +1,162 @@
+"""Train the tiny reasoner from scratch: ``python -m elastic_bench.models.tiny_reasoner.train``.
+
+Seeded end to end (problems, traces, tokenizer, initialisation, batch order), sized to finish in
+about 10-15 minutes on 2 CPU cores, and writes a transformers checkpoint folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+from transformers import GenerationConfig, Qwen2ForCausalLM, get_cosine_schedule_with_warmup
+
+from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
+from elastic_bench.models.tiny_reasoner.traces import completion, overthinking, user_message
+from elastic_bench.tasks.toy.arithmetic import Problem, generate
+
+
+def build_examples(problems: list[Problem], seed: int) -> list[tuple[str, str]]:
+    """(user message, assistant completion) pairs with one overthinking trace per problem."""
+    rng = random.Random(f"traces-{seed}")
+    return [(user_message(p), completion(p, overthinking(p, rng))) for p in problems]
+
+
+def tokenize(examples: list[tuple[str, str]], tokenizer) -> list[tuple[list[int], int]]:
+    """Token ids of prompt + completion + EOS, and the prompt length (not trained on)."""
+    out = []
+    for user, assistant in examples:
+        prompt = tokenizer.apply_chat_template(
+            [{"role": "user", "content": user}], add_generation_prompt=True, tokenize=False
+        )
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        completion_ids = tokenizer(assistant, add_special_tokens=False)["input_ids"]
+        out.append((prompt_ids + completion_ids + [tokenizer.eos_token_id], len(prompt_ids)))
+    return out
+
+
+def batches(
+    sequences: list[tuple[list[int], int]], tokens_per_batch: int, rng: random.Random, pad_id: int
+) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Length-bucketed, padded batches (input ids, attention mask, labels) in random order."""
+    order = sorted(range(len(sequences)), key=lambda i: (len(sequences[i][0]), rng.random()))
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        longest = max(len(sequences[j][0]) for j in [*current, i])
+        if current and longest * (len(current) + 1) > tokens_per_batch:
+            groups.append(current)
+            current = []
+        current.append(i)
+    if current:
+        groups.append(current)
+    rng.shuffle(groups)
+    result = []
+    for group in groups:
+        width = max(len(sequences[i][0]) for i in group)
+        ids = torch.full((len(group), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(group), width), dtype=torch.long)
+        labels = torch.full((len(group), width), -100, dtype=torch.long)
+        for row, i in enumerate(group):
+            seq, prompt_len = sequences[i]
+            ids[row, : len(seq)] = torch.tensor(seq)
+            mask[row, : len(seq)] = 1
+            labels[row, prompt_len : len(seq)] = torch.tensor(seq[prompt_len:])
+        result.append((ids, mask, labels))
+    return result
+
+
+def train(
+    output_dir: Path,
+    *,
+    seed: int = 0,
+    n_train: int = 24_000,
+    epochs: int = 2,
+    tokens_per_batch: int = 12_288,
+    lr: float = 2e-3,
+    threads: int = 2,
+) -> dict:
+    """Train and save the tiny reasoner; returns a summary (steps, loss, wall time)."""
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    start = time.time()
+    problems = generate("train", n_train, seed=seed)
+    # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
+    epoch_examples = [build_examples(problems, seed * 1000 + e) for e in range(epochs)]
+    corpus = [u + "\n" + a for u, a in epoch_examples[0][:4000]]
+    tokenizer = train_tokenizer(corpus)
+    config = model_config(tokenizer)
+    model = Qwen2ForCausalLM(config)
+    model.train()
+    rng = random.Random(seed)
+    all_batches = []
+    for examples in epoch_examples:
+        all_batches += batches(tokenize(examples, tokenizer), tokens_per_batch, rng, tokenizer.pad_token_id)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
+    schedule = get_cosine_schedule_with_warmup(optimizer, max(1, len(all_batches) // 20), len(all_batches))
+    losses = []
+    progress = tqdm(all_batches, desc="training tiny reasoner", unit="batch")
+    for ids, mask, labels in progress:
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        if len(losses) % 10 == 0:
+            progress.set_postfix(loss=f"{sum(losses[-10:]) / 10:.4f}")
+    model.eval()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    model.generation_config = GenerationConfig(
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, do_sample=False
+    )
+    model.save_pretrained(output_dir, safe_serialization=True)
+    tokenizer.save_pretrained(output_dir)
+    summary = {
+        "seed": seed,
+        "n_train": n_train,
+        "epochs": epochs,
+        "steps": len(all_batches),
+        "final_loss": sum(losses[-20:]) / max(1, len(losses[-20:])),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "wall_seconds": round(time.time() - start, 1),
+        "torch_threads": threads,
+    }
+    (output_dir / "training_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    assert math.isfinite(summary["final_loss"])
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output-dir", type=Path, default=CHECKPOINT_DIR)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-train", type=int, default=24_000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--tokens-per-batch", type=int, default=12_288)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    summary = train(
+        args.output_dir,
+        seed=args.seed,
+        n_train=args.n_train,
+        epochs=args.epochs,
+        tokens_per_batch=args.tokens_per_batch,
+        lr=args.lr,
+        threads=args.threads,
+    )
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
