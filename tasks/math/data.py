@@ -1,0 +1,266 @@
+"""Loaders for the math benchmarks: Hugging Face datasets by id and pinned revision, or local files.
+
+Every loader returns a list of records ``{"id", "problem", "answer", "source", ...}`` where
+``answer`` is the gold exactly as the grader compares it (:func:`elastic_bench.harness.grading.prepare_gold`)
+and ``source`` says where the record came from (``hf:<id>@<revision>`` or the local file path).
+
+Offline use: point ``data_dir`` (or the ``ELASTIC_BENCH_DATA_DIR`` environment variable) at a
+directory laid out like the project's shared data (``gsm8k/test.jsonl``, ``math500/test.jsonl``,
+``aime2024/test.jsonl``, ``aime2025/test.jsonl``, ``amc2023/test.jsonl``,
+``gaokao2023en/test.jsonl``, ``math_test5000/test.jsonl``; the alternative files listed in
+:data:`LOCAL_FILES` work too), or pass ``path`` to a single JSONL/JSON file. A record that cannot
+be read raises :class:`DataError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elastic_bench.harness.grading import extract_boxed, prepare_gold, resolve_benchmark
+
+DATA_DIR_ENV = "ELASTIC_BENCH_DATA_DIR"
+
+
+class DataError(ValueError):
+    """A benchmark file or record that cannot be used; the message is one line naming file and line."""
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """A public Hugging Face dataset and the revision we pin it to."""
+
+    id: str
+    revision: str | None
+    split: str
+    config: str | None = None
+    #: configs concatenated in order (datasets split into parts, e.g. MATH by subject)
+    configs: tuple[str, ...] = ()
+    #: keep only records whose ``url`` contains this (AMC 2023 out of a 2022+2023 set)
+    url_filter: str | None = None
+
+
+#: Hub sources. Revisions were read from public code pinning them; ``None`` = not yet pinned (the
+#: loader then uses the default branch and records that in ``source``).
+HUB_SOURCES: dict[str, HubSource] = {
+    "gsm8k": HubSource("openai/gsm8k", "740312add88f781978c0658806c59bc2815b9866", "test", config="main"),
+    "math500": HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be", "test"),
+    "aime24": HubSource("HuggingFaceH4/aime_2024", "2fe88a2f1091d5048c0f36abc874fb997b3dd99a", "train"),
+    "aime25": HubSource("math-ai/aime25", "563bb8404243c5f09de6ec262f2db674fe5bce9b", "test"),
+    "amc23": HubSource("math-ai/amc23", None, "test"),
+    "gaokao": HubSource("MARIO-Math-Reasoning/Gaokao2023-Math-En", None, "train"),
+    "math": HubSource(
+        "EleutherAI/hendrycks_math",
+        None,
+        "test",
+        configs=(
+            "algebra",
+            "counting_and_probability",
+            "geometry",
+            "intermediate_algebra",
+            "number_theory",
+            "prealgebra",
+            "precalculus",
+        ),
+    ),
+}
+
+#: local files (relative to the data directory), first existing one wins
+LOCAL_FILES: dict[str, tuple[str, ...]] = {
+    "gsm8k": ("gsm8k/test.jsonl", "gsm8k/qwen25math_gsm8k_test.jsonl", "gsm8k.jsonl"),
+    "math500": ("math500/test.jsonl", "math500/rllm_math500.json", "math500.jsonl"),
+    "aime24": ("aime2024/test.jsonl", "aime2024/qwq_aime24.jsonl", "aime2024/rllm_aime.json", "aime24.jsonl"),
+    "aime25": ("aime2025/test.jsonl", "aime2025/qwq_aime25.jsonl", "aime25.jsonl"),
+    "amc23": ("amc2023/test.jsonl", "amc2023/rllm_amc_2022_2023.json", "amc23.jsonl"),
+    "gaokao": ("gaokao2023en/test.jsonl", "gaokao2023en/o1pruner_gaokao.json", "gaokao.jsonl"),
+    "math": ("math_test5000/test.jsonl", "math.jsonl"),
+}
+
+#: number of problems of each benchmark
+EXPECTED_COUNTS: dict[str, int] = {
+    "gsm8k": 1319,
+    "math500": 500,
+    "aime24": 30,
+    "aime25": 30,
+    "amc23": 40,
+    "gaokao": 385,
+    "math": 5000,
+}
+
+_PROBLEM_KEYS = ("problem", "question", "Problem", "Question", "prompt")
+_ANSWER_KEYS = ("answer", "ground_truth_answer", "Answer", "gold", "expected_answer")
+_ID_KEYS = ("id", "unique_id", "ID", "idx", "problem_id")
+#: instruction suffixes some copies append to the problem (QwQ's eval files)
+_INSTRUCTION_RE = re.compile(
+    r"\s*(?:Please reason step by step, and put your final answer within \\boxed\{\}\.?"
+    r"|Let's think step by step and output the final answer within \\boxed\{\}\.?)\s*$"
+)
+#: an answer written into the problem text of a record whose answer field is empty (2 GaoKao records)
+_INLINE_ANSWER_RE = re.compile(r"(?:answers?|Answer)\s*:\s*(?P<ans>[^:\n]{1,80})$")
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The local data directory: ``data_dir``, else ``$ELASTIC_BENCH_DATA_DIR``, else None (use the Hub)."""
+    value = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def find_local_file(benchmark: str, data_dir: str | os.PathLike) -> Path:
+    """The first of :data:`LOCAL_FILES` for ``benchmark`` that exists under ``data_dir``."""
+    bench = resolve_benchmark(benchmark)
+    root = Path(data_dir)
+    for rel in LOCAL_FILES[bench]:
+        if (root / rel).is_file():
+            return root / rel
+    raise DataError(f"{root}: no data file for {bench} (looked for {', '.join(LOCAL_FILES[bench])})")
+
+
+def load_problems(
+    benchmark: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    path: str | os.PathLike | None = None,
+    check_count: bool = True,
+) -> list[dict[str, Any]]:
+    """Load a benchmark's problems: from ``path``, else the local data directory, else the Hub.
+
+    ``check_count`` raises :class:`DataError` when the number of problems is not the benchmark's
+    (a truncated or wrong file would otherwise silently change the leaderboard's numbers); it is
+    not applied to an explicit ``path``.
+    """
+    bench = resolve_benchmark(benchmark)
+    if bench == "toy":
+        raise DataError("toy: the synthetic task generates its data (elastic_bench.tasks.toy)")
+    if path is not None:
+        return read_local(bench, Path(path))
+    root = resolve_data_dir(data_dir)
+    if root is not None:
+        file = find_local_file(bench, root)
+        records = read_local(bench, file)
+        expected = EXPECTED_COUNTS.get(bench)
+        if check_count and expected is not None and len(records) != expected:
+            raise DataError(f"{file}: {len(records)} problems, expected {expected} for {bench}")
+        return records
+    return load_hub(bench)
+
+
+def load_hub(benchmark: str) -> list[dict[str, Any]]:
+    """Download (or read from the datasets cache) the pinned Hub copy of a benchmark."""
+    import datasets
+
+    bench = resolve_benchmark(benchmark)
+    src = HUB_SOURCES[bench]
+    tag = f"hf:{src.id}@{src.revision or 'default-branch'}"
+    rows: list[dict[str, Any]] = []
+    for config in src.configs or (src.config,):
+        ds = datasets.load_dataset(src.id, config, split=src.split, revision=src.revision)
+        rows.extend(dict(r) for r in ds)
+    if src.url_filter:
+        rows = [r for r in rows if src.url_filter in str(r.get("url", ""))]
+    return [_normalise(bench, r, i, tag, f"{tag} row {i}") for i, r in enumerate(rows)]
+
+
+def read_local(benchmark: str, file: Path) -> list[dict[str, Any]]:
+    """Read a JSONL file (one object per line) or a JSON file (a list of objects)."""
+    bench = resolve_benchmark(benchmark)
+    if not file.is_file():
+        raise DataError(f"{file}: no such file")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{file}: cannot read ({exc})") from None
+    raw = _json_array_records(file, text) if text.lstrip().startswith("[") else _jsonl_records(file, text)
+    if bench == "amc23" and any("2022_AMC" in str(r.get("url", "")) for _, r in raw):
+        raw = [(ln, r) for ln, r in raw if "2023_AMC" in str(r.get("url", ""))]
+    records = [_normalise(bench, r, i, str(file), f"{file}:{ln}") for i, (ln, r) in enumerate(raw)]
+    seen: dict[str, int] = {}
+    for (ln, _), rec in zip(raw, records, strict=True):
+        if rec["id"] in seen:
+            raise DataError(f"{file}:{ln}: duplicate id {rec['id']!r} (first on line {seen[rec['id']]})")
+        seen[rec["id"]] = ln
+    return records
+
+
+def _jsonl_records(file: Path, text: str) -> list[tuple[int, dict]]:
+    out = []
+    for ln, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{file}:{ln}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{file}:{ln}: expected a JSON object, got {type(obj).__name__}")
+        out.append((ln, obj))
+    return out
+
+
+def _json_array_records(file: Path, text: str) -> list[tuple[int, dict]]:
+    """Objects of a JSON array with the line each starts on (decoded one element at a time)."""
+    decoder = json.JSONDecoder()
+    out = []
+    pos = text.index("[") + 1
+    ws = re.compile(r"[\s,]*")
+    while True:
+        pos = ws.match(text, pos).end()
+        if pos >= len(text):
+            raise DataError(f"{file}:{text.count(chr(10), 0, pos) + 1}: unterminated JSON array")
+        if text[pos] == "]":
+            break
+        line = text.count("\n", 0, pos) + 1
+        try:
+            obj, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{file}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{file}:{line}: expected a JSON object, got {type(obj).__name__}")
+        out.append((line, obj))
+    return out
+
+
+def _first(record: dict, keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        if record.get(k) not in (None, ""):
+            return record[k]
+    return None
+
+
+def _normalise(bench: str, rec: dict, index: int, source: str, where: str) -> dict[str, Any]:
+    """One raw record -> {id, problem, answer, source, ...}; raises DataError naming ``where``."""
+    problem = _first(rec, _PROBLEM_KEYS)
+    if not isinstance(problem, str) or not problem.strip():
+        raise DataError(f"{where}: no problem text (expected one of the fields {', '.join(_PROBLEM_KEYS)})")
+    problem = _INSTRUCTION_RE.sub("", problem).strip()
+    answer = _first(rec, _ANSWER_KEYS)
+    if answer is None and isinstance(rec.get("solution"), str):
+        answer = extract_boxed(rec["solution"])  # full MATH: the gold is the solution's last box
+    if answer is None and bench == "gaokao":
+        inline = _INLINE_ANSWER_RE.search(problem)
+        if inline:  # the answer was pasted into the question; recover it and remove it
+            answer = inline.group("ans").strip()
+            problem = problem[: inline.start()].rstrip()
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        raise DataError(f"{where}: no answer (expected one of the fields {', '.join(_ANSWER_KEYS)})")
+    if isinstance(answer, float) and answer.is_integer():
+        answer = int(answer)
+    if isinstance(answer, (list, tuple)):
+        answer = ", ".join(str(a) for a in answer)
+    gold = prepare_gold(str(answer), bench)
+    if not gold:
+        raise DataError(f"{where}: answer {answer!r} is empty once prepared for grading")
+    rid = _first(rec, _ID_KEYS)
+    out: dict[str, Any] = {
+        "id": f"{bench}-{index}" if rid is None else str(rid),
+        "problem": problem,
+        "answer": gold,
+        "source": source,
+    }
+    for key in ("solution", "subject", "type", "level", "url", "year"):
+        if key in rec and rec[key] not in (None, ""):
+            out[key] = rec[key]
+    return out
