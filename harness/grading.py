@@ -221,10 +221,19 @@ def normalize_answer(s: str) -> str:
     unit = _NUM_UNIT_RE.match(s)
     if unit:
         s = unit.group(1)
+    s = _frac_shorthand(s)
     s = re.sub(r"\s+", "", s)
-    # \frac12 -> \frac{1}{2}
-    s = re.sub(r"\\frac(\d)(\d)", r"\\frac{\1}{\2}", s)
     return s
+
+
+_FRAC_SHORT_RE = re.compile(
+    r"\\frac\s*(\\[A-Za-z]+(?![A-Za-z])|[0-9A-Za-z])\s*(\\[A-Za-z]+(?![A-Za-z])|[0-9A-Za-z])"
+)
+
+
+def _frac_shorthand(s: str) -> str:
+    """``\\frac12`` / ``\\frac \\pi4`` -> ``\\frac{1}{2}`` / ``\\frac{\\pi}{4}`` (math_verify misreads the short forms)."""
+    return _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", s) if "\\frac" in s else s
 
 
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -357,6 +366,8 @@ def _worker_verify(golds: tuple[str, ...], pred: str, timeout_s: int) -> bool:
     """math_verify comparison of ``pred`` against any of ``golds`` (runs inside a worker process)."""
     from math_verify import verify
 
+    pred = _frac_shorthand(_set_builder_condition(pred))
+    golds = tuple(_frac_shorthand(_set_builder_condition(g)) for g in golds)
     p = _mv_parse_pred(pred, timeout_s)
     if not p:
         return False
@@ -374,6 +385,15 @@ def _worker_verify(golds: tuple[str, ...], pred: str, timeout_s: int) -> bool:
         if verify(gp, p, timeout_seconds=timeout_s):
             return True
     return False
+
+
+_SET_BUILDER_RE = re.compile(r"^\\\{\s*([A-Za-z])\s*(?:\||\\mid)\s*(.+?)\s*\\\}$", re.DOTALL)
+
+
+def _set_builder_condition(s: str) -> str:
+    """``\\{x | -2 \\le x < 1\\}`` -> ``-2 \\le x < 1`` (math_verify parses set-builder notation to nonsense)."""
+    m = _SET_BUILDER_RE.match(s.strip().strip("$").strip())
+    return m.group(2) if m else s
 
 
 @lru_cache(maxsize=8192)
