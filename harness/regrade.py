@@ -1,0 +1,181 @@
+"""``elastic-bench grade FILE.jsonl``: re-grade generations from any source with our math grader.
+
+Input: one JSON object per line with at least ``task`` (a benchmark name such as ``aime24``,
+``gaokao`` or one of our task names like ``elastic_aime24_t01024``), ``gold`` and ``response``
+(``null`` counts as an empty response); an optional ``problem`` lets GaoKao multiple-choice answers
+given as option text be graded. Output: each line back, unchanged, with ``extracted``, ``correct``
+and ``no_answer`` added (``--details`` adds ``timed_out`` and ``grade_method``). The whole input is
+validated before anything is written; a bad line stops with a one-line error naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from elastic_bench.harness.grading import grade_many, resolve_benchmark
+
+CHUNK = 2000
+REQUIRED = ("task", "gold", "response")
+
+
+class GradeInputError(ValueError):
+    """A line of the input that cannot be graded; the message names the file and the line."""
+
+
+def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``grade`` sub-command on an argparse ``subparsers`` object."""
+    p = subparsers.add_parser(
+        "grade",
+        help="re-grade a JSONL file of generations (task, gold, response per line)",
+        description=__doc__.split("\n\n")[1],
+    )
+    p.add_argument("file", help="input JSONL ('-' for stdin)")
+    p.add_argument("-o", "--output", default=None, help="output JSONL (default: stdout)")
+    p.add_argument("--workers", type=int, default=2, help="math_verify worker processes (default 2)")
+    p.add_argument("--timeout", type=float, default=5.0, help="hard timeout per answer, seconds (default 5)")
+    p.add_argument(
+        "--marker", default="</think>", help="end-of-thinking marker; '' = whole response is the solution"
+    )
+    p.add_argument(
+        "--fallback-anywhere",
+        action="store_true",
+        help="take the last box anywhere when the solution part has none",
+    )
+    p.add_argument("--details", action="store_true", help="also add timed_out and grade_method")
+    p.set_defaults(func=run_grade)
+    return p
+
+
+def _read_lines(name: str) -> Iterator[tuple[int, str]]:
+    stream: IO[str] = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+    try:
+        for ln, line in enumerate(stream, start=1):
+            if line.strip():
+                yield ln, line
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _parse(name: str, ln: int, line: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GradeInputError(f"{name}:{ln}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise GradeInputError(f"{name}:{ln}: expected a JSON object, got {type(obj).__name__}")
+    missing = [k for k in REQUIRED if k not in obj]
+    if missing:
+        raise GradeInputError(f"{name}:{ln}: missing field(s) {', '.join(missing)}")
+    if not isinstance(obj["task"], str):
+        raise GradeInputError(f"{name}:{ln}: 'task' must be a string")
+    try:
+        resolve_benchmark(obj["task"])
+    except ValueError as exc:
+        raise GradeInputError(f"{name}:{ln}: {exc}") from None
+    if obj["gold"] is None or isinstance(obj["gold"], (dict, list, bool)):
+        raise GradeInputError(f"{name}:{ln}: 'gold' must be a string or a number")
+    if obj["response"] is not None and not isinstance(obj["response"], str):
+        raise GradeInputError(f"{name}:{ln}: 'response' must be a string or null")
+    return obj
+
+
+def regrade_lines(
+    name: str,
+    out: IO[str],
+    *,
+    workers: int = 2,
+    timeout: float = 5.0,
+    marker: str | None = "</think>",
+    fallback_anywhere: bool = False,
+    details: bool = False,
+) -> int:
+    """Validate every line of ``name``, then grade and write them to ``out``; returns the line count."""
+    if name == "-":  # stdin can be read once: keep it
+        lines = list(_read_lines(name))
+        for ln, line in lines:
+            _parse(name, ln, line)
+        source: Iterator[tuple[int, str]] = iter(lines)
+    else:
+        for ln, line in _read_lines(name):
+            _parse(name, ln, line)
+        source = _read_lines(name)
+    count = 0
+    while True:
+        chunk = [_parse(name, ln, line) for ln, line in _take(source, CHUNK)]
+        if not chunk:
+            break
+        items = [(obj["response"] or "", str(obj["gold"]), obj["task"], obj.get("problem")) for obj in chunk]
+        grades = grade_many(
+            items,
+            workers=workers,
+            timeout=timeout,
+            marker=marker or None,
+            fallback_anywhere=fallback_anywhere,
+        )
+        for obj, g in zip(chunk, grades, strict=True):
+            obj["extracted"], obj["correct"], obj["no_answer"] = g.extracted, g.correct, g.no_answer
+            if details:
+                obj["timed_out"], obj["grade_method"] = g.timed_out, g.method
+            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        count += len(chunk)
+    return count
+
+
+def _take(it: Iterator[tuple[int, str]], n: int) -> list[tuple[int, str]]:
+    out = []
+    for item in it:
+        out.append(item)
+        if len(out) == n:
+            break
+    return out
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Run ``elastic-bench grade``; returns the exit status (0 ok, 2 bad input)."""
+    partial = f"{args.output}.partial" if args.output else None
+    try:
+        if partial:
+            with open(partial, "w", encoding="utf-8") as out:
+                n = _run(args, out)
+            os.replace(partial, args.output)
+        else:
+            n = _run(args, sys.stdout)
+    except (GradeInputError, OSError) as exc:
+        print(f"elastic-bench grade: {exc}", file=sys.stderr)
+        if partial:
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+        return 2
+    print(f"elastic-bench grade: {n} lines graded", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace, out: IO[str]) -> int:
+    return regrade_lines(
+        args.file,
+        out,
+        workers=args.workers,
+        timeout=args.timeout,
+        marker=args.marker,
+        fallback_anywhere=args.fallback_anywhere,
+        details=args.details,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m elastic_bench.harness.regrade FILE``)."""
+    parser = argparse.ArgumentParser(prog="elastic-bench")
+    add_grade_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["grade", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
