@@ -1,0 +1,85 @@
+"""``elastic-bench grade``: re-grading a JSONL file of generations from any source."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from elastic_bench.harness.regrade import add_grade_parser, run_grade
+
+LINES = [
+    {"task": "aime24", "gold": "033", "response": "hmm</think>So \\boxed{33}.", "id": "a"},
+    {"task": "elastic_gsm8k_t00256", "gold": "Work\n#### 1,800", "response": "x</think>\\boxed{1800}"},
+    {"task": "math500", "gold": "\\frac{1}{2}", "response": "x</think>\\boxed{0.6}"},
+    {
+        "task": "gaokao",
+        "gold": "C",
+        "response": "</think>\\boxed{39}",
+        "problem": "(A) 50 (B) 42 (C) 39 (D) 35",
+    },
+    {"task": "math500", "gold": 2, "response": None},
+    {"task": "amc23", "gold": 27.0, "response": "no marker \\boxed{27}"},
+]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="elastic-bench")
+    add_grade_parser(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["grade", *argv])
+
+
+def write(path: Path, rows: list) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def test_grade_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = write(tmp_path / "in.jsonl", LINES)
+    assert run_grade(parse([str(f), "--workers", "1", "--timeout", "3"])) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["correct"] for o in out] == [True, True, False, True, False, False]
+    assert [o["no_answer"] for o in out] == [False, False, False, False, True, True]
+    assert [o["extracted"] for o in out] == ["33", "1800", "0.6", "39", None, None]
+    for before, after in zip(LINES, out, strict=True):
+        assert {k: after[k] for k in before} == before  # the input fields come back unchanged
+
+
+def test_grade_to_file_with_options(tmp_path: Path) -> None:
+    f = write(tmp_path / "in.jsonl", LINES)
+    o = tmp_path / "out.jsonl"
+    assert run_grade(parse([str(f), "-o", str(o), "--fallback-anywhere", "--details"])) == 0
+    out = [json.loads(line) for line in o.read_text().splitlines()]
+    assert out[-1]["correct"] is True and out[-1]["grade_method"] == "fast"
+    assert "timed_out" in out[0]
+    assert run_grade(parse([str(f), "-o", str(o), "--marker", ""])) == 0
+    assert json.loads(o.read_text().splitlines()[-1])["correct"] is True
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("{not json", "invalid JSON"),
+        ('{"task": "aime24", "gold": "1"}', "missing field(s) response"),
+        ('{"task": "mmlu", "gold": "1", "response": ""}', "unknown benchmark"),
+        ('{"task": "aime24", "gold": null, "response": ""}', "'gold' must be"),
+        ('{"task": "aime24", "gold": "1", "response": 5}', "'response' must be"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)
+def test_bad_line_is_a_one_line_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str, message: str
+) -> None:
+    f = write(tmp_path / "in.jsonl", [LINES[0], "", LINES[1], bad, LINES[2]])
+    o = tmp_path / "out.jsonl"
+    assert run_grade(parse([str(f), "-o", str(o)])) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"elastic-bench grade: {f}:4: ") and message in err and "\n" not in err
+    assert not o.exists() and not Path(f"{o}.partial").exists()  # nothing half-written
+
+
+def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_grade(parse([str(tmp_path / "nope.jsonl")])) == 2
+    assert "nope.jsonl" in capsys.readouterr().err
