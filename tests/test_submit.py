@@ -1,0 +1,201 @@
+"""Submission: validation reasons, refusal to overwrite, samples handling, the CLI entry points."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from elastic_bench.harness.results import load_result
+from elastic_bench.harness.submit import (
+    SubmissionError,
+    add_entry,
+    add_submit_parser,
+    entry_path,
+    run_submit,
+    submit,
+    validate_submission,
+    validate_submission_bytes,
+)
+from tests.factories import make_result, write_result, write_samples
+
+
+def _raw(**kwargs) -> dict:
+    return json.loads(make_result(**kwargs).model_dump_json())
+
+
+def _reason(raw: object) -> str:
+    data = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
+    with pytest.raises(SubmissionError) as info:
+        validate_submission_bytes(data, name="sub.json")
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_valid_files_pass(tmp_path: Path) -> None:
+    path = write_result(make_result(budgets=(256, 512, None)), tmp_path)
+    assert validate_submission(path).model_name == "tiny-elastic"
+    reported = make_result("paper-model", kind="reported", with_ci=False)
+    assert validate_submission(write_result(reported, tmp_path)).kind == "reported"
+
+
+def test_published_rows_validate() -> None:
+    from elastic_bench.leaderboard_app.published import published_results
+
+    for result in published_results():
+        validate_submission_bytes(result.model_dump_json().encode(), name=result.entry_id())
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "file is empty"),
+        (b"{nope", "not JSON"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"schema_version": "1.0", "schema_version": "1.0"}', "duplicate key 'schema_version'"),
+        (b'{"a": NaN}', "non-finite number NaN"),
+        (b'{"results": {}}', "unsupported schema_version"),
+    ],
+)
+def test_malformed_bytes(data: bytes, expected: str) -> None:
+    assert expected in _reason(data)
+
+
+def test_schema_errors_name_the_field() -> None:
+    raw = _raw()
+    raw["points"][1]["accuracy"] = 1.5
+    assert "points.1.accuracy" in _reason(raw)
+    raw = _raw()
+    del raw["reproducibility"]
+    assert "reproducibility record" in _reason(raw)
+    raw = _raw()
+    raw["surprise"] = 1
+    assert "surprise" in _reason(raw)
+
+
+def _mutate(path: list, value, **kwargs) -> str:
+    raw = _raw(**kwargs)
+    target = raw
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return _reason(raw)
+
+
+def test_consistency_checks() -> None:
+    assert "label says budget 300" in _mutate(["points", 0, "label"], "t=00300")
+    assert "must be 't=<budget>'" in _mutate(["points", 0, "label"], "small")
+    assert "must be 'unconstrained'" in _mutate(
+        ["points", 3, "label"], "t=99999", budgets=(256, 512, 1024, None)
+    )
+    assert "k=4 but reproducibility.k=2" in _mutate(["reproducibility", "k"], 2)
+    assert "strategy 'elastic' but reproducibility.strategy is 'truncate'" in _mutate(
+        ["reproducibility", "strategy"], "truncate"
+    )
+    assert "dataset.n_problems=11" in _mutate(["reproducibility", "dataset", "n_problems"], 11)
+    raw = _raw()
+    point = raw["points"][0]
+    point.update(mean_think_tokens=300.0, mean_answer_tokens=20.0, mean_total_tokens=320.0)
+    point["tokens_per_correct"] = 320.0 / point["accuracy"]
+    assert "exceeds the thinking budget 256" in _reason(raw)
+    assert "mean_total_tokens" in _mutate(["points", 0, "mean_answer_tokens"], 5.0)
+    assert "tokens_per_correct" in _mutate(["points", 0, "tokens_per_correct"], 1.0)
+    assert "benchmark" in _mutate(["benchmark"], "../evil")
+    assert "task_group" in _mutate(["task_group"], "a/b")
+    assert "must be a relative path" in _mutate(["samples_file"], "/etc/passwd")
+    assert "reproducibility.hardware is empty" in _mutate(["reproducibility", "hardware"], " ")
+    assert "reproducibility.versions is empty" in _mutate(["reproducibility", "versions"], {})
+
+
+def test_counts_and_per_problem_values() -> None:
+    raw = _raw()
+    raw["points"][1]["k"] = 3
+    assert "k=3 differs" in _reason(raw)
+    raw = _raw(k=4)
+    pp = raw["points"][0]["per_problem_accuracy"]
+    shift = 0.1
+    i = next(j for j, v in enumerate(pp) if v + shift <= 1)
+    pp[i] += shift
+    raw["points"][0]["accuracy"] = sum(pp) / len(pp)
+    lo, hi = raw["points"][0]["accuracy_ci"]
+    raw["points"][0]["accuracy_ci"] = [max(0.0, lo - 0.05), min(1.0, hi + 0.05)]
+    raw["points"][0]["tokens_per_correct"] = (
+        raw["points"][0]["mean_total_tokens"] / raw["points"][0]["accuracy"]
+    )
+    assert "not a multiple of 1/k" in _reason(raw)
+
+
+def test_submit_copies_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    src = tmp_path / "run"
+    result = make_result(samples_file="samples_run.jsonl")
+    path = write_result(result, src, name="mine.json")
+    write_samples(result, src / "samples_run.jsonl")
+
+    dest = submit(path, results)
+    assert dest == entry_path(result, results)
+    stored = load_result(dest)
+    assert stored.points == result.points
+    assert stored.samples_file is not None
+    assert (dest.parent / stored.samples_file).resolve().is_file()
+
+    before = dest.read_bytes()
+    with pytest.raises(SubmissionError, match="already exists.*--overwrite"):
+        submit(path, results)
+    assert dest.read_bytes() == before
+
+    # the same entry under another file name is found too
+    moved = results / "other_name.json"
+    dest.rename(moved)
+    with pytest.raises(SubmissionError, match="other_name.json"):
+        submit(path, results)
+
+    changed = make_result(accuracies=(0.5, 0.6, 0.7), samples_file="samples_run.jsonl")
+    write_result(changed, src, name="mine.json")
+    assert submit(path, results, overwrite=True) == moved
+    assert load_result(moved).points[0].accuracy == pytest.approx(0.5)
+
+
+def test_add_entry_without_samples_base_drops_reference(tmp_path: Path) -> None:
+    (tmp_path / "secret.jsonl").write_text("{}\n")
+    result = make_result(samples_file="../secret.jsonl")
+    dest = add_entry(result, tmp_path / "results")
+    assert load_result(dest).samples_file is None
+
+
+def test_missing_samples_are_dropped(tmp_path: Path) -> None:
+    path = write_result(make_result(samples_file="nowhere.jsonl"), tmp_path / "src")
+    dest = submit(path, tmp_path / "results")
+    assert load_result(dest).samples_file is None
+
+
+def test_cli_parser_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="elastic-bench")
+    add_submit_parser(parser.add_subparsers(dest="command"))
+    good = write_result(make_result(), tmp_path / "src")
+    args = parser.parse_args(["submit", str(good), "--results-dir", str(tmp_path / "results")])
+    assert args.func(args) == 0
+    assert "added reproduced 'tiny-elastic'" in capsys.readouterr().out
+    assert run_submit(args) == 1
+    assert "already exists" in capsys.readouterr().out
+    args = parser.parse_args(["submit", str(good), "--results-dir", str(tmp_path / "results"), "--overwrite"])
+    assert run_submit(args) == 0
+    capsys.readouterr()
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    args = parser.parse_args(["submit", str(bad), "--results-dir", str(tmp_path / "results")])
+    assert run_submit(args) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("rejected: bad.json: not JSON")
+    assert args.results_dir == tmp_path / "results"
+    assert parser.parse_args(["submit", "x.json"]).results_dir == Path("results")
+
+
+def test_missing_file_reason(tmp_path: Path) -> None:
+    with pytest.raises(SubmissionError, match="cannot read"):
+        validate_submission(tmp_path / "absent.json")
