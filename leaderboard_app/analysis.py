@@ -1,0 +1,190 @@
+"""Leaderboard tables: filtering, per-budget table, per-model summary (AES, AUC), Pareto frontier.
+
+Pure pandas on the frames of :mod:`.data`; metric formulas come from :mod:`elastic_bench.harness.metrics`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from elastic_bench.harness.metrics import aes, auc_log_budget
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selects; empty tuples mean 'all'."""
+
+    benchmark: str
+    kinds: tuple[str, ...] = ("reproduced", "reported")
+    strategies: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+
+
+def filter_entries(entries: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Entries of the selected benchmark that pass the kind/strategy/model filters."""
+    mask = (entries["benchmark"] == f.benchmark) & entries["kind"].isin(f.kinds)
+    if f.strategies:
+        mask &= entries["strategy"].isin(f.strategies)
+    if f.models:
+        mask &= entries["model_name"].isin(f.models)
+    return entries[mask]
+
+
+def points_of(points: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """The budget points of the given entries, in entry then budget order."""
+    out = points[points["entry"].isin(set(entries["entry"]))]
+    return out.sort_values(["series", "order"], kind="stable")
+
+
+def auc_of(points: pd.DataFrame) -> float | None:
+    """AUC of accuracy over log2(thinking budget) for one entry's points (None if < 2 budgets)."""
+    budgeted = points.dropna(subset=["thinking_budget"])
+    if len(budgeted) < 2:
+        return None
+    try:
+        return auc_log_budget(
+            budgeted["thinking_budget"].astype(float).tolist(), budgeted["accuracy"].tolist()
+        )
+    except ValueError:
+        return None
+
+
+def _safe_aes(base_acc: float, base_len: float, acc: float, length: float, convention: str) -> float | None:
+    try:
+        value = aes(base_acc, base_len, acc, length, convention=convention)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def add_aes(points: pd.DataFrame, base_points: pd.DataFrame | None, convention: str = "formula") -> pd.Series:
+    """AES of every point against the base model's point with the same budget label (None if unmatched)."""
+    if base_points is None or not len(base_points):
+        return pd.Series([None] * len(points), index=points.index, dtype="object")
+    by_label = {r.label: (r.accuracy, r.mean_total_tokens) for r in base_points.itertuples()}
+    values = []
+    for r in points.itertuples():
+        base = by_label.get(r.label)
+        values.append(
+            None if base is None else _safe_aes(base[0], base[1], r.accuracy, r.mean_total_tokens, convention)
+        )
+    return pd.Series(values, index=points.index, dtype="object")
+
+
+def budget_table(
+    points: pd.DataFrame, base_points: pd.DataFrame | None, convention: str = "formula"
+) -> pd.DataFrame:
+    """One row per (entry, budget): accuracy with CI, tokens, truncation, tokens/correct, AES vs base."""
+    out = pd.DataFrame(
+        {
+            "model": points["series"],
+            "kind": points["kind"],
+            "strategy": points["strategy"],
+            "budget": points["label"],
+            "thinking_budget": points["thinking_budget"],
+            "accuracy_%": (points["accuracy"] * 100).round(2),
+            "ci_low_%": (points["ci_low"] * 100).round(2),
+            "ci_high_%": (points["ci_high"] * 100).round(2),
+            "mean_tokens": points["mean_total_tokens"].round(1),
+            "think_tokens": points["mean_think_tokens"].round(1),
+            "answer_tokens": points["mean_answer_tokens"].round(1),
+            "think_truncated_%": (points["think_truncation_rate"] * 100).round(1),
+            "no_answer_%": (points["no_answer_rate"] * 100).round(1),
+            "tokens_per_correct": points["tokens_per_correct"].round(1),
+            "AES": pd.to_numeric(add_aes(points, base_points, convention), errors="coerce").round(3),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def summary_table(
+    entries: pd.DataFrame, points: pd.DataFrame, base_entry: str | None, convention: str = "formula"
+) -> pd.DataFrame:
+    """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its largest budget, AES vs base.
+
+    AES compares each entry's last point (unconstrained, else the largest budget) with the base's
+    last point; the per-budget table has AES budget by budget.
+    """
+    base_last = None
+    if base_entry is not None:
+        bp = points[points["entry"] == base_entry]
+        if len(bp):
+            base_last = bp.sort_values("order").iloc[-1]
+    rows = []
+    for entry in entries.itertuples():
+        pts = points[points["entry"] == entry.entry].sort_values("order")
+        if not len(pts):
+            continue
+        last = pts.iloc[-1]
+        aes_value = None
+        if base_last is not None:
+            aes_value = _safe_aes(
+                base_last["accuracy"],
+                base_last["mean_total_tokens"],
+                last["accuracy"],
+                last["mean_total_tokens"],
+                convention,
+            )
+        auc = auc_of(pts)
+        rows.append(
+            {
+                "model": entry.series,
+                "kind": entry.kind,
+                "strategy": entry.strategy,
+                "budgets": len(pts),
+                "AUC": None if auc is None else round(auc, 4),
+                "last_budget": last["label"],
+                "accuracy_%": round(last["accuracy"] * 100, 2),
+                "mean_tokens": round(last["mean_total_tokens"], 1),
+                "tokens_per_correct": None
+                if pd.isna(last["tokens_per_correct"])
+                else round(last["tokens_per_correct"], 1),
+                "AES_vs_base": None if aes_value is None else round(aes_value, 3),
+                "problems": entry.n_problems,
+                "k": entry.k,
+                "source": entry.source,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if len(table):
+        table = table.sort_values(
+            ["kind", "AUC", "accuracy_%"], ascending=[False, False, False], na_position="last"
+        )
+    return table.reset_index(drop=True)
+
+
+def pareto_frontier(points: pd.DataFrame) -> pd.DataFrame:
+    """Points not dominated by another (fewer or equal tokens and higher or equal accuracy, one strictly).
+
+    Returned sorted by tokens; accuracy then strictly increases along the frontier.
+    """
+    if not len(points):
+        return points.iloc[0:0]
+    ordered = points.sort_values(["mean_total_tokens", "accuracy"], ascending=[True, False], kind="stable")
+    keep = []
+    best = -math.inf
+    for idx, r in zip(ordered.index, ordered.itertuples(), strict=True):
+        if r.accuracy > best:
+            keep.append(idx)
+            best = r.accuracy
+    return ordered.loc[keep]
+
+
+def default_models(entries: pd.DataFrame, points: pd.DataFrame, limit: int = 12) -> list[str]:
+    """Models shown by default: all if few, else the ``limit`` best by peak accuracy (plus reported ones)."""
+    models = sorted(entries["model_name"].unique())
+    if len(models) <= limit:
+        return models
+    peak = points[points["entry"].isin(set(entries["entry"]))].groupby("model_name")["accuracy"].max()
+    top = list(peak.sort_values(ascending=False).index[:limit])
+    reported = entries.loc[entries["kind"] == "reported", "model_name"].unique().tolist()
+    return sorted(set(top) | set(reported))
+
+
+def unique_sorted(values: Iterable) -> list:
+    """Sorted distinct values (helper for widget options)."""
+    return sorted(set(values))

@@ -1,0 +1,182 @@
+"""Plotly figures: accuracy-vs-tokens curves with CI bands, and the Pareto frontier.
+
+Reproduced entries are solid lines with filled markers (legend group "Reproduced"); reported
+(published) entries are dashed with open markers in their own legend group, so the two are never
+mixed. Every user-supplied string is HTML-escaped before it reaches plotly, whose labels
+interpret a subset of HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
+GROUP_TITLES = {"reproduced": "Reproduced", "reported": "Reported (published numbers)"}
+
+
+def esc(text: object) -> str:
+    """Escape a user-supplied string for plotly labels."""
+    return html.escape(str(text), quote=True)
+
+
+def _rgba(color: str, alpha: float) -> str:
+    color = color.lstrip("#")
+    r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def series_colors(series: list[str]) -> dict[str, str]:
+    """A stable colour per series name."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(series))}
+
+
+def _fmt(value: object, pattern: str, scale: float = 1.0) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return format(float(value) * scale, pattern)
+
+
+def _hover_data(pts: pd.DataFrame) -> list[list[str]]:
+    rows = []
+    for r in pts.itertuples():
+        ci = "" if pd.isna(r.ci_low) else f" [{_fmt(r.ci_low, '.1f', 100)}, {_fmt(r.ci_high, '.1f', 100)}]"
+        rows.append(
+            [
+                esc(r.series),
+                esc(r.label),
+                _fmt(r.accuracy, ".1f", 100) + ci,
+                _fmt(r.mean_total_tokens, ",.0f"),
+                _fmt(r.mean_think_tokens, ",.0f"),
+                _fmt(r.mean_answer_tokens, ",.0f"),
+                _fmt(r.think_truncation_rate, ".1f", 100),
+                _fmt(r.no_answer_rate, ".1f", 100),
+            ]
+        )
+    return rows
+
+
+HOVER = (
+    "<b>%{customdata[0]}</b><br>budget: %{customdata[1]}<br>accuracy: %{customdata[2]} %<br>"
+    "tokens: %{customdata[3]} (think %{customdata[4]}, answer %{customdata[5]})<br>"
+    "think truncated: %{customdata[6]} %<br>no answer: %{customdata[7]} %<extra></extra>"
+)
+
+
+def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -> go.Figure:
+    """Accuracy (%) vs mean tokens used (log x): per series a CI band (if any) and a line with a marker per budget."""
+    fig = go.Figure()
+    colors = series_colors(list(points["series"].unique()))
+    for kind in ("reproduced", "reported"):
+        sub = points[points["kind"] == kind]
+        first = True
+        for series, pts in sub.groupby("series", sort=True):
+            pts = pts.sort_values("order")
+            color = colors[series]
+            dashed = kind == "reported"
+            if show_ci and pts["ci_low"].notna().any():
+                band = pts.dropna(subset=["ci_low", "ci_high"])
+                fig.add_trace(
+                    go.Scatter(
+                        x=list(band["mean_total_tokens"]) + list(band["mean_total_tokens"])[::-1],
+                        y=list(band["ci_high"] * 100) + list(band["ci_low"] * 100)[::-1],
+                        mode="lines",
+                        fill="toself",
+                        fillcolor=_rgba(color, 0.12 if dashed else 0.18),
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=kind,
+                        name=esc(series) + " 95% CI",
+                        meta={"role": "ci", "kind": kind},
+                    )
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=pts["mean_total_tokens"],
+                    y=pts["accuracy"] * 100,
+                    mode="lines+markers",
+                    name=esc(series),
+                    line={"color": color, "dash": "dash" if dashed else "solid", "width": 2},
+                    marker={
+                        "size": 8,
+                        "symbol": "circle-open" if dashed else "circle",
+                        "line": {"width": 2, "color": color},
+                    },
+                    customdata=_hover_data(pts),
+                    hovertemplate=HOVER,
+                    legendgroup=kind,
+                    legendgrouptitle_text=GROUP_TITLES[kind] if first else None,
+                    meta={"role": "curve", "kind": kind},
+                )
+            )
+            first = False
+    fig.update_layout(
+        title=esc(title) if title else None,
+        xaxis={"title": "mean tokens used per answer (log scale)", "type": "log"},
+        yaxis={"title": "accuracy (%)", "rangemode": "tozero"},
+        legend={"groupclick": "toggleitem", "tracegroupgap": 12},
+        hovermode="closest",
+        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+        template="plotly_white",
+        height=520,
+    )
+    return fig
+
+
+def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], title: str = "") -> go.Figure:
+    """All budget points as markers, plus the accuracy-vs-tokens frontier of each kind as a step line."""
+    fig = go.Figure()
+    colors = series_colors(list(points["series"].unique()))
+    for (kind, series), pts in points.groupby(["kind", "series"], sort=True):
+        fig.add_trace(
+            go.Scatter(
+                x=pts["mean_total_tokens"],
+                y=pts["accuracy"] * 100,
+                mode="markers",
+                name=esc(series),
+                marker={
+                    "size": 8,
+                    "color": colors[series],
+                    "symbol": "circle-open" if kind == "reported" else "circle",
+                    "line": {"width": 2, "color": colors[series]},
+                },
+                customdata=_hover_data(pts),
+                hovertemplate=HOVER,
+                legendgroup=kind,
+                meta={"role": "points", "kind": kind},
+            )
+        )
+    for kind, front in frontiers.items():
+        if not len(front):
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=front["mean_total_tokens"],
+                y=front["accuracy"] * 100,
+                mode="lines",
+                line={
+                    "shape": "hv",
+                    "color": "black",
+                    "width": 2,
+                    "dash": "dash" if kind == "reported" else "solid",
+                },
+                name=f"Pareto frontier ({GROUP_TITLES[kind].split(' ')[0].lower()})",
+                hoverinfo="skip",
+                legendgroup="frontier",
+                meta={"role": "frontier", "kind": kind},
+            )
+        )
+    fig.update_layout(
+        title=esc(title) if title else None,
+        xaxis={"title": "mean tokens used per answer (log scale)", "type": "log"},
+        yaxis={"title": "accuracy (%)", "rangemode": "tozero"},
+        legend={"groupclick": "toggleitem"},
+        template="plotly_white",
+        height=480,
+        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+    )
+    return fig

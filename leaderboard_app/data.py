@@ -1,0 +1,250 @@
+"""Loading the results directory into tables (no Streamlit here; caching lives in :mod:`.cache`).
+
+Every ``*.json`` under the results directory (except the ``samples/`` folder and hidden paths)
+is parsed with the result schema. Files that do not parse are reported as :class:`SkippedFile`
+and never stop the app. Parsed files are kept per (path, mtime, size), so a changed directory
+only re-parses the files that changed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from elastic_bench.harness.results import ResultFile, ResultFileError, load_result
+
+RESULTS_ENV = "ELASTIC_BENCH_RESULTS_DIR"
+SAMPLES_DIRNAME = "samples"
+
+ENTRY_COLUMNS = [
+    "entry",
+    "series",
+    "model_name",
+    "benchmark",
+    "task_group",
+    "kind",
+    "strategy",
+    "n_points",
+    "n_problems",
+    "k",
+    "source",
+    "samples_file",
+    "created",
+]
+POINT_COLUMNS = [
+    "entry",
+    "series",
+    "model_name",
+    "benchmark",
+    "kind",
+    "strategy",
+    "order",
+    "label",
+    "task",
+    "thinking_budget",
+    "solution_budget",
+    "n_problems",
+    "k",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "mean_think_tokens",
+    "mean_answer_tokens",
+    "mean_total_tokens",
+    "think_truncation_rate",
+    "answer_truncation_rate",
+    "no_answer_rate",
+    "tokens_per_correct",
+]
+
+Stamp = tuple[str, int, int]  # (path relative to the results dir, mtime_ns, size)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file in the results directory that is not a valid result file."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class LeaderboardData:
+    """Everything the pages need: one row per entry, one row per budget point, skipped files."""
+
+    entries: pd.DataFrame
+    points: pd.DataFrame
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    @property
+    def benchmarks(self) -> list[str]:
+        """Benchmarks with at least one entry, sorted."""
+        return sorted(self.entries["benchmark"].unique()) if len(self.entries) else []
+
+
+def resolve_results_dir(explicit: str | Path | None = None) -> Path:
+    """The results directory: explicit argument, else ``$ELASTIC_BENCH_RESULTS_DIR``, else ``./results``."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(RESULTS_ENV) or "results")
+
+
+def scan_results(results_dir: str | Path) -> tuple[Stamp, ...]:
+    """(relative path, mtime_ns, size) of every candidate result file, sorted; cheap (stat only)."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        return ()
+    stamps: list[Stamp] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not (rel_dir == "." and d == SAMPLES_DIRNAME)
+        )
+        for name in filenames:
+            if not name.endswith(".json") or name.startswith("."):
+                continue
+            full = os.path.join(dirpath, name)
+            try:
+                st = os.stat(full)
+            except OSError:
+                continue
+            rel = name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}"
+            stamps.append((rel, st.st_mtime_ns, st.st_size))
+    stamps.sort()
+    return tuple(stamps)
+
+
+def entry_strategy(result: ResultFile) -> str:
+    """The sweep's strategy ('elastic', ...); 'mixed' if its points disagree."""
+    strategies = {p.strategy for p in result.points}
+    if result.reproducibility is not None and len(strategies) > 1:
+        return result.reproducibility.strategy
+    return strategies.pop() if len(strategies) == 1 else "mixed"
+
+
+def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
+    strategy = entry_strategy(result)
+    entry = {
+        "entry": rel,
+        "series": "",
+        "model_name": result.model_name,
+        "benchmark": result.benchmark,
+        "task_group": result.task_group,
+        "kind": result.kind,
+        "strategy": strategy,
+        "n_points": len(result.points),
+        "n_problems": result.points[0].n_problems,
+        "k": result.points[0].k,
+        "source": result.source or "",
+        "samples_file": result.samples_file or "",
+        "created": result.created.isoformat(),
+    }
+    points = []
+    for order, p in enumerate(result.points):
+        lo, hi = p.accuracy_ci if p.accuracy_ci is not None else (None, None)
+        tpc = p.tokens_per_correct
+        if tpc is None and p.accuracy > 0:
+            tpc = p.mean_total_tokens / p.accuracy
+        points.append(
+            {
+                "entry": rel,
+                "series": "",
+                "model_name": result.model_name,
+                "benchmark": result.benchmark,
+                "kind": result.kind,
+                "strategy": p.strategy,
+                "order": order,
+                "label": p.label,
+                "task": p.task,
+                "thinking_budget": p.thinking_budget,
+                "solution_budget": p.solution_budget,
+                "n_problems": p.n_problems,
+                "k": p.k,
+                "accuracy": p.accuracy,
+                "ci_low": lo,
+                "ci_high": hi,
+                "mean_think_tokens": p.mean_think_tokens,
+                "mean_answer_tokens": p.mean_answer_tokens,
+                "mean_total_tokens": p.mean_total_tokens,
+                "think_truncation_rate": p.think_truncation_rate,
+                "answer_truncation_rate": p.answer_truncation_rate,
+                "no_answer_rate": p.no_answer_rate,
+                "tokens_per_correct": tpc,
+            }
+        )
+    return entry, points
+
+
+_PARSED: dict[tuple[str, str], tuple[tuple[int, int], tuple[dict, list[dict]] | SkippedFile]] = {}
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse_one(root: Path, stamp: Stamp) -> tuple[dict, list[dict]] | SkippedFile:
+    rel, mtime, size = stamp
+    key = (str(root.resolve()), rel)
+    with _PARSED_LOCK:
+        cached = _PARSED.get(key)
+    if cached is not None and cached[0] == (mtime, size):
+        return cached[1]
+    try:
+        parsed: tuple[dict, list[dict]] | SkippedFile = _entry_rows(rel, load_result(root / rel))
+    except ResultFileError as exc:
+        reason = str(exc)
+        prefix = f"{Path(rel).name}: "
+        parsed = SkippedFile(rel, reason[len(prefix) :] if reason.startswith(prefix) else reason)
+    except Exception as exc:  # noqa: BLE001 - a broken file must never take the app down
+        parsed = SkippedFile(rel, f"cannot load: {type(exc).__name__}: {exc}")
+    with _PARSED_LOCK:
+        _PARSED[key] = ((mtime, size), parsed)
+    return parsed
+
+
+def series_labels(entries: pd.DataFrame) -> pd.Series:
+    """Display name of each entry: 'model · strategy', '(reported)' for published numbers, unique per benchmark."""
+    base = entries["model_name"] + " · " + entries["strategy"]
+    base = base.where(entries["kind"] != "reported", base + " (reported)")
+    dup = base.groupby(entries["benchmark"]).transform(lambda s: s.duplicated(keep=False))
+    labels = base.where(~dup, base + " [" + entries["task_group"] + "]")
+    dup = labels.groupby(entries["benchmark"]).transform(lambda s: s.duplicated(keep=False))
+    return labels.where(~dup, labels + " {" + entries["entry"] + "}")
+
+
+def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None = None) -> LeaderboardData:
+    """Parse the results directory into :class:`LeaderboardData` (invalid files become skipped)."""
+    root = Path(results_dir)
+    if stamps is None:
+        stamps = scan_results(root)
+    entries: list[dict] = []
+    points: list[dict] = []
+    skipped: list[SkippedFile] = []
+    for stamp in stamps:
+        parsed = _parse_one(root, stamp)
+        if isinstance(parsed, SkippedFile):
+            skipped.append(parsed)
+            continue
+        entry, pts = parsed
+        entries.append(entry)
+        points.extend(pts)
+    entries_df = pd.DataFrame(entries, columns=ENTRY_COLUMNS)
+    points_df = pd.DataFrame(points, columns=POINT_COLUMNS)
+    if len(entries_df):
+        entries_df["series"] = series_labels(entries_df)
+        points_df["series"] = points_df["entry"].map(
+            dict(zip(entries_df["entry"], entries_df["series"], strict=True))
+        )
+    for col in ("thinking_budget", "solution_budget"):
+        points_df[col] = points_df[col].astype("Int64")
+    return LeaderboardData(entries=entries_df, points=points_df, skipped=skipped)
+
+
+def load_entry(results_dir: str | Path, entry: str) -> ResultFile:
+    """The full result file of one entry (a path relative to the results directory)."""
+    root = Path(results_dir).resolve()
+    path = (root / entry).resolve()
+    if not path.is_relative_to(root):
+        raise ResultFileError(f"{entry}: outside the results directory")
+    return load_result(path)

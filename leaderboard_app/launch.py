@@ -1,0 +1,67 @@
+"""Starting the Streamlit app (what ``elastic-bench app`` calls)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from elastic_bench.leaderboard_app.data import RESULTS_ENV
+
+MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
+
+
+def app_command(
+    results_dir: str | Path, port: int = 8501, headless: bool = True, address: str | None = None
+) -> list[str]:
+    """The ``streamlit run`` command line for the app on ``results_dir``."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(MAIN_SCRIPT),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true" if headless else "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    if address:
+        cmd += ["--server.address", address]
+    return [*cmd, "--", "--results-dir", str(Path(results_dir).resolve())]
+
+
+def start_app(
+    results_dir: str | Path = "results",
+    port: int = 8501,
+    headless: bool = True,
+    address: str | None = None,
+    **popen,
+) -> subprocess.Popen:
+    """Start the app in the background; the caller stops it (``proc.terminate()``)."""
+    env = {**os.environ, RESULTS_ENV: str(Path(results_dir).resolve())}
+    env.update(popen.pop("env", {}) or {})
+    return subprocess.Popen(app_command(results_dir, port, headless, address), env=env, **popen)
+
+
+def run_app(
+    results_dir: str | Path = "results", port: int = 8501, headless: bool = True, address: str | None = None
+) -> int:
+    """Run the app in the foreground until it exits (Ctrl-C stops it); returns its exit status."""
+    proc = start_app(results_dir, port=port, headless=headless, address=address)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            return proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()

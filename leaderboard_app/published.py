@@ -1,0 +1,119 @@
+"""Published numbers shown as "reported" entries (never mixed with reproduced ones).
+
+The numbers are transcribed from the sources below (see docs DESIGN.md, "Published numbers");
+``write_published(dir)`` regenerates the files shipped in ``results/reported/``:
+
+    python -m elastic_bench.leaderboard_app.published results/reported
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from elastic_bench.harness.results import BudgetPoint, ResultFile, save_result
+
+O1_PRUNER_SOURCE = (
+    "O1-Pruner: Length-Harmonizing Fine-Tuning for O1-Like Reasoning Pruning (arXiv 2501.12570), "
+    "Table 2: accuracy (%) / average solution length (tokens); greedy decoding, max 8192 tokens"
+)
+E1_SOURCE = (
+    "Salesforce/E1-Math-1.5B model card, 'Performance (Avg@16)' table (AIME 2024); Elastic Reasoning, "
+    "Scalable Chain of Thoughts via Elastic Reasoning (arXiv 2505.05315)"
+)
+# dataset sizes of the evaluated test sets (not part of the table)
+O1_BENCHMARKS = {"math": ("MATH test", 500), "gsm8k": ("GSM8K test", 1319), "gaokao": ("GaoKao 2023 En", 385)}
+# (model, benchmark) -> (accuracy %, mean length)
+O1_PRUNER_TABLE2: dict[tuple[str, str], tuple[float, float]] = {
+    ("Marco-o1-7B", "math"): (73.8, 1156),
+    ("Marco-o1-7B", "gsm8k"): (89.2, 530),
+    ("Marco-o1-7B", "gaokao"): (57.1, 1112),
+    ("Marco-o1-7B + O1-Pruner", "math"): (77.5, 657),
+    ("Marco-o1-7B + O1-Pruner", "gsm8k"): (91.4, 343),
+    ("Marco-o1-7B + O1-Pruner", "gaokao"): (61.6, 664),
+    ("QwQ-32B-Preview", "math"): (90.6, 2191),
+    ("QwQ-32B-Preview", "gsm8k"): (95.1, 777),
+    ("QwQ-32B-Preview", "gaokao"): (79.0, 2183),
+    ("QwQ-32B-Preview + O1-Pruner", "math"): (91.0, 1385),
+    ("QwQ-32B-Preview + O1-Pruner", "gsm8k"): (96.5, 534),
+    ("QwQ-32B-Preview + O1-Pruner", "gaokao"): (80.3, 1446),
+}
+# model -> [(mean tokens, accuracy %)] for the card's four budget columns, then unconstrained
+E1_CARD_AIME2024: dict[str, list[tuple[float, float]]] = {
+    "E1-Math-1.5B": [(1340, 13.5), (1799, 17.5), (2650, 24.8), (3377, 27.9), (6825, 35.0)],
+    "DeepScaleR-1.5B-Preview": [(1488, 5.2), (1904, 9.6), (2809, 15.8), (3700, 22.7), (10050, 41.0)],
+}
+PUBLISHED_DATE = datetime(2025, 5, 8, tzinfo=timezone.utc)
+
+
+def _point(
+    label: str, task: str, strategy: str, n: int, k: int, acc_pct: float, tokens: float
+) -> BudgetPoint:
+    acc = acc_pct / 100.0
+    return BudgetPoint(
+        label=label,
+        task=task,
+        thinking_budget=None,
+        strategy=strategy,
+        n_problems=n,
+        k=k,
+        accuracy=acc,
+        mean_total_tokens=float(tokens),
+        tokens_per_correct=tokens / acc if acc > 0 else None,
+    )
+
+
+def published_results() -> list[ResultFile]:
+    """Every published row as a kind="reported" :class:`ResultFile`."""
+    out = []
+    for (model, bench), (acc, length) in O1_PRUNER_TABLE2.items():
+        dataset, n = O1_BENCHMARKS[bench]
+        group = f"o1_pruner_table2_{bench}"
+        out.append(
+            ResultFile(
+                kind="reported",
+                model_name=model,
+                benchmark=bench,
+                task_group=group,
+                created=PUBLISHED_DATE,
+                points=[_point("unconstrained", group, "none", n, 1, acc, length)],
+                source=O1_PRUNER_SOURCE,
+                notes=f"Published numbers on {dataset} (greedy, one sample per problem). Length is the "
+                "paper's average solution length. Not reproduced with this harness.",
+            )
+        )
+    for model, row in E1_CARD_AIME2024.items():
+        group = "e1_model_card_aime2024"
+        points = [
+            _point(f"budget column {i + 1}", group, "elastic", 30, 16, acc, tokens)
+            for i, (tokens, acc) in enumerate(row[:-1])
+        ]
+        points.append(_point("unconstrained", group, "elastic", 30, 16, row[-1][1], row[-1][0]))
+        out.append(
+            ResultFile(
+                kind="reported",
+                model_name=model,
+                benchmark="aime",
+                task_group=group,
+                created=PUBLISHED_DATE,
+                points=points,
+                source=E1_SOURCE,
+                notes="AIME 2024 (30 problems), avg@16, separate budgeting (thinking + solution budgets). "
+                "The card gives tokens used and accuracy per budget column but not each column's budget "
+                "values, so thinking_budget is left unset and the columns are labelled in order; the "
+                "curve's x axis (tokens used) is what the card reports. Not reproduced with this harness.",
+            )
+        )
+    return out
+
+
+def write_published(directory: str | Path) -> list[Path]:
+    """Write every published row as ``<directory>/<entry id>.json``; returns the paths."""
+    directory = Path(directory)
+    return [save_result(r, directory / f"{r.entry_id()}.json") for r in published_results()]
+
+
+if __name__ == "__main__":
+    for written in write_published(sys.argv[1] if len(sys.argv) > 1 else "results/reported"):
+        print(written)

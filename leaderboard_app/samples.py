@@ -1,0 +1,137 @@
+"""Reading single generations from lm-eval 0.4.13 ``--log_samples`` JSONL files.
+
+A result file's ``samples_file`` (relative to the result file) names one ``.jsonl`` file or a
+folder of them (lm-eval writes ``samples_<task>_<timestamp>.jsonl`` per task). Only paths inside
+the results directory are read. Lines are indexed by byte offset so a large file is never loaded
+whole; the text is returned as plain strings (the app shows it as text, never as HTML).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_METRIC_KEYS = (
+    "acc",
+    "exact_match",
+    "think_tokens",
+    "answer_tokens",
+    "total_tokens",
+    "think_truncated",
+    "answer_truncated",
+    "no_answer",
+)
+
+
+class SamplesError(ValueError):
+    """Logged samples that cannot be located or read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One response split at the end-of-thinking marker."""
+
+    thinking: str
+    answer: str
+    has_marker: bool
+
+
+def resolve_samples(results_dir: str | Path, entry: str, samples_file: str) -> Path:
+    """Absolute path of an entry's samples, refusing anything outside the results directory."""
+    root = Path(results_dir).resolve()
+    path = ((root / entry).parent / samples_file).resolve()
+    if not path.is_relative_to(root):
+        raise SamplesError(f"samples path {samples_file!r} points outside the results directory")
+    if not path.exists():
+        raise SamplesError(f"samples path {samples_file!r} does not exist")
+    return path
+
+
+def sample_files(path: Path, tasks: list[str]) -> dict[str, Path]:
+    """Map each budget's lm-eval task name to its samples file.
+
+    A single file serves every task; in a folder, a file belongs to the longest task name it contains.
+    """
+    if path.is_file():
+        return dict.fromkeys(tasks, path)
+    files = sorted(p for p in path.glob("*.jsonl") if p.is_file())
+    out: dict[str, Path] = {}
+    for f in files:
+        matches = [t for t in tasks if t and t in f.name]
+        if matches:
+            task = max(matches, key=len)
+            out.setdefault(task, f)
+    return out
+
+
+def line_offsets(path: str | Path) -> list[int]:
+    """Byte offset of every non-empty line."""
+    offsets = []
+    pos = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                offsets.append(pos)
+            pos += len(line)
+    return offsets
+
+
+def read_record(path: str | Path, offset: int) -> dict:
+    """The JSON object on the line starting at ``offset``."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        line = fh.readline()
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SamplesError(f"line at byte {offset} is not JSON: {exc}") from exc
+    if not isinstance(record, dict):
+        raise SamplesError(f"line at byte {offset} is not a JSON object")
+    return record
+
+
+def responses(record: dict) -> list[str]:
+    """All generations of a record: lm-eval's ``resps`` is a list (per request) of lists of strings."""
+    out: list[str] = []
+    for item in record.get("resps") or []:
+        if isinstance(item, list):
+            out.extend(str(x) for x in item)
+        else:
+            out.append(str(item))
+    if not out:
+        filtered = record.get("filtered_resps") or []
+        out = [str(x) for x in (filtered if isinstance(filtered, list) else [filtered])]
+    return out
+
+
+def split_generation(text: str, marker: str = "</think>") -> Generation:
+    """Split a full continuation into thinking and answer at the first end-of-thinking marker."""
+    if marker and marker in text:
+        thinking, _, answer = text.partition(marker)
+        return Generation(
+            thinking=thinking.removeprefix("<think>").strip(), answer=answer.strip(), has_marker=True
+        )
+    return Generation(thinking=text.removeprefix("<think>").strip(), answer="", has_marker=False)
+
+
+def sample_metrics(record: dict) -> dict[str, object]:
+    """The per-sample metrics of a record (the known ones first, then any other scalar metric)."""
+    out = {k: record[k] for k in SAMPLE_METRIC_KEYS if k in record}
+    for name in record.get("metrics") or []:
+        if isinstance(name, str) and name in record and name not in out:
+            value = record[name]
+            if isinstance(value, (int, float, bool, str)) or value is None:
+                out[name] = value
+    return out
+
+
+def question_text(record: dict) -> str:
+    """The problem statement of a record's ``doc`` (first known field), else the doc as JSON."""
+    doc = record.get("doc")
+    if isinstance(doc, dict):
+        for key in ("problem", "question", "prompt", "Problem", "input"):
+            if isinstance(doc.get(key), str):
+                return doc[key]
+        return json.dumps(doc, ensure_ascii=False, indent=2)[:20000]
+    return str(doc)

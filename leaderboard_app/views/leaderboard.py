@@ -1,0 +1,189 @@
+"""The main page: per benchmark, accuracy-vs-tokens curves, tables (AES, AUC) and the Pareto frontier."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from elastic_bench.leaderboard_app.analysis import (
+    Filters,
+    budget_table,
+    default_models,
+    filter_entries,
+    pareto_frontier,
+    points_of,
+    summary_table,
+)
+from elastic_bench.leaderboard_app.cache import get_leaderboard
+from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
+from elastic_bench.leaderboard_app.export import figure_export, table_csv
+from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
+
+KIND_LABELS = {"reproduced": "Reproduced", "reported": "Reported (published)"}
+
+
+def _sidebar_filters(
+    entries: pd.DataFrame, points: pd.DataFrame, benchmark: str
+) -> tuple[Filters, str | None, str, bool]:
+    side = st.sidebar
+    bench_entries = entries[entries["benchmark"] == benchmark]
+    kinds = side.pills(
+        "Entries",
+        ["reproduced", "reported"],
+        selection_mode="multi",
+        default=["reproduced", "reported"],
+        format_func=KIND_LABELS.get,
+        key="kinds",
+        help="Reported entries are published numbers (dashed lines); reproduced ones were run with this harness.",
+    )
+    strategies = sorted(bench_entries["strategy"].unique())
+    chosen_strategies = side.multiselect(
+        "Strategy", strategies, default=strategies, key=f"strategies::{benchmark}"
+    )
+    models = sorted(bench_entries["model_name"].unique())
+    chosen_models = side.multiselect(
+        "Models", models, default=default_models(bench_entries, points), key=f"models::{benchmark}"
+    )
+    series = bench_entries.sort_values("series")
+    last = (
+        points[points["entry"].isin(set(bench_entries["entry"]))]
+        .sort_values("order")
+        .groupby("entry")
+        .tail(1)
+    )
+    # default base: the longest-thinking reproduced entry (AES against published numbers only if none)
+    last = last.sort_values(["kind", "mean_total_tokens"], ascending=[False, False])
+    longest = last["entry"].tolist()
+    options = [None, *series["entry"].tolist()]
+    labels = dict(zip(series["entry"], series["series"], strict=True))
+    base = side.selectbox(
+        "AES base model",
+        options,
+        index=options.index(longest[0]) if longest else 0,
+        format_func=lambda e: "(none)" if e is None else labels[e],
+        key=f"base::{benchmark}",
+        help="AES (O1-Pruner) of each model against this one, budget by budget (same budget label).",
+    )
+    convention = side.radio(
+        "AES convention",
+        ["formula", "paper_table"],
+        horizontal=True,
+        key="aes_convention",
+        help="formula: accuracy drops are penalised with gamma=5 (the definition). paper_table: "
+        "alpha*dL + beta*|dA| always, which is what O1-Pruner's Table 2 reports.",
+    )
+    show_ci = side.checkbox("Show 95% CI bands", value=True, key="show_ci")
+    f = Filters(
+        benchmark=benchmark,
+        kinds=tuple(kinds or ()),
+        strategies=tuple(chosen_strategies),
+        models=tuple(chosen_models),
+    )
+    return f, base, convention, show_ci
+
+
+def _download_table(label: str, table: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        label, data=table_csv(table), file_name=name, mime="text/csv", key=key, icon=":material/download:"
+    )
+
+
+def _download_figure(label: str, fig, stem: str, key: str) -> None:
+    # deferred: the PNG is rendered (kaleido + Chromium, ~2 s) only when the button is clicked
+    ext_guess = "png"
+    try:
+        from elastic_bench.leaderboard_app.export import png_available
+
+        ext_guess = "png" if png_available() else "html"
+    except ImportError:  # pragma: no cover
+        pass
+    st.download_button(
+        f"{label} ({ext_guess.upper()})",
+        data=lambda: figure_export(fig)[0],
+        file_name=f"{stem}.{ext_guess}",
+        mime="image/png" if ext_guess == "png" else "text/html",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def render() -> None:
+    """Render the leaderboard page."""
+    root = results_dir()
+    data = get_leaderboard(root)
+    st.title("Efficient-reasoning leaderboard")
+    if not len(data.entries):
+        st.info(
+            f"No result files in {md_escape(root.resolve())}. Add one with `elastic-bench submit FILE` or the Submit page."
+        )
+        return
+    benchmark = select_benchmark(data)
+    f, base, convention, show_ci = _sidebar_filters(data.entries, data.points, benchmark)
+    entries = filter_entries(data.entries, f)
+    points = points_of(data.points, entries)
+    n_rep = int((entries["kind"] == "reproduced").sum())
+    n_pub = int((entries["kind"] == "reported").sum())
+    st.caption(
+        f"Benchmark **{md_escape(benchmark)}** · {n_rep} reproduced and {n_pub} reported entries shown "
+        f"({len(data.entries)} entries on {len(data.benchmarks)} benchmarks in total). "
+        "Solid lines: reproduced; dashed lines with open markers: published numbers."
+    )
+    if not len(entries):
+        st.info("No entry matches the filters.")
+        return
+
+    st.subheader("Accuracy vs tokens")
+    fig = curves_figure(points, show_ci=show_ci)
+    st.plotly_chart(fig, width="stretch", key="curves", config={"displaylogo": False})
+    _download_figure("Download figure", fig, f"curves_{benchmark}", "dl_curves_fig")
+
+    base_points = data.points[data.points["entry"] == base] if base is not None else None
+    st.subheader("Models")
+    summary = summary_table(entries, data.points, base, convention)
+    st.dataframe(
+        summary,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "AUC": st.column_config.NumberColumn(
+                help="area under accuracy vs log2(budget), normalised to [0, 1]"
+            ),
+            "AES_vs_base": st.column_config.NumberColumn(help="last point vs the base model's last point"),
+            "source": st.column_config.TextColumn(help="citation of reported numbers"),
+        },
+    )
+    _download_table("Download table (CSV)", summary, f"summary_{benchmark}.csv", "dl_summary")
+
+    st.subheader("Accuracy and tokens per budget")
+    per_budget = budget_table(points, base_points, convention)
+    st.dataframe(per_budget, hide_index=True, width="stretch")
+    _download_table("Download table (CSV)", per_budget, f"budgets_{benchmark}.csv", "dl_budgets")
+
+    st.subheader("Pareto frontier (accuracy vs tokens)")
+    frontiers = {kind: pareto_frontier(points[points["kind"] == kind]) for kind in f.kinds}
+    pfig = pareto_figure(points, frontiers)
+    st.plotly_chart(pfig, width="stretch", key="pareto", config={"displaylogo": False})
+    front = (
+        pd.concat([fr.assign(frontier=kind) for kind, fr in frontiers.items()], ignore_index=True)
+        if frontiers
+        else points.iloc[0:0]
+    )
+    front_table = pd.DataFrame(
+        {
+            "frontier": front.get("frontier", pd.Series(dtype=str)),
+            "model": front["series"],
+            "budget": front["label"],
+            "mean_tokens": front["mean_total_tokens"].round(1),
+            "accuracy_%": (front["accuracy"] * 100).round(2),
+        }
+    )
+    st.caption(
+        "Points no other point beats on both tokens and accuracy; reproduced and reported frontiers are separate."
+    )
+    st.dataframe(front_table, hide_index=True, width="stretch")
+    col1, col2 = st.columns(2)
+    with col1:
+        _download_figure("Download frontier figure", pfig, f"pareto_{benchmark}", "dl_pareto_fig")
+    with col2:
+        _download_table("Download frontier (CSV)", front_table, f"pareto_{benchmark}.csv", "dl_pareto")

@@ -1,0 +1,69 @@
+"""The submission page: validate an uploaded result file and add it to the results directory.
+
+Same checks as ``elastic-bench submit``. The upload is only parsed as JSON; its strings are shown
+as plain text. A ``samples_file`` reference in an upload is dropped (nothing outside the results
+directory is ever read), and an existing entry is only replaced when the user ticks the box.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from elastic_bench.harness.results import ResultFileError
+from elastic_bench.harness.submit import add_entry, find_existing_entry, validate_submission_bytes
+from elastic_bench.leaderboard_app.views.common import results_dir
+
+
+def render() -> None:
+    """Render the upload page."""
+    root = results_dir()
+    st.title("Submit a result file")
+    st.markdown(
+        "Upload one result JSON (as written by the harness converter). It is checked against the schema, "
+        "for consistent budgets, counts and metric ranges, and for a reproducibility record. "
+        "The same checks run in `elastic-bench submit FILE`."
+    )
+    uploaded = st.file_uploader("Result file (.json)", type=["json"], key="upload")
+    if uploaded is None:
+        return
+    data = uploaded.getvalue()
+    try:
+        result = validate_submission_bytes(data, name=uploaded.name)
+    except ResultFileError as exc:
+        st.error("Rejected: this file is not a valid result file.")
+        st.code(str(exc), language=None, wrap_lines=True)
+        return
+
+    st.success(f"Valid {result.kind} result with {len(result.points)} budget points.")
+    st.dataframe(
+        pd.DataFrame(
+            [("model", result.model_name), ("benchmark", result.benchmark), ("task group", result.task_group)]
+            + [
+                (f"budget {p.label}", f"accuracy {p.accuracy:.3f}, {p.mean_total_tokens:.0f} tokens")
+                for p in result.points
+            ],
+            columns=["field", "value"],
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if result.samples_file:
+        st.info(
+            "The logged samples named in this file are not uploaded with it; use `elastic-bench submit` to include them."
+        )
+    existing = find_existing_entry(result, root)
+    overwrite = False
+    if existing is not None:
+        st.warning("An entry for this model and task group already exists:")
+        st.code(str(existing), language=None)
+        overwrite = st.checkbox("Replace the existing entry", value=False, key="upload_overwrite")
+    if st.button("Add to leaderboard", type="primary", key="upload_add"):
+        try:
+            dest = add_entry(result, root, overwrite=overwrite, samples_base=None, name=uploaded.name)
+        except ResultFileError as exc:
+            st.error("Not added.")
+            st.code(str(exc), language=None, wrap_lines=True)
+            return
+        st.success("Added to the leaderboard.")
+        st.code(str(dest), language=None)

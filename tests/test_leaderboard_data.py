@@ -1,0 +1,253 @@
+"""Leaderboard data layer: loading (skipping bad files), tables (AES, AUC), Pareto, charts, samples, exports."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from elastic_bench.harness.metrics import aes
+from elastic_bench.harness.results import load_result
+from elastic_bench.leaderboard_app.analysis import (
+    Filters,
+    auc_of,
+    budget_table,
+    default_models,
+    filter_entries,
+    pareto_frontier,
+    points_of,
+    summary_table,
+)
+from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
+from elastic_bench.leaderboard_app.data import load_entry, load_leaderboard, scan_results
+from elastic_bench.leaderboard_app.export import figure_html, table_csv
+from elastic_bench.leaderboard_app.launch import app_command
+from elastic_bench.leaderboard_app.published import published_results, write_published
+from elastic_bench.leaderboard_app.samples import (
+    SamplesError,
+    line_offsets,
+    read_record,
+    resolve_samples,
+    responses,
+    sample_files,
+    split_generation,
+)
+from tests.factories import make_result, write_result, write_samples
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "results"
+    write_result(make_result("base", budgets=(256, 512, 1024), accuracies=(0.3, 0.5, 0.6), seed=1), d)
+    write_result(
+        make_result(
+            "short", budgets=(256, 512, 1024), accuracies=(0.4, 0.5, 0.6), tokens=(150, 300, 500), seed=2
+        ),
+        d / "sub",
+    )
+    write_result(make_result("trunc", strategy="truncate", budgets=(256, 512), seed=3), d)
+    write_result(make_result("other-bench", benchmark="aime", seed=4), d)
+    write_result(make_result("paper", kind="reported", with_ci=False, seed=5), d / "reported")
+    (d / "corrupt.json").write_text("{oops", encoding="utf-8")
+    (d / "foreign.json").write_text(json.dumps({"results": {"gsm8k": {}}}), encoding="utf-8")
+    (d / "notes.txt").write_text("ignored")
+    (d / "samples").mkdir()
+    (d / "samples" / "results_2026.json").write_text("{}")  # lm-eval output copied with samples: not scanned
+    return d
+
+
+def test_load_skips_corrupt_and_foreign_files(results_dir: Path) -> None:
+    data = load_leaderboard(results_dir)
+    assert sorted(data.entries["model_name"]) == ["base", "other-bench", "paper", "short", "trunc"]
+    skipped = {s.path: s.reason for s in data.skipped}
+    assert set(skipped) == {"corrupt.json", "foreign.json"}
+    assert skipped["corrupt.json"].startswith("not JSON")
+    assert "schema_version" in skipped["foreign.json"]
+    assert data.benchmarks == ["aime", "toy"]
+    assert len(data.points) == 3 + 3 + 2 + 3 + 3
+    assert data.entries.set_index("model_name").loc["paper", "series"].endswith("(reported)")
+
+
+def test_scan_stamps_change_with_files(results_dir: Path) -> None:
+    before = scan_results(results_dir)
+    assert "sub/reproduced__short__elastic_toy.json" in {s[0] for s in before}
+    assert scan_results(results_dir) == before
+    target = results_dir / "corrupt.json"
+    write_result(make_result("fixed", seed=9), results_dir, name="corrupt.json")
+    os.utime(target, ns=(1, 1))
+    after = scan_results(results_dir)
+    assert after != before
+    data = load_leaderboard(results_dir, after)
+    assert "fixed" in set(data.entries["model_name"])
+    assert [s.path for s in data.skipped] == ["foreign.json"]
+    assert scan_results(results_dir / "missing") == ()
+
+
+def test_series_labels_are_unique_per_benchmark(tmp_path: Path) -> None:
+    write_result(make_result("m", task_group="elastic_toy"), tmp_path)
+    write_result(make_result("m", task_group="elastic_toy_v2"), tmp_path)
+    data = load_leaderboard(tmp_path)
+    assert data.entries["series"].is_unique
+
+
+def test_filters_and_tables(results_dir: Path) -> None:
+    data = load_leaderboard(results_dir)
+    f = Filters(benchmark="toy")
+    entries = filter_entries(data.entries, f)
+    assert len(entries) == 4
+    assert len(filter_entries(data.entries, Filters("toy", kinds=("reproduced",)))) == 3
+    assert len(filter_entries(data.entries, Filters("toy", strategies=("truncate",)))) == 1
+    assert len(filter_entries(data.entries, Filters("toy", models=("base", "short")))) == 2
+    points = points_of(data.points, entries)
+
+    base_entry = data.entries.set_index("model_name").loc["base", "entry"]
+    base_points = data.points[data.points["entry"] == base_entry]
+    table = budget_table(points, base_points, "formula")
+    short = table[table["model"] == "short · elastic"].set_index("budget")
+    expected = aes(0.3, base_points.iloc[0]["mean_total_tokens"], 0.4, 150.0)
+    assert short.loc["t=00256", "AES"] == pytest.approx(expected, abs=1e-3)
+    assert table[table["model"] == "base · elastic"]["AES"].abs().max() == pytest.approx(0.0)
+    # budgets the base did not run get no AES
+    trunc_points = data.points[data.points["model_name"] == "trunc"]
+    against_trunc = budget_table(points, trunc_points, "formula").set_index(["model", "budget"])
+    assert pd.isna(against_trunc.loc[("short · elastic", "t=01024"), "AES"])
+    assert not pd.isna(against_trunc.loc[("short · elastic", "t=00512"), "AES"])
+
+    summary = summary_table(entries, data.points, base_entry, "formula").set_index("model")
+    assert summary.loc["short · elastic", "AUC"] == pytest.approx(
+        auc_of(data.points[data.points["model_name"] == "short"]), abs=1e-4
+    )
+    assert summary.loc["trunc · truncate", "budgets"] == 2
+    assert summary.loc["base · elastic", "AES_vs_base"] == pytest.approx(0.0)
+    assert list(summary["kind"])[:3] == ["reproduced"] * 3  # reproduced first, reported after
+
+
+def test_pareto_frontier() -> None:
+    pts = pd.DataFrame(
+        {
+            "mean_total_tokens": [100, 200, 150, 300, 300, 50],
+            "accuracy": [0.3, 0.5, 0.2, 0.5, 0.7, 0.1],
+        }
+    )
+    front = pareto_frontier(pts)
+    assert list(front.index) == [5, 0, 1, 4]
+    assert front["accuracy"].is_monotonic_increasing
+    assert pareto_frontier(pts.iloc[0:0]).empty
+
+
+def test_default_models_limits_large_sets(tmp_path: Path) -> None:
+    for i in range(15):
+        write_result(
+            make_result(f"m{i:02d}", accuracies=(0.1, 0.2, 0.3 + i / 100), n_problems=100, k=1, seed=i),
+            tmp_path,
+        )
+    write_result(make_result("paper", kind="reported", seed=99, accuracies=(0.1, 0.1, 0.1)), tmp_path)
+    data = load_leaderboard(tmp_path)
+    chosen = default_models(data.entries, data.points, limit=5)
+    assert set(chosen) == {"m14", "m13", "m12", "m11", "m10", "paper"}
+
+
+def test_curves_figure_traces_and_escaping(results_dir: Path) -> None:
+    write_result(make_result("<b>evil</b>", seed=7), results_dir)
+    data = load_leaderboard(results_dir)
+    entries = filter_entries(data.entries, Filters("toy"))
+    fig = curves_figure(points_of(data.points, entries))
+    roles = [(t.meta["role"], t.meta["kind"]) for t in fig.data]
+    # 4 reproduced entries with CI: band + curve each; the reported one has no CI: curve only
+    assert roles.count(("curve", "reproduced")) == 4
+    assert roles.count(("ci", "reproduced")) == 4
+    assert roles.count(("curve", "reported")) == 1
+    assert ("ci", "reported") not in roles
+    reported = next(t for t in fig.data if t.meta == {"role": "curve", "kind": "reported"})
+    assert reported.line.dash == "dash"
+    assert fig.layout.xaxis.type == "log"
+    names = [t.name for t in fig.data]
+    assert "&lt;b&gt;evil&lt;/b&gt; · elastic" in names
+    assert not any("<b>evil" in n for n in names)
+    assert len(curves_figure(points_of(data.points, entries), show_ci=False).data) == 5
+    fronts = {"reproduced": pareto_frontier(data.points[data.points["kind"] == "reproduced"])}
+    assert any(t.meta["role"] == "frontier" for t in pareto_figure(data.points, fronts).data)
+
+
+def test_exports(results_dir: Path) -> None:
+    table = pd.DataFrame({"model": ["=HYPERLINK(1)", "ok"], "x": [1, 2]})
+    csv = table_csv(table).decode()
+    assert "'=HYPERLINK(1)" in csv
+    data = load_leaderboard(results_dir)
+    html_doc = figure_html(curves_figure(data.points[data.points["benchmark"] == "toy"]))
+    assert "<html>" in html_doc[:100] and "Plotly.newPlot" in html_doc
+
+
+def test_samples_reading(tmp_path: Path) -> None:
+    result = make_result(samples_file="samples/run.jsonl")
+    entry = write_result(result, tmp_path)
+    write_samples(result, tmp_path / "samples" / "run.jsonl", n_docs=3)
+    path = resolve_samples(tmp_path, entry.name, "samples/run.jsonl")
+    files = sample_files(path, [p.task for p in result.points])
+    assert set(files) == {p.task for p in result.points}
+    offsets = line_offsets(path)
+    assert len(offsets) == 3
+    record = read_record(path, offsets[1])
+    assert record["doc_id"] == 1
+    gen = split_generation(responses(record)[0])
+    assert gen.has_marker and gen.answer == "The answer is \\boxed{1}." and gen.thinking.endswith("Done.")
+    assert split_generation("no marker here").answer == ""
+    with pytest.raises(SamplesError, match="outside"):
+        resolve_samples(tmp_path / "inner", "x.json", "../../etc/passwd")
+    with pytest.raises(SamplesError, match="does not exist"):
+        resolve_samples(tmp_path, entry.name, "samples/missing.jsonl")
+
+
+def test_samples_folder_maps_tasks(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    tasks = ["elastic_toy_t00256", "elastic_toy_t02560", "elastic_toy_unconstrained"]
+    for t in tasks:
+        (folder / f"samples_{t}_2026-01-01T00-00-00.jsonl").write_text("{}\n")
+    files = sample_files(folder, tasks)
+    assert {t: f.name.split("_2026")[0] for t, f in files.items()} == {t: f"samples_{t}" for t in tasks}
+
+
+def test_load_entry_refuses_paths_outside(results_dir: Path) -> None:
+    assert load_entry(results_dir, "sub/reproduced__short__elastic_toy.json").model_name == "short"
+    with pytest.raises(ValueError, match="outside"):
+        load_entry(results_dir / "sub", "../reproduced__base__elastic_toy.json")
+
+
+def test_published_rows_match_design_and_shipped_files(tmp_path: Path) -> None:
+    results = {(r.model_name, r.benchmark): r for r in published_results()}
+    assert all(r.kind == "reported" and r.source for r in results.values())
+    marco = results[("Marco-o1-7B + O1-Pruner", "math")].points[0]
+    assert (marco.accuracy, marco.mean_total_tokens) == (0.775, 657.0)
+    e1 = results[("E1-Math-1.5B", "aime")]
+    assert [round(p.accuracy * 100, 1) for p in e1.points] == [13.5, 17.5, 24.8, 27.9, 35.0]
+    assert [p.mean_total_tokens for p in e1.points] == [1340, 1799, 2650, 3377, 6825]
+    assert e1.points[-1].label == "unconstrained"
+    # O1-Pruner's Table 2 AES for Marco-o1 MATH (0.58) follows from the shipped numbers (paper convention)
+    base = results[("Marco-o1-7B", "math")].points[0]
+    value = aes(
+        base.accuracy,
+        base.mean_total_tokens,
+        marco.accuracy,
+        marco.mean_total_tokens,
+        convention="paper_table",
+    )
+    assert value == pytest.approx(0.58, abs=0.01)
+    shipped = REPO / "results" / "reported"
+    if shipped.is_dir():
+        written = write_published(tmp_path)
+        for path in written:
+            assert load_result(shipped / path.name) == load_result(path)
+
+
+def test_app_command_passes_results_dir(tmp_path: Path) -> None:
+    cmd = app_command(tmp_path, port=8765)
+    assert cmd[1:4] == ["-m", "streamlit", "run"]
+    assert cmd[4].endswith("leaderboard_app/main.py")
+    assert cmd[cmd.index("--server.port") + 1] == "8765"
+    assert cmd[-2:] == ["--results-dir", str(tmp_path.resolve())]
