@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import re
+import subprocess
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -444,6 +445,48 @@ def _versions(raw: dict[str, Any]) -> dict[str, str]:
     return versions
 
 
+def _git_commit(raw: dict[str, Any], config: dict[str, Any]) -> str | None:
+    """The project's commit as the backend reported it, else lm-eval's (``git describe`` in the run's CWD)."""
+    for value in (config.get("elastic_bench_git_commit"), raw.get("git_hash")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _evaluated_docs_sha256(subs: list[_Subtask]) -> str | None:
+    """Content hash of the evaluated docs: sha256 over lm-eval's per-doc ``doc_hash`` in doc_id order
+    (used when the task's metadata carries no ``dataset_sha256``)."""
+    for sub in subs:
+        if sub.rows and all(isinstance(r.get("doc_hash"), str) for r in sub.rows):
+            pairs = sorted({(str(r["doc_id"]), r["doc_hash"]) for r in sub.rows})
+            return hashlib.sha256("".join(f"{d}:{h}\n" for d, h in pairs).encode()).hexdigest()
+    return None
+
+
+def project_info() -> dict[str, str | None]:
+    """elastic-bench's version and git commit, for a backend's ``get_model_info()`` (lm-eval stores it
+    in the results' ``config``, where the converter reads it back)."""
+    try:
+        version: str | None = importlib_metadata.version("elastic-bench")
+    except importlib_metadata.PackageNotFoundError:
+        version = None
+    commit = None
+    root = Path(__file__).resolve().parent.parent
+    if (root / ".git").exists():
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            )
+            commit = out.stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            commit = None
+    return {"elastic_bench_version": version, "elastic_bench_git_commit": commit}
+
+
 def _scalar(value: Any) -> str | int | float | bool | None:
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
@@ -466,6 +509,8 @@ def _reproducibility(
     model = str(
         model_args.get("pretrained")
         or model_args.get("model")
+        or config.get("pretrained")
+        or config.get("model_id")
         or raw.get("model_name")
         or config.get("model")
         or "unknown"
@@ -500,6 +545,9 @@ def _reproducibility(
         with contextlib.suppress(TypeError, ValueError):
             seeds["model_seed"] = int(model_args["seed"])
 
+    if isinstance(meta.get("seed"), int) and not isinstance(meta.get("seed"), bool):
+        seeds["dataset_seed"] = meta["seed"]
+
     dataset_id = meta.get("dataset_id") or first.config.get("dataset_path") or "custom"
     if not meta.get("dataset_id") and first.config.get("dataset_name"):
         dataset_id = f"{dataset_id}/{first.config['dataset_name']}"
@@ -529,14 +577,14 @@ def _reproducibility(
         "dataset": {
             "id": str(dataset_id),
             "revision": meta.get("dataset_revision") or dataset_kwargs.get("revision"),
-            "content_sha256": meta.get("dataset_sha256"),
+            "content_sha256": meta.get("dataset_sha256") or _evaluated_docs_sha256(subs),
             "split": first.config.get("test_split"),
             "n_problems": max(p.n_problems for p in points),
         },
         "backend": str(raw.get("model_source") or config.get("model") or "unknown"),
         "backend_args": {str(k): _scalar(v) for k, v in model_args.items()},
         "versions": _versions(raw),
-        "git_commit": raw.get("git_hash") if isinstance(raw.get("git_hash"), str) else None,
+        "git_commit": _git_commit(raw, config),
         "hardware": hardware_from_env(raw.get("pretty_env_info")),
         "wall_time_seconds": wall_time if wall_time is not None and wall_time >= 0 else None,
         "lm_eval_config": config or None,

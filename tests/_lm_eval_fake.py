@@ -79,6 +79,7 @@ def write_fake_run(
     strategy: str = "elastic",
     solution_budget: int | None = 64,
     log_samples: bool = True,
+    filter_name: str = "none",
     seed: int = 0,
     date_id: str = DATE_ID,
 ) -> tuple[Path, list[Path], dict[str, dict[str, np.ndarray]]]:
@@ -108,8 +109,8 @@ def write_fake_run(
         per_doc = {m: per_sample[m].mean(axis=1) for m in METRICS}
         res = {"name": task, "alias": task, "sample_len": n_problems}
         for m in METRICS:
-            res[f"{m},none"] = float(per_doc[m].mean())
-            res[f"{m}_stderr,none"] = float(per_doc[m].std(ddof=1) / np.sqrt(n_problems))
+            res[f"{m},{filter_name}"] = float(per_doc[m].mean())
+            res[f"{m}_stderr,{filter_name}"] = float(per_doc[m].std(ddof=1) / np.sqrt(n_problems))
         results[task] = res
         gen_kwargs = {
             "until": [],
@@ -140,7 +141,7 @@ def write_fake_run(
             "output_type": "generate_until",
             "generation_kwargs": gen_kwargs,
             "repeats": k,
-            "filter_list": [{"name": "none", "filter": [{"function": "take_first_k", "k": k}]}],
+            "filter_list": [{"name": filter_name, "filter": [{"function": "take_first_k", "k": k}]}],
             "should_decontaminate": False,
             "metadata": {**meta, "config_source": f"/x/tasks/toy/{task}.yaml"},
         }
@@ -162,7 +163,7 @@ def write_fake_run(
                         },
                         "resps": [[f"<think>...</think> \\boxed{{{i}}}"] * k],
                         "filtered_resps": [[f"<think>...</think> \\boxed{{{i}}}"] * k],
-                        "filter": "none",
+                        "filter": filter_name,
                         "metrics": list(METRICS),
                         "doc_hash": _sha(json.dumps(doc)),
                         "prompt_hash": _sha(doc["problem"]),
@@ -179,9 +180,9 @@ def write_fake_run(
                 "alias": group,
                 "name": group,
                 "sample_len": n_total,
-                "acc,none": float(np.mean([results[t]["acc,none"] for t in tasks])),
-                "acc_stderr,none": 0.05,
-                "sample_count": {"acc,none": n_total},
+                f"acc,{filter_name}": float(np.mean([results[t][f"acc,{filter_name}"] for t in tasks])),
+                f"acc_stderr,{filter_name}": 0.05,
+                "sample_count": {f"acc,{filter_name}": n_total},
             }
         },
         "group_subtasks": {group: tasks},

@@ -20,6 +20,7 @@ from elastic_bench.harness.convert import (
     convert_run,
     find_run_outputs,
     hardware_from_env,
+    project_info,
 )
 from elastic_bench.harness.results import load_result, save_result
 from tests._lm_eval_fake import ENV_INFO, budget_task, write_fake_run
@@ -168,6 +169,42 @@ def test_local_checkpoint_hashes_weights_and_chat_template(tmp_path):
     assert res.model_name == "tiny_reasoner"  # a generic "checkpoint" folder is named by its parent
     assert convert_run(results, samples, model_name="mine")[0].model_name == "mine"
     assert convert_run(results, samples, hash_weights=False)[0].reproducibility.weights_sha256 is None
+
+
+def test_our_task_conventions_filter_name_backend_info_and_doc_hash(tmp_path):
+    """elastic_toy uses a custom filter ('all_samples'), a dataset seed and no dataset_sha256; elastic-hf
+    may report its model and project commit through get_model_info() (lm-eval puts it in 'config')."""
+    results, samples, data = write_fake_run(
+        tmp_path,
+        filter_name="all_samples",
+        model_args={"threads": 1},
+        metadata={"dataset_sha256": None, "seed": 7},
+    )
+    raw = json.loads(results.read_text())
+    raw["config"].update(
+        pretrained="/nowhere/tiny_reasoner/checkpoint",
+        **project_info() | {"elastic_bench_git_commit": "f" * 40, "elastic_bench_version": "9.9"},
+    )
+    raw["git_hash"] = None
+    results.write_text(json.dumps(raw))
+    [res] = convert_run(results, samples)
+    assert res.points[0].accuracy == pytest.approx(data["elastic_toy_t00064"]["acc"].mean())
+    repro = res.reproducibility
+    assert repro.model == "/nowhere/tiny_reasoner/checkpoint" and res.model_name == "tiny_reasoner"
+    assert repro.git_commit == "f" * 40 and repro.versions["elastic_bench"] == "9.9"
+    assert repro.seeds["dataset_seed"] == 7
+    # no dataset_sha256 in the metadata: hash of lm-eval's per-doc hashes of the evaluated docs
+    rows = [json.loads(line) for line in samples[0].read_text().splitlines()]
+    expected = hashlib.sha256("".join(f"{r['doc_id']}:{r['doc_hash']}\n" for r in rows).encode()).hexdigest()
+    assert repro.dataset.content_sha256 == expected
+    [no_samples] = convert_run(results)
+    assert no_samples.reproducibility.dataset.content_sha256 is None
+
+
+def test_project_info_reports_version_and_commit():
+    info = project_info()
+    assert set(info) == {"elastic_bench_version", "elastic_bench_git_commit"}
+    assert info["elastic_bench_version"]
 
 
 def test_hardware_from_env():
