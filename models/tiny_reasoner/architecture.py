@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config
 
 from elastic_bench.models.tiny_reasoner.traces import THINK_CLOSE, THINK_OPEN
@@ -17,6 +17,10 @@ EOS = "<|im_end|>"
 PAD = "<|pad|>"
 IM_START = "<|im_start|>"
 VOCAB_SIZE = 512
+#: Qwen2's pre-tokenisation pattern (transformers.models.qwen2.tokenization_qwen2): one digit per token
+QWEN2_PRETOKENIZE_REGEX = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
 
 #: Qwen / DeepSeek-R1 style: the generation prompt opens the thinking block
 CHAT_TEMPLATE = (
@@ -30,11 +34,13 @@ CHAT_TEMPLATE = (
 def train_tokenizer(corpus: Iterable[str], vocab_size: int = VOCAB_SIZE) -> PreTrainedTokenizerFast:
     """Train a byte-level BPE (digits split one by one, as in Qwen) on ``corpus``."""
     tokenizer = Tokenizer(models.BPE())
-    # GPT-2 byte-level split, then one digit per token (with its leading space), as in Qwen
+    # exactly Qwen2's normaliser / pre-tokeniser / decoder: AutoTokenizer maps model_type qwen2 to
+    # Qwen2Tokenizer, which rebuilds these from its own defaults when the folder is loaded
+    tokenizer.normalizer = normalizers.NFC()
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-            pre_tokenizers.Split(Regex("\u0120?[0-9]"), behavior="isolated"),
+            pre_tokenizers.Split(Regex(QWEN2_PRETOKENIZE_REGEX), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
     tokenizer.decoder = decoders.ByteLevel()

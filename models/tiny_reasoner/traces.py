@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import random
 
+from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.toy.arithmetic import Operation, Problem
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
-#: the prompt suffix of the Elastic Reasoning / DeepScaleR evaluation protocol
-PROMPT_SUFFIX = " Let's think step by step and output the final answer within \\boxed{}."
 
 P_RECHECK_HARD = 0.85
 P_RECHECK_EASY = 0.1
@@ -89,5 +88,5 @@ def completion(problem: Problem, thinking: str) -> str:
 
 
 def user_message(problem: Problem) -> str:
-    """The user turn: problem statement plus the E1 / DeepScaleR instruction."""
-    return problem.problem + PROMPT_SUFFIX
+    """The user turn: the E1 / DeepScaleR prompt, exactly as the elastic_toy task renders it."""
+    return render(problem.problem, "e1")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
-from transformers import GenerationConfig, Qwen2ForCausalLM, get_cosine_schedule_with_warmup
+from transformers import AutoTokenizer, GenerationConfig, Qwen2ForCausalLM, get_cosine_schedule_with_warmup
 
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
@@ -77,10 +77,10 @@ def train(
     output_dir: Path,
     *,
     seed: int = 0,
-    n_train: int = 24_000,
+    n_train: int = 20_000,
     epochs: int = 2,
-    tokens_per_batch: int = 12_288,
-    lr: float = 2e-3,
+    tokens_per_batch: int = 4096,
+    lr: float = 3e-3,
     threads: int = 2,
 ) -> dict:
     """Train and save the tiny reasoner; returns a summary (steps, loss, wall time)."""
@@ -91,7 +91,13 @@ def train(
     # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
     epoch_examples = [build_examples(problems, seed * 1000 + e) for e in range(epochs)]
     corpus = [u + "\n" + a for u, a in epoch_examples[0][:4000]]
-    tokenizer = train_tokenizer(corpus)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # tokenise with the tokenizer exactly as users will load it from the folder
+    train_tokenizer(corpus).save_pretrained(output_dir)
+    tokenizer = AutoTokenizer.from_pretrained(output_dir)
+    sample = epoch_examples[0][0][1]
+    if tokenizer.decode(tokenizer(sample, add_special_tokens=False)["input_ids"]) != sample:
+        raise RuntimeError("the saved tokenizer does not round-trip the training text")
     config = model_config(tokenizer)
     model = Qwen2ForCausalLM(config)
     model.train()
@@ -114,7 +120,6 @@ def train(
         if len(losses) % 10 == 0:
             progress.set_postfix(loss=f"{sum(losses[-10:]) / 10:.4f}")
     model.eval()
-    output_dir.mkdir(parents=True, exist_ok=True)
     model.generation_config = GenerationConfig(
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, do_sample=False
     )
@@ -140,10 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output-dir", type=Path, default=CHECKPOINT_DIR)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--n-train", type=int, default=24_000)
+    parser.add_argument("--n-train", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--tokens-per-batch", type=int, default=12_288)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--tokens-per-batch", type=int, default=4096)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     summary = train(

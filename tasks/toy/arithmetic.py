@@ -83,7 +83,7 @@ def _random_operation(rng: random.Random, value: int) -> Operation:
 
 def problem_text(start: int, operations: tuple[Operation, ...]) -> str:
     """The problem statement for a chain of operations (numbered, so steps can refer to it)."""
-    steps = " ".join(f"Step {i}: {op.phrase()}." for i, op in enumerate(operations, 1))
+    steps = " ".join(f"Operation {i}: {op.phrase()}." for i, op in enumerate(operations, 1))
     return f"Start with {start}. {steps} What is the result?"
 
 

@@ -1,0 +1,187 @@
+"""lm-eval plumbing shared by every budgeted backend (HF, vLLM, API).
+
+A backend subclasses :class:`BudgetedLM` and supplies a
+:class:`~elastic_bench.harness.generation.TokenGenerator`; this class turns lm-eval's
+``generate_until`` requests (all tasks' requests in one call) into budgeted requests, runs them
+through the shared-prefix sweep, and returns :class:`ElasticResponse` strings that carry token
+accounting to the task's ``process_results``. Each finished request is reported to lm-eval's
+cache hook at once, so ``--use_cache`` resumes an interrupted run where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter as CountOf
+from typing import Any
+
+from lm_eval.api.model import LM
+from tqdm.auto import tqdm
+
+from elastic_bench.harness.generation import Sampling, TokenGenerator
+from elastic_bench.harness.response import ElasticResponse, TokenAccounting
+from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
+
+log = logging.getLogger(__name__)
+
+#: generation kwargs our tasks add; lm-eval passes unknown keys through untouched
+BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy")
+
+
+def _optional_int(value: Any, name: str) -> int | None:
+    if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null", "unconstrained")):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer or null, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} must be positive, got {number}")
+    return number
+
+
+def parse_request(gen_kwargs: dict, default_max_tokens: int) -> tuple[Budget, Sampling, list[str]]:
+    """Budget, sampling and ``until`` strings of one request's generation kwargs."""
+    kwargs = dict(gen_kwargs)
+    max_tokens = _optional_int(kwargs.get("max_gen_toks"), "max_gen_toks") or default_max_tokens
+    budgeted = any(k in kwargs for k in BUDGET_KEYS)
+    strategy = str(kwargs.get("strategy") or ("elastic" if budgeted else "truncate"))
+    budget = Budget(
+        thinking=_optional_int(kwargs.get("thinking_budget"), "thinking_budget"),
+        solution=_optional_int(kwargs.get("solution_budget"), "solution_budget"),
+        strategy=strategy,
+        max_tokens=max_tokens,
+    )
+    temperature = float(kwargs.get("temperature", 0.0) or 0.0)
+    # sampled iff do_sample is true, or do_sample is absent and a temperature > 0 is given
+    do_sample = kwargs.get("do_sample")
+    sampled = bool(do_sample) if do_sample is not None else temperature > 0
+    sampling = Sampling(
+        temperature=(temperature if temperature > 0 else 1.0) if sampled else 0.0,
+        top_p=float(kwargs.get("top_p", 1.0) or 1.0),
+        top_k=int(kwargs.get("top_k", 0) or 0),
+    )
+    until = kwargs.get("until") or []
+    if isinstance(until, str):
+        until = [until]
+    return budget, sampling, [u for u in until if u]
+
+
+class BudgetedLM(LM):
+    """An lm-eval LM that enforces thinking / solution budgets (generation only)."""
+
+    def __init__(
+        self,
+        generator: TokenGenerator,
+        *,
+        chat_template_source: Any = None,
+        think_end: str = "</think>",
+        chat: str = "auto",
+        seed: int = 1234,
+        share_prefix: bool = True,
+        max_gen_toks: int = 4096,
+        groups_per_batch: int = 64,
+        model_id: str = "",
+    ) -> None:
+        super().__init__()
+        if chat not in ("auto", "yes", "no"):
+            raise ValueError(f"chat must be auto, yes or no, got {chat!r}")
+        self.generator = generator
+        self.engine = BudgetedGenerator(generator, marker=think_end, share_prefix=share_prefix)
+        self.think_end = think_end
+        self.chat = chat
+        self.seed = int(seed)
+        self.max_gen_toks = int(max_gen_toks)
+        self.groups_per_batch = int(groups_per_batch)
+        self.model_id = model_id
+        self._template_source = chat_template_source  # a HF tokenizer (or None: no template)
+        self._lm_eval_applied_template = False
+
+    # ------------------------------------------------------------ chat templates
+    @property
+    def tokenizer_name(self) -> str:
+        """Fingerprint of the tokenizer for lm-eval's request cache."""
+        return self.model_id.replace("/", "__")
+
+    def chat_template(self, chat_template: bool | str = False) -> str | None:
+        """The model's chat template string."""
+        return getattr(self._template_source, "chat_template", None)
+
+    def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+        """Render a chat with the model's template (lm-eval calls this for --apply_chat_template)."""
+        self._lm_eval_applied_template = True
+        return self._render(chat_history, add_generation_prompt)
+
+    def _render(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+        if self._template_source is None or not self.chat_template():
+            return "\n\n".join(m["content"] for m in chat_history)
+        return self._template_source.apply_chat_template(
+            chat_history, tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+
+    def _prompt(self, context: str) -> str:
+        wrap = self.chat == "yes" or (
+            self.chat == "auto" and not self._lm_eval_applied_template and bool(self.chat_template())
+        )
+        return self._render([{"role": "user", "content": context}]) if wrap else context
+
+    # --------------------------------------------------------------- lm-eval API
+    def loglikelihood(self, requests, disable_tqdm: bool = False):
+        """Not supported: budgeted backends only generate."""
+        raise NotImplementedError(
+            "budgeted backends implement generate_until only; use lm-eval's 'hf' model for loglikelihood tasks"
+        )
+
+    def loglikelihood_rolling(self, requests, disable_tqdm: bool = False):
+        """Not supported: budgeted backends only generate."""
+        raise NotImplementedError("budgeted backends implement generate_until only")
+
+    def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
+        """Generate every request under its budget, sharing thinking across budgets."""
+        prompt_ids: dict[str, tuple[int, ...]] = {}
+        occurrences: CountOf = CountOf()
+        budgeted: list[BudgetedRequest] = []
+        untils: list[list[str]] = []
+        for req in requests:
+            context, gen_kwargs = req.args
+            budget, sampling, until = parse_request(gen_kwargs, self.max_gen_toks)
+            if context not in prompt_ids:
+                prompt_ids[context] = tuple(self.generator.encode(self._prompt(context)))
+            key = (context, json.dumps(gen_kwargs, sort_keys=True, default=str))
+            sample_index = occurrences[key]
+            occurrences[key] += 1
+            budgeted.append(BudgetedRequest(prompt_ids[context], budget, sampling, sample_index, self.seed))
+            untils.append(until)
+
+        responses: list[str | None] = [None] * len(requests)
+        progress = tqdm(total=len(requests), desc="elastic generation", disable=disable_tqdm or self.rank != 0)
+
+        def on_done(indices: list[int], results: list[BudgetedResult]) -> None:
+            for i, result in zip(indices, results, strict=True):
+                responses[i] = self._response(result, untils[i])
+                self.cache_hook.add_partial("generate_until", requests[i].args, responses[i])
+            progress.update(len(indices))
+
+        self.engine.run(budgeted, groups_per_batch=self.groups_per_batch, on_done=on_done)
+        progress.close()
+        return responses  # type: ignore[return-value]
+
+    def _response(self, result: BudgetedResult, until: list[str]) -> ElasticResponse:
+        eos = set(self.generator.eos_token_ids)
+        ids = result.output_ids()
+        if ids and ids[-1] in eos:
+            ids = ids[:-1]
+        text = self.generator.decode(ids)
+        for stop in until:
+            at = text.find(stop)
+            if at >= 0:
+                text = text[:at]
+        accounting = TokenAccounting(
+            think_tokens=result.think_tokens,
+            answer_tokens=result.answer_tokens,
+            think_truncated=result.think_truncated,
+            answer_truncated=result.answer_truncated,
+            marker_appended=result.marker_appended,
+            ended_in_thinking=result.ended_in_thinking,
+        )
+        return ElasticResponse(text, accounting, self.think_end)

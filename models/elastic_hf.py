@@ -1,0 +1,112 @@
+"""``elastic-hf``: the transformers backend (CPU or GPU) for budgeted generation inside lm-eval.
+
+    lm_eval --model elastic-hf --model_args pretrained=PATH_OR_ID,dtype=bfloat16 --tasks elastic_toy
+
+Model arguments: ``pretrained`` (hub id or local path; default: the embedded tiny reasoner),
+``revision``, ``dtype`` (auto, float32, bfloat16, float16), ``device`` (cpu, cuda, cuda:0...),
+``batch_size`` (rows decoded together), ``seed``, ``think_end`` (end-of-thinking marker),
+``chat`` (auto: apply the model's chat template unless lm-eval already did; yes; no),
+``share_prefix`` (the shared-prefix sweep; false = every budget on its own), ``max_gen_toks``,
+``threads`` (CPU threads), ``trust_remote_code``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from lm_eval.api.registry import register_model
+
+from elastic_bench.models.budgeted_lm import BudgetedLM
+from elastic_bench.models.hf_generator import HFTokenGenerator
+from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "on")
+    return bool(value)
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The model path or id cannot be loaded."""
+
+
+def load_model_and_tokenizer(
+    pretrained: str, *, revision: str | None = None, dtype: str = "auto", device: str = "cpu", trust_remote_code=False
+):
+    """Load a causal LM and its tokenizer, with a one-line error when the model is missing."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    looks_local = pretrained.startswith((".", "/", "~")) or Path(pretrained).expanduser().exists()
+    if looks_local and not (Path(pretrained).expanduser() / "config.json").is_file():
+        raise ModelNotFoundError(f"no model at {pretrained!r} (expected a folder with config.json)")
+    if dtype != "auto" and dtype not in DTYPES:
+        raise ValueError(f"dtype must be auto or one of {sorted(DTYPES)}, got {dtype!r}")
+    torch_dtype = DTYPES.get(dtype, "auto")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            pretrained, revision=revision, trust_remote_code=trust_remote_code
+        )
+        model = AutoModelForCausalLM.from_pretrained(
+            pretrained, revision=revision, dtype=torch_dtype, trust_remote_code=trust_remote_code
+        )
+    except OSError as exc:
+        raise ModelNotFoundError(f"cannot load model {pretrained!r}: {str(exc).splitlines()[0]}") from exc
+    model.to(device).eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
+@register_model("elastic-hf")
+class ElasticHFLM(BudgetedLM):
+    """Budgeted generation with transformers, KV-cache reuse across a sweep's budgets."""
+
+    def __init__(
+        self,
+        pretrained: str | None = None,
+        revision: str | None = None,
+        dtype: str = "auto",
+        device: str | None = None,
+        batch_size: int | str = 32,
+        max_batch_size: int | None = None,
+        seed: int = 1234,
+        think_end: str = "</think>",
+        chat: str = "auto",
+        share_prefix: bool | str = True,
+        max_gen_toks: int = 4096,
+        threads: int | None = None,
+        trust_remote_code: bool | str = False,
+        **kwargs,
+    ) -> None:
+        pretrained = str(pretrained or CHECKPOINT_DIR)
+        if device is None or (str(device).startswith("cuda") and not torch.cuda.is_available()):
+            # lm-eval's CLI passes device="cuda" by default; fall back to the CPU when there is none
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if threads:
+            torch.set_num_threads(int(threads))
+        if isinstance(batch_size, str):
+            batch_size = int(batch_size) if batch_size.isdigit() else 32  # "auto" -> a safe default
+        model, tokenizer = load_model_and_tokenizer(
+            pretrained, revision=revision, dtype=dtype, device=device, trust_remote_code=_flag(trust_remote_code)
+        )
+        self.model = model
+        self.tokenizer = tokenizer
+        self.pretrained = pretrained
+        self.revision = revision
+        self.device_name = device
+        self.batch_size = int(batch_size)
+        generator = HFTokenGenerator(model, tokenizer, batch_size=self.batch_size)
+        super().__init__(
+            generator,
+            chat_template_source=tokenizer,
+            think_end=think_end,
+            chat=chat,
+            seed=int(seed),
+            share_prefix=_flag(share_prefix),
+            max_gen_toks=int(max_gen_toks),
+            model_id=pretrained,
+        )
