@@ -63,9 +63,12 @@ def base_point(base: ResultFile, benchmark: str) -> BudgetPoint:
         raise ReportError(
             f"base run {base.model_name!r} is on benchmark {base.benchmark!r}, not {benchmark!r}"
         )
-    for point in base.points:
-        if point.thinking_budget is None:
+    open_points = [p for p in base.points if p.thinking_budget is None]
+    for point in open_points:
+        if point.label == "unconstrained":
             return point
+    if open_points:  # e.g. reported columns without budget values: the last one is the unconstrained run
+        return open_points[-1]
     raise ReportError(f"base run {base.model_name!r} ({base.task_group}) has no unconstrained point")
 
 
@@ -175,7 +178,7 @@ def render_table(
     if ref is not None:
         table.add_column("AES", justify="right", no_wrap=True)
     for p in result.points:
-        cells = ["unconstrained" if p.thinking_budget is None else str(p.thinking_budget)]
+        cells = [p.label if p.thinking_budget is None else str(p.thinking_budget)]
         if len(strategies) > 1:
             cells.append(p.strategy)
         cells += [

@@ -104,6 +104,15 @@ def test_base_must_match_benchmark_and_have_unconstrained_point():
     assert sweep_auc(budget_only) is None
 
 
+def test_reported_columns_without_budgets_use_labels_and_last_open_point_as_base():
+    columns = [_point(None, 0.052, 1488), _point(None, 0.41, 10050)]
+    columns[0] = columns[0].model_copy(update={"label": "budget column 1"})
+    base = _reported("DeepScaleR", columns, benchmark="aime")
+    assert base_point(base, "aime").accuracy == 0.41
+    text = _render(render_table(base, base=base))
+    assert "budget column 1" in text and "unconstrained" in text and "+0.000" in text
+
+
 def _args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="elastic-bench")
     add_report_parser(parser.add_subparsers(dest="command"))
