@@ -1,0 +1,177 @@
+"""The Streamlit app in a real browser (headless Chromium via Playwright).
+
+Starts the app on a free 127.0.0.1 port over a temporary results directory (three reproduced
+entries, one reported entry, one corrupt file) and checks: the page loads; the curve has the
+expected traces; a filter changes them; the corrupt file's warning is visible; the upload page
+rejects a malformed file with its reason and accepts a valid one. Skips without Playwright or
+Chromium. The app process is stopped by its PID in teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from elastic_bench.leaderboard_app.launch import start_app
+from tests.factories import make_result, write_result
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TRACES_JS = "() => { const p = document.querySelectorAll('.js-plotly-plot')[0]; return p && p.data ? p.data.length : -1; }"
+
+
+def _chromium() -> str | None:
+    for candidate in (
+        os.environ.get("ELASTIC_BENCH_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 45.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise TimeoutError("the app did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    root = tmp_path_factory.mktemp("app")
+    results = root / "results"
+    # three reproduced entries with CI bands (2 traces each), one reported without CI (1 trace)
+    write_result(make_result("alpha", seed=1), results)
+    write_result(make_result("beta", seed=2, tokens=(150, 300, 600)), results)
+    write_result(make_result("gamma", strategy="truncate", seed=3), results)
+    write_result(make_result("paper-model", kind="reported", with_ci=False, seed=4), results / "reported")
+    (results / "corrupt.json").write_text("{definitely not json", encoding="utf-8")
+    port = _free_port()
+    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
+    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url, results
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(app) -> Iterator:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def _traces(page) -> int:
+    return page.evaluate(TRACES_JS)
+
+
+def test_leaderboard_curves_filter_and_warning(app, page, tmp_path: Path) -> None:
+    url, _ = app
+    page.goto(url)
+    page.wait_for_function(f"({TRACES_JS})() > 0")
+    page.wait_for_timeout(300)
+    assert _traces(page) == 3 * 2 + 1
+    meta = page.evaluate(
+        "() => document.querySelectorAll('.js-plotly-plot')[0].data.map(t => [t.meta.role, t.meta.kind])"
+    )
+    assert meta.count(["curve", "reproduced"]) == 3 and meta.count(["curve", "reported"]) == 1
+    # the corrupt file is skipped with a visible warning naming it
+    warning = page.get_by_text("Skipped 1 file in the results directory")
+    assert warning.is_visible()
+    assert page.get_by_text("corrupt.json: not JSON").is_visible()
+    page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
+
+    # filter: hide the reported entries -> one trace fewer
+    page.get_by_role("button", name="Reported (published)").click()
+    page.wait_for_function(f"({TRACES_JS})() === 6")
+    # filter: drop the elastic strategy -> only the truncate entry is left (band + curve)
+    page.get_by_role("button", name="Reported (published)").click()
+    page.wait_for_function(f"({TRACES_JS})() === 7")
+    strategy = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    strategy.get_by_role("button", name="Remove elastic").click()
+    page.wait_for_function(f"({TRACES_JS})() === 2")
+
+
+def test_upload_rejects_then_accepts(app, page, tmp_path: Path) -> None:
+    url, results = app
+    bad = tmp_path / "bad.json"
+    raw = json.loads(make_result("uploaded", seed=8).model_dump_json())
+    raw["points"][0]["label"] = "t=99999"
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    good = write_result(make_result("uploaded", seed=8), tmp_path, name="good.json")
+
+    page.goto(f"{url}/submit")
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.wait_for(state="attached")
+    uploader.set_input_files(str(bad))
+    page.get_by_text("Rejected: this file is not a valid result file.").wait_for()
+    assert page.get_by_text("label says budget 99999 but thinking_budget is 256").is_visible()
+    assert not list(results.rglob("*uploaded*"))
+
+    uploader.set_input_files(str(good))
+    page.get_by_text("Valid reproduced result with 3 budget points.").wait_for()
+    page.get_by_role("button", name="Add to leaderboard").click()
+    page.get_by_text("Added to the leaderboard.").wait_for()
+    stored = results / "reproduced" / "reproduced__uploaded__elastic_toy.json"
+    assert stored.is_file()
+
+    # the new entry shows up on the leaderboard (mtime-keyed cache picks it up)
+    page.goto(url)
+    page.wait_for_function(f"({TRACES_JS})() === 9")
