@@ -579,11 +579,15 @@ _POOL_LOCK = threading.Lock()
 
 
 def _default_pool(workers: int) -> GraderPool:
+    """The process-wide pool, resized to ``workers`` (surplus workers are stopped, not the others)."""
     global _POOL
-    if _POOL is None or _POOL.size != workers:
-        if _POOL is not None:
-            _POOL.close()
+    if _POOL is None:
         _POOL = GraderPool(workers)
+    elif _POOL.size != workers:
+        _POOL.size = max(1, int(workers))
+        for w in _POOL._workers[_POOL.size :]:
+            w.kill()
+        del _POOL._workers[_POOL.size :]
     return _POOL
 
 
