@@ -288,6 +288,7 @@ def prepare_gold(gold: object, benchmark: str) -> str:
         boxed = extract_boxed(s)
         if boxed:
             s = boxed
+        s = re.sub(r"\s*solution:\s*$", "", s, flags=re.IGNORECASE)  # a copy artifact in one record
         s = s.replace("$", "").strip()
         s = re.sub(r"\s+", " ", s)
         return s

@@ -86,6 +86,7 @@ def test_empty_box_and_missing_box_are_no_answer_not_wrong() -> None:
         ("$\\{x|-2\\leq x < 1\\}$", "gaokao", "\\{x|-2\\leq x < 1\\}"),
         ("$48$, $384$", "gaokao", "48, 384"),
         ("C", "gaokao", "C"),
+        ("$145$solution:", "gaokao", "145"),
         ("\\left( 3, \\frac{\\pi}{2} \\right)", "math500", "\\left( 3, \\frac{\\pi}{2} \\right)"),
         ("We get $\\boxed{\\frac{3}{4}}$.", "math", "\\frac{3}{4}"),
     ],
