@@ -138,6 +138,13 @@ def test_leaderboard_curves_filter_and_warning(app, page, tmp_path: Path) -> Non
     assert page.get_by_text("corrupt.json: not JSON").is_visible()
     page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
 
+    # the Pareto tab renders its own chart with the frontier
+    page.get_by_role("tab", name="Pareto frontier").click()
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 2")
+    roles = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[1].data.map(t => t.meta.role)")
+    assert "frontier" in roles
+    page.screenshot(path=str(tmp_path / "pareto.png"), full_page=True)
+
     # filter: hide the reported entries -> one trace fewer
     page.get_by_role("button", name="Reported (published)").click()
     page.wait_for_function(f"({TRACES_JS})() === 6")

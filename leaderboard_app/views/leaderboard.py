@@ -139,39 +139,52 @@ def render() -> None:
     _download_figure("Download figure", fig, f"curves_{benchmark}", "dl_curves_fig")
 
     base_points = data.points[data.points["entry"] == base] if base is not None else None
-    st.subheader("Models")
-    summary = summary_table(entries, data.points, base, convention)
-    st.dataframe(
-        summary,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "AUC": st.column_config.NumberColumn(
-                help="area under accuracy vs log2(budget), normalised to [0, 1]"
-            ),
-            "AES_vs_base": st.column_config.NumberColumn(help="last point vs the base model's last point"),
-            "source": st.column_config.TextColumn(help="citation of reported numbers"),
-        },
+    # only the open tab is rendered (tab state tracking): the page stays light with many entries
+    tab_models, tab_budgets, tab_pareto = st.tabs(
+        ["Models (AES, AUC)", "Accuracy and tokens per budget", "Pareto frontier"],
+        key="leaderboard_tab",
+        on_change="rerun",
     )
-    _download_table("Download table (CSV)", summary, f"summary_{benchmark}.csv", "dl_summary")
+    if tab_models.open:
+        with tab_models:
+            summary = summary_table(entries, data.points, base, convention)
+            st.dataframe(
+                summary,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "AUC": st.column_config.NumberColumn(
+                        help="area under accuracy vs log2(budget), normalised to [0, 1]"
+                    ),
+                    "AES_vs_base": st.column_config.NumberColumn(
+                        help="last point vs the base model's last point"
+                    ),
+                    "source": st.column_config.TextColumn(help="citation of reported numbers"),
+                },
+            )
+            _download_table("Download table (CSV)", summary, f"summary_{benchmark}.csv", "dl_summary")
+    if tab_budgets.open:
+        with tab_budgets:
+            per_budget = budget_table(points, base_points, convention)
+            st.dataframe(per_budget, hide_index=True, width="stretch")
+            _download_table("Download table (CSV)", per_budget, f"budgets_{benchmark}.csv", "dl_budgets")
+    if tab_pareto.open:
+        with tab_pareto:
+            _pareto_section(points, f, benchmark)
 
-    st.subheader("Accuracy and tokens per budget")
-    per_budget = budget_table(points, base_points, convention)
-    st.dataframe(per_budget, hide_index=True, width="stretch")
-    _download_table("Download table (CSV)", per_budget, f"budgets_{benchmark}.csv", "dl_budgets")
 
-    st.subheader("Pareto frontier (accuracy vs tokens)")
+def _pareto_section(points: pd.DataFrame, f: Filters, benchmark: str) -> None:
     frontiers = {kind: pareto_frontier(points[points["kind"] == kind]) for kind in f.kinds}
     pfig = pareto_figure(points, frontiers)
     st.plotly_chart(pfig, width="stretch", key="pareto", config={"displaylogo": False})
     front = (
         pd.concat([fr.assign(frontier=kind) for kind, fr in frontiers.items()], ignore_index=True)
         if frontiers
-        else points.iloc[0:0]
+        else points.iloc[0:0].assign(frontier="")
     )
     front_table = pd.DataFrame(
         {
-            "frontier": front.get("frontier", pd.Series(dtype=str)),
+            "frontier": front["frontier"],
             "model": front["series"],
             "budget": front["label"],
             "mean_tokens": front["mean_total_tokens"].round(1),
