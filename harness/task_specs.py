@@ -14,14 +14,20 @@ and subtask names, so results keep ``<group>_t<budget>`` keys and the group row)
 becomes its full YAML config with ``repeats: k`` (lm-eval builds a bare top-level
 ``{"task": name, ...}`` dict without its YAML); a tag expands to its tasks. ``--metadata``,
 ``--limit`` and the rest apply as for names.
+
+The plain ``lm_eval`` CLI takes the same overrides as YAML files (``--tasks`` accepts YAML paths)::
+
+    lm_eval --model elastic-hf --tasks $(python -m elastic_bench.harness.task_specs --k 4 elastic_aime) ...
 """
 
 from __future__ import annotations
 
 import fnmatch
+import sys
+from pathlib import Path
 from typing import Any
 
-__all__ = ["task_specs"]
+__all__ = ["task_specs", "write_task_files"]
 
 
 def _full_config(entry: Any) -> dict[str, Any]:
@@ -54,7 +60,7 @@ def _members(name: str, k: int, index: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _spec(name: str, k: int, index: dict[str, Any]) -> list[dict[str, Any]]:
+def _spec(name: str, k: int, index: dict[str, Any], *, for_file: bool = False) -> list[dict[str, Any]]:
     from lm_eval.tasks._index import Kind
 
     entry = index[name]
@@ -64,8 +70,25 @@ def _spec(name: str, k: int, index: dict[str, Any]) -> list[dict[str, Any]]:
         # aggregate_metric_list / group_alias / metadata are not carried over (ours define none).
         return [{"group": name, "task": _members(name, k, index)}]
     if entry.kind is Kind.TAG:
-        return [s for task in sorted(entry.tags) for s in _spec(task, k, index)]
+        return [s for task in sorted(entry.tags) for s in _spec(task, k, index, for_file=for_file)]
+    if for_file and entry.yaml_path is not None:  # lm-eval's YAML loader resolves the include
+        return [{"include": str(entry.yaml_path), "task": name, "repeats": k}]
     return [{**_full_config(entry), "task": name, "repeats": k}]
+
+
+def _names(tasks: list[str], index: dict[str, Any]) -> list[str]:
+    out = []
+    for name in tasks:
+        names = [name] if name in index else sorted(n for n in index if fnmatch.fnmatchcase(n, name))
+        if not names:
+            raise KeyError(f"unknown task, group or tag {name!r}")
+        out.extend(names)
+    return out
+
+
+def _check_k(k: object) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k (samples per problem) must be a positive integer, got {k!r}")
 
 
 def task_specs(tasks: list[str], k: int | None, manager: Any) -> list[str | dict[str, Any]]:
@@ -76,14 +99,54 @@ def task_specs(tasks: list[str], k: int | None, manager: Any) -> list[str | dict
     """
     if k is None:
         return list(tasks)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k (samples per problem) must be a positive integer, got {k!r}")
+    _check_k(k)
+    return [s for name in _names(tasks, manager.task_index) for s in _spec(name, k, manager.task_index)]
+
+
+def write_task_files(tasks: list[str], k: int, manager: Any, folder: str | Path) -> list[Path]:
+    """The same overrides as YAML files, one per spec, for the plain ``lm_eval`` CLI, which accepts
+    YAML paths in ``--tasks`` (comma-separated) and loads each as a config dict."""
+    import yaml
+
+    _check_k(k)
     index = manager.task_index
-    specs: list[str | dict[str, Any]] = []
-    for name in tasks:
-        names = [name] if name in index else sorted(n for n in index if fnmatch.fnmatchcase(n, name))
-        if not names:
-            raise KeyError(f"unknown task, group or tag {name!r}")
-        for n in names:
-            specs.extend(_spec(n, k, index))
-    return specs
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in _names(tasks, index):
+        for spec in _spec(name, k, index, for_file=True):
+            path = folder / f"{spec.get('group') or spec['task']}_k{k}.yaml"
+            try:
+                text = yaml.safe_dump(spec, sort_keys=False)
+            except yaml.representer.RepresenterError as exc:
+                raise ValueError(
+                    f"{name}: its group has inline members that cannot be written to YAML"
+                ) from exc
+            path.write_text(f"# k={k} override of {name}, by elastic_bench.harness.task_specs\n" + text)
+            paths.append(path)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m elastic_bench.harness.task_specs --k 4 elastic_aime``: print ``--tasks`` for lm_eval."""
+    import argparse
+    import tempfile
+
+    from lm_eval.tasks import TaskManager
+
+    parser = argparse.ArgumentParser(description="write task files that set k (repeats) for lm_eval --tasks")
+    parser.add_argument("tasks", nargs="+", help="task, group or tag names (or glob patterns)")
+    parser.add_argument("--k", type=int, required=True, help="samples per problem")
+    parser.add_argument("--out", help="folder for the files (default: a new temporary folder)")
+    args = parser.parse_args(argv)
+    folder = args.out or tempfile.mkdtemp(prefix="elastic_bench_tasks_")
+    try:
+        paths = write_task_files(args.tasks, args.k, TaskManager(), folder)
+    except (KeyError, ValueError) as exc:
+        parser.error(str(exc).strip("'\""))
+    print(",".join(str(p) for p in paths))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
