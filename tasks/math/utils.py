@@ -11,7 +11,9 @@ one module. The loader receives the task metadata merged with lm-eval's ``--meta
 * ``prompt_template``: ``e1`` (default, Elastic Reasoning / DeepScaleR) or ``o1_pruner``; the
   prompt is rendered into each doc's ``prompt`` field.
 
-Each doc is ``{id, benchmark, problem, answer, prompt}`` (+ ``subject``/``level`` where every record
+The loader also adds ``dataset_sha256`` (content hash of the records), ``dataset_size`` and
+``dataset_source`` (local file(s) or Hub id@revision) to the task's metadata, which the results
+JSON records. Each doc is ``{id, benchmark, problem, answer, prompt}`` (+ ``subject``/``level`` where every record
 has them); ``answer`` is the gold exactly as the grader compares it.
 """
 
@@ -31,7 +33,16 @@ from elastic_bench.tasks.common import keep_all, score
 from elastic_bench.tasks.math.data import HUB_SOURCES, load_problems, resolve_data_dir
 from elastic_bench.tasks.prompts import render
 
-__all__ = ["keep_all", "load", "doc_to_text", "process_results", "dataset_sha256", "hub_metadata"]
+__all__ = [
+    "keep_all",
+    "load",
+    "doc_to_text",
+    "process_results",
+    "records",
+    "data_source",
+    "dataset_sha256",
+    "hub_metadata",
+]
 
 #: sweeps made of several benchmarks, concatenated in this order
 COMPONENTS: dict[str, tuple[str, ...]] = {"aime": ("aime24", "aime25")}
@@ -57,8 +68,9 @@ def hub_metadata(benchmark: str) -> dict[str, str | None]:
 
 
 @functools.lru_cache(maxsize=32)
-def _records(benchmark: str, data_dir: str | None) -> tuple[dict[str, Any], ...]:
+def _records(benchmark: str, data_dir: str | None) -> tuple[tuple[dict[str, Any], ...], str]:
     rows: list[dict[str, Any]] = []
+    sources: list[str] = []
     parts = components(benchmark)
     for part in parts:
         for rec in load_problems(part, data_dir=data_dir):
@@ -70,15 +82,26 @@ def _records(benchmark: str, data_dir: str | None) -> tuple[dict[str, Any], ...]
             }
             row.update({k: str(rec[k]) for k in _EXTRA_FIELDS if k in rec})
             rows.append(row)
+            if rec["source"] not in sources:
+                sources.append(rec["source"])
     extras = [k for k in _EXTRA_FIELDS if all(k in r for r in rows)]
     keep = ("id", "benchmark", "problem", "answer", *extras)
-    return tuple({k: r[k] for k in keep} for r in rows)
+    return tuple({k: r[k] for k in keep} for r in rows), " + ".join(sources)
 
 
 def records(benchmark: str, data_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """A sweep's records (cached per source): local ``data_dir`` / ``$ELASTIC_BENCH_DATA_DIR``, else the Hub."""
+    return [dict(r) for r in _cached(benchmark, data_dir)[0]]
+
+
+def data_source(benchmark: str, data_dir: str | os.PathLike | None = None) -> str:
+    """Where the records came from: the local file(s), or ``hf:<id>@<revision>``."""
+    return _cached(benchmark, data_dir)[1]
+
+
+def _cached(benchmark: str, data_dir: str | os.PathLike | None) -> tuple[tuple[dict[str, Any], ...], str]:
     root = resolve_data_dir(data_dir)
-    return [dict(r) for r in _records(resolve_benchmark(benchmark), None if root is None else str(root))]
+    return _records(resolve_benchmark(benchmark), None if root is None else str(root))
 
 
 def dataset_sha256(rows: list[dict[str, Any]]) -> str:
@@ -120,7 +143,11 @@ def load(
 ) -> dict[str, datasets.Dataset]:
     """lm-eval ``custom_dataset``: the benchmark as a ``test`` split with the rendered prompt per doc."""
     rows = records(benchmark, data_dir)
-    _record_in_task_metadata(dataset_sha256=dataset_sha256(rows), n_problems=len(rows))
+    _record_in_task_metadata(
+        dataset_sha256=dataset_sha256(rows),
+        dataset_size=len(rows),
+        dataset_source=data_source(benchmark, data_dir),
+    )
     for row in rows:
         row["prompt"] = render(row["problem"], prompt_template)
     return {"test": datasets.Dataset.from_list(rows)}
