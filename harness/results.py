@@ -34,7 +34,9 @@ class BudgetPoint(_Strict):
     n_problems: int = Field(ge=1)
     k: int = Field(ge=1, description="samples per problem (avg@k)")
     accuracy: float = Field(ge=0.0, le=1.0)
-    accuracy_ci: tuple[float, float] | None = Field(default=None, description="95% bootstrap CI over problems")
+    accuracy_ci: tuple[float, float] | None = Field(
+        default=None, description="95% bootstrap CI over problems"
+    )
     mean_think_tokens: float | None = Field(default=None, ge=0)
     mean_answer_tokens: float | None = Field(default=None, ge=0)
     mean_total_tokens: float = Field(ge=0)
@@ -144,18 +146,25 @@ class ResultFile(_Strict):
         budgets = [p.thinking_budget for p in self.points if p.thinking_budget is not None]
         if budgets != sorted(budgets):
             raise ValueError("points must be ordered by thinking budget (unconstrained last)")
-        if any(p.thinking_budget is None for p in self.points[:-1]) and self.points[-1].thinking_budget is not None:
+        if (
+            any(p.thinking_budget is None for p in self.points[:-1])
+            and self.points[-1].thinking_budget is not None
+        ):
             raise ValueError("the unconstrained point must come last")
         if self.problem_ids is not None:
             if len(set(self.problem_ids)) != len(self.problem_ids):
                 raise ValueError("problem_ids must be unique")
             for p in self.points:
                 if p.n_problems != len(self.problem_ids):
-                    raise ValueError(f"point {p.label} has n_problems={p.n_problems}, problem_ids has {len(self.problem_ids)}")
+                    raise ValueError(
+                        f"point {p.label} has n_problems={p.n_problems}, problem_ids has {len(self.problem_ids)}"
+                    )
         if self.reproducibility is not None:
-            declared = sorted((b for b in self.reproducibility.budgets if b is not None))
+            declared = sorted(b for b in self.reproducibility.budgets if b is not None)
             if declared != budgets:
-                raise ValueError(f"reproducibility budgets {self.reproducibility.budgets} do not match points {budgets}")
+                raise ValueError(
+                    f"reproducibility budgets {self.reproducibility.budgets} do not match points {budgets}"
+                )
         return self
 
     def entry_id(self) -> str:

@@ -235,13 +235,17 @@ class BudgetedGenerator:
                                 max_new_tokens=0,
                                 stop_sequences=[[e] for e in sorted(eos)],
                                 sampling=req.sampling,
-                                seed=stable_seed(req.seed, req.prompt_ids, req.sample_index, "answer", len(cut)),
+                                seed=stable_seed(
+                                    req.seed, req.prompt_ids, req.sample_index, "answer", len(cut)
+                                ),
                                 parent=out.state,
                                 parent_tokens=len(g[0].prompt_ids) + len(cut),
                             )
                         )
                     call_index = cuts[len(cut)]
-                    calls[call_index].max_new_tokens = max(calls[call_index].max_new_tokens, req.budget.solution_cap)
+                    calls[call_index].max_new_tokens = max(
+                        calls[call_index].max_new_tokens, req.budget.solution_cap
+                    )
                 plan.append((cut, natural, eos_ended, call_index))
             plans.append(plan)
         outs2 = self.backend.generate(calls) if calls else []
@@ -259,7 +263,9 @@ class BudgetedGenerator:
                     )
                     continue
                 answer = outs2[call_index].token_ids[: req.budget.solution_cap]
-                answer_truncated = not (answer and answer[-1] in eos) and len(answer) >= req.budget.solution_cap
+                answer_truncated = (
+                    not (answer and answer[-1] in eos) and len(answer) >= req.budget.solution_cap
+                )
                 group_results.append(
                     BudgetedResult(
                         thinking_ids=list(cut),
@@ -298,7 +304,9 @@ class BudgetedGenerator:
                 if at < 0:
                     body, ended = _strip_eos(list(ids), eos)
                     group_results.append(
-                        BudgetedResult(ids, [], self.marker_ids, False, not ended, False, ended_in_thinking=ended)
+                        BudgetedResult(
+                            ids, [], self.marker_ids, False, not ended, False, ended_in_thinking=ended
+                        )
                     )
                     continue
                 split = at + len(self.marker_ids)

@@ -107,7 +107,9 @@ class BudgetedLM(LM):
         """The model's chat template string."""
         return getattr(self._template_source, "chat_template", None)
 
-    def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+    def apply_chat_template(
+        self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str:
         """Render a chat with the model's template (lm-eval calls this for --apply_chat_template)."""
         self._lm_eval_applied_template = True
         return self._render(chat_history, add_generation_prompt)
@@ -154,7 +156,9 @@ class BudgetedLM(LM):
             untils.append(until)
 
         responses: list[str | None] = [None] * len(requests)
-        progress = tqdm(total=len(requests), desc="elastic generation", disable=disable_tqdm or self.rank != 0)
+        progress = tqdm(
+            total=len(requests), desc="elastic generation", disable=disable_tqdm or self.rank != 0
+        )
 
         def on_done(indices: list[int], results: list[BudgetedResult]) -> None:
             for i, result in zip(indices, results, strict=True):

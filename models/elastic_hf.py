@@ -7,6 +7,7 @@ Model arguments: ``pretrained`` (hub id or local path; default: the embedded tin
 ``batch_size`` (rows decoded together), ``seed``, ``think_end`` (end-of-thinking marker),
 ``chat`` (auto: apply the model's chat template unless lm-eval already did; yes; no),
 ``share_prefix`` (the shared-prefix sweep; false = every budget on its own), ``max_gen_toks``,
+``groups_per_batch`` (prompts whose budgets are generated, then cached, together),
 ``threads`` (CPU threads), ``trust_remote_code``.
 """
 
@@ -35,7 +36,12 @@ class ModelNotFoundError(FileNotFoundError):
 
 
 def load_model_and_tokenizer(
-    pretrained: str, *, revision: str | None = None, dtype: str = "auto", device: str = "cpu", trust_remote_code=False
+    pretrained: str,
+    *,
+    revision: str | None = None,
+    dtype: str = "auto",
+    device: str = "cpu",
+    trust_remote_code=False,
 ):
     """Load a causal LM and its tokenizer, with a one-line error when the model is missing."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -78,6 +84,7 @@ class ElasticHFLM(BudgetedLM):
         chat: str = "auto",
         share_prefix: bool | str = True,
         max_gen_toks: int = 4096,
+        groups_per_batch: int = 64,
         threads: int | None = None,
         trust_remote_code: bool | str = False,
         **kwargs,
@@ -91,7 +98,11 @@ class ElasticHFLM(BudgetedLM):
         if isinstance(batch_size, str):
             batch_size = int(batch_size) if batch_size.isdigit() else 32  # "auto" -> a safe default
         model, tokenizer = load_model_and_tokenizer(
-            pretrained, revision=revision, dtype=dtype, device=device, trust_remote_code=_flag(trust_remote_code)
+            pretrained,
+            revision=revision,
+            dtype=dtype,
+            device=device,
+            trust_remote_code=_flag(trust_remote_code),
         )
         self.model = model
         self.tokenizer = tokenizer
@@ -108,5 +119,28 @@ class ElasticHFLM(BudgetedLM):
             seed=int(seed),
             share_prefix=_flag(share_prefix),
             max_gen_toks=int(max_gen_toks),
+            groups_per_batch=int(groups_per_batch),
             model_id=pretrained,
         )
+
+    def get_model_info(self) -> dict:
+        """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them)."""
+        import hashlib
+
+        from elastic_bench.harness.convert import project_info, weights_sha256
+
+        path = Path(self.pretrained).expanduser()
+        template = self.chat_template() if self.chat != "no" else None
+        return {
+            "pretrained": str(path.resolve()) if path.is_dir() else self.pretrained,
+            "model_revision": self.revision,
+            "weights_sha256": weights_sha256(path) if path.is_dir() else None,
+            "tokenizer": self.tokenizer.name_or_path,
+            "chat_template_sha256": hashlib.sha256(template.encode()).hexdigest() if template else None,
+            "end_of_thinking_marker": self.think_end,
+            "dtype": str(self.model.dtype).removeprefix("torch."),
+            "device": self.device_name,
+            "batch_size": self.batch_size,
+            "share_prefix": self.engine.share_prefix,
+            **project_info(),
+        }

@@ -214,7 +214,9 @@ class HFTokenGenerator:
                 active = [active[s] for s in still]
             for r, token in zip(active, next_tokens, strict=True):
                 fed_tokens[r].append(token)
-            attention = torch.cat([attention, torch.ones((len(active), 1), dtype=torch.long, device=device)], 1)
+            attention = torch.cat(
+                [attention, torch.ones((len(active), 1), dtype=torch.long, device=device)], 1
+            )
             logits = self.model(
                 input_ids=torch.tensor(next_tokens, device=device).unsqueeze(1),
                 attention_mask=attention,
@@ -225,7 +227,9 @@ class HFTokenGenerator:
             next_pos = next_pos + 1
         return results  # type: ignore[return-value]
 
-    def _finish(self, row: _Row, cache, slot: int, attention: torch.Tensor, fed: list[int]) -> GenerationOutput:
+    def _finish(
+        self, row: _Row, cache, slot: int, attention: torch.Tensor, fed: list[int]
+    ) -> GenerationOutput:
         state = None
         if row.call.keep_state:
             valid = attention[slot].bool()

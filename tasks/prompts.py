@@ -3,9 +3,7 @@
 #: Elastic Reasoning / DeepScaleR evaluation prompt (the default)
 E1_PROMPT = "{problem} Let's think step by step and output the final answer within \\boxed{{}}."
 #: O1-Pruner evaluation: a system-style instruction asking for step-by-step work and \boxed{}
-O1_PRUNER_PROMPT = (
-    "Please reason step by step, and put your final answer within \\boxed{{}}.\n\n{problem}"
-)
+O1_PRUNER_PROMPT = "Please reason step by step, and put your final answer within \\boxed{{}}.\n\n{problem}"
 PROMPTS = {"e1": E1_PROMPT, "o1_pruner": O1_PRUNER_PROMPT}
 
 

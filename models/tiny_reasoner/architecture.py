@@ -18,9 +18,7 @@ PAD = "<|pad|>"
 IM_START = "<|im_start|>"
 VOCAB_SIZE = 512
 #: Qwen2's pre-tokenisation pattern (transformers.models.qwen2.tokenization_qwen2): one digit per token
-QWEN2_PRETOKENIZE_REGEX = (
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
+QWEN2_PRETOKENIZE_REGEX = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 
 #: Qwen / DeepSeek-R1 style: the generation prompt opens the thinking block
 CHAT_TEMPLATE = (
@@ -53,7 +51,9 @@ def train_tokenizer(corpus: Iterable[str], vocab_size: int = VOCAB_SIZE) -> PreT
     )
     tokenizer.train_from_iterator(corpus, trainer=trainer)
     # the thinking markers are single, non-special tokens (decode keeps them), like R1 / QwQ
-    tokenizer.add_tokens([AddedToken(THINK_OPEN, normalized=False), AddedToken(THINK_CLOSE, normalized=False)])
+    tokenizer.add_tokens(
+        [AddedToken(THINK_OPEN, normalized=False), AddedToken(THINK_CLOSE, normalized=False)]
+    )
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         eos_token=EOS,

@@ -33,8 +33,9 @@ def is_hard_step(value: int, op: Operation) -> bool:
 
 
 def step_line(index: int, value: int, op: Operation) -> str:
-    """``Step i: a op b = c.``"""
-    return f"Step {index}: {value} {op.symbol} {op.operand} = {op.apply(value)}.\n"
+    """``Operation i: <words>, so a op b = c.`` -- the first half repeats the problem's own words,
+    so the next operation is found by matching identical text (an induction-style copy)."""
+    return f"Operation {index}: {op.phrase()}, so {value} {op.symbol} {op.operand} = {op.apply(value)}.\n"
 
 
 def _steps(problem: Problem) -> list[tuple[int, int, Operation]]:
@@ -58,7 +59,7 @@ def overthinking(problem: Problem, rng: random.Random) -> str:
         p = P_RECHECK_HARD if is_hard_step(v, op) else P_RECHECK_EASY
         if rng.random() < p:
             lines.append(
-                f"Wait, let me double-check step {i}: {v} {op.symbol} {op.operand} = {op.apply(v)}. Yes, that is right.\n"
+                f"Wait, let me double-check operation {i}: {v} {op.symbol} {op.operand} = {op.apply(v)}. Yes, that is right.\n"
             )
     lines.append(f"So the result is {problem.answer}.\n")
     recomputes = 0

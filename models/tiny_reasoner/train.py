@@ -77,7 +77,7 @@ def train(
     output_dir: Path,
     *,
     seed: int = 0,
-    n_train: int = 20_000,
+    n_train: int = 16_000,
     epochs: int = 2,
     tokens_per_batch: int = 4096,
     lr: float = 3e-3,
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output-dir", type=Path, default=CHECKPOINT_DIR)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--n-train", type=int, default=20_000)
+    parser.add_argument("--n-train", type=int, default=16_000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--tokens-per-batch", type=int, default=4096)
     parser.add_argument("--lr", type=float, default=3e-3)

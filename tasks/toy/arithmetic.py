@@ -13,7 +13,7 @@ import random
 from dataclasses import asdict, dataclass
 
 #: number of operations for each difficulty level (harder = longer chains)
-OPS_PER_LEVEL: dict[int, int] = {1: 2, 2: 3, 3: 4, 4: 6, 5: 8}
+OPS_PER_LEVEL: dict[int, int] = {1: 2, 2: 3, 3: 4, 4: 5, 5: 6}
 SPLITS = ("train", "validation", "test")
 #: share of the problem space assigned to each split (by hash)
 SPLIT_SHARES = {"train": 0.90, "validation": 0.05, "test": 0.05}

@@ -11,7 +11,9 @@ from elastic_bench.tasks.toy.arithmetic import generate
 __all__ = ["keep_all", "load", "doc_to_text", "process_results"]
 
 
-def load(n_problems: int = 200, seed: int = 0, split: str = "test", **_: object) -> dict[str, datasets.Dataset]:
+def load(
+    n_problems: int = 200, seed: int = 0, split: str = "test", **_: object
+) -> dict[str, datasets.Dataset]:
     """The test split (deterministic by seed) as lm-eval's custom_dataset."""
     rows = [p.to_record() for p in generate(split, int(n_problems), seed=int(seed))]
     for row in rows:

@@ -1,0 +1,293 @@
+"""The ``elastic-bench`` command line: run, report, ls, grade, convert, submit, app.
+
+``elastic-bench run`` with no arguments evaluates the embedded tiny reasoner on ``elastic_toy``
+(a real budget sweep, offline, on CPU), writes lm-eval's outputs and a validated result file
+into ``results/`` and prints the budget table. Bad input exits non-zero with one line, never a
+traceback (set ``ELASTIC_BENCH_DEBUG=1`` to see tracebacks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+DEFAULT_MODEL = "elastic-hf"
+DEFAULT_TASKS = "elastic_toy"
+DEFAULT_RESULTS_DIR = Path("results")
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+# ---------------------------------------------------------------------------- run
+def _our_task_names() -> set[str]:
+    from elastic_bench.harness.lm_eval_plugin import tasks_dir
+
+    return {p.stem for p in Path(tasks_dir()).rglob("*.yaml")}
+
+
+def _task_manager(tasks: list[str], include_path: list[str]):
+    """A TaskManager; lm-eval's 14k built-in tasks are indexed only when a requested task needs them."""
+    from lm_eval.tasks import TaskManager
+
+    from elastic_bench.harness.lm_eval_plugin import tasks_dir
+
+    ours_only = all(t in _our_task_names() for t in tasks)
+    manager = TaskManager(include_path=[tasks_dir(), *include_path], include_defaults=not ours_only)
+    unknown = [t for t in tasks if t not in manager.all_tasks]
+    if unknown:
+        hint = ", ".join(sorted(t for t in manager.all_tasks if t.startswith("elastic_") and "_t0" not in t))
+        raise CLIError(f"unknown task(s): {', '.join(unknown)} (elastic-bench tasks: {hint})")
+    return manager
+
+
+def _check_model(name: str) -> None:
+    import lm_eval.models  # noqa: F401
+    from lm_eval.api.registry import model_registry
+
+    if name not in model_registry:
+        raise CLIError(f"unknown model backend {name!r}; try elastic-hf, elastic-vllm or any lm-eval model")
+
+
+def _parse_model_args(text: str) -> dict[str, str]:
+    args = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" not in part:
+            raise CLIError(f"malformed --model_args entry {part!r}: expected key=value")
+        key, value = part.split("=", 1)
+        args[key.strip()] = value.strip()
+    return args
+
+
+def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> str:
+    """Per-model request cache, keyed by the weights (a retrained model never reuses stale answers)."""
+    from elastic_bench.harness.convert import weights_sha256
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    pretrained = model_args.get("pretrained") or (str(CHECKPOINT_DIR) if model.startswith("elastic-") else "")
+    path = Path(pretrained).expanduser()
+    key = weights_sha256(path) if path.is_dir() else None
+    key = (key or f"{pretrained}@{model_args.get('revision', 'main')}")[:16]
+    safe = "".join(
+        c if c.isalnum() or c in "-_." else "_" for c in f"{model}-{path.name or pretrained}-{key}"
+    )
+    return str(results_dir / ".cache" / safe)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Evaluate a model on budget-sweep tasks through lm-eval; convert and store the results."""
+    from lm_eval import simple_evaluate
+    from lm_eval.loggers import EvaluationTracker
+    from rich.console import Console
+
+    from elastic_bench.harness.convert import convert_output_dir
+    from elastic_bench.harness.report import render_table
+    from elastic_bench.harness.submit import add_entry
+
+    console = Console(width=160 if not sys.stdout.isatty() else None)
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if not tasks:
+        raise CLIError("--tasks is empty")
+    model_args = _parse_model_args(args.model_args)
+    _check_model(args.model)
+    manager = _task_manager(tasks, args.include_path)
+    results_dir = Path(args.results_dir)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    run_dir = results_dir / "runs" / f"{args.model}__{'+'.join(tasks)}__{stamp}"
+    metadata = json.loads(args.metadata) if args.metadata else None
+    cache = None if args.no_cache else _cache_path(results_dir, args.model, model_args)
+
+    started = time.time()
+    tracker = EvaluationTracker(output_path=str(run_dir))
+    results = simple_evaluate(
+        model=args.model,
+        model_args=model_args,
+        tasks=tasks,
+        task_manager=manager,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        device=args.device,
+        use_cache=cache,
+        log_samples=True,
+        evaluation_tracker=tracker,
+        apply_chat_template=args.apply_chat_template,
+        random_seed=args.seed,
+        numpy_random_seed=args.seed,
+        torch_random_seed=args.seed,
+        fewshot_random_seed=args.seed,
+        metadata=metadata,
+    )
+    if results is None:  # non-zero ranks in distributed runs
+        return 0
+    samples = results.pop("samples")
+    tracker.save_results_aggregated(results=results, samples=samples)
+    for task_name in results["configs"]:
+        tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+    wall = time.time() - started
+
+    converted = convert_output_dir(run_dir, extra_repro={"wall_time_seconds": round(wall, 1)})
+    for result in converted:
+        run_rel = os.path.relpath(run_dir, results_dir)
+        result.samples_file = run_rel
+        existing = results_dir / f"{result.entry_id()}.json"
+        path = add_entry(result, results_dir, overwrite=True, samples_base=results_dir, name="run")
+        console.print(render_table(result))
+        verb = "replaced" if existing.exists() and existing == path else "wrote"
+        console.print(f"{verb} {path}  (lm-eval outputs: {run_dir}; {wall:.1f}s)")
+    return 0
+
+
+def add_run_parser(sub: argparse._SubParsersAction) -> None:
+    """``run``: defaults are the embedded tiny reasoner on elastic_toy."""
+    p = sub.add_parser(
+        "run", help="run a budget sweep through lm-eval (default: tiny reasoner on elastic_toy)"
+    )
+    p.add_argument("--model", default=DEFAULT_MODEL, help="lm-eval model backend (default: elastic-hf)")
+    p.add_argument(
+        "--model_args", "--model-args", default="", help="lm-eval model args, e.g. pretrained=PATH"
+    )
+    p.add_argument("--tasks", default=DEFAULT_TASKS, help="comma-separated lm-eval tasks or groups")
+    p.add_argument("--limit", type=float, default=None, help="docs per task (int) or fraction")
+    p.add_argument("--batch_size", "--batch-size", default=None, help="passed to the backend")
+    p.add_argument("--device", default=None)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--metadata", default=None, help="JSON passed to the tasks (e.g. data_dir)")
+    p.add_argument("--apply_chat_template", action="store_true", help="let lm-eval render the chat template")
+    p.add_argument("--include_path", action="append", default=[], help="extra lm-eval task folders")
+    p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR), help="where result files go")
+    p.add_argument("--no-cache", action="store_true", help="do not resume from / write the request cache")
+    p.set_defaults(func=cmd_run)
+
+
+# ----------------------------------------------------------------------------- ls
+def cmd_ls(args: argparse.Namespace) -> int:
+    """List our task groups (with budgets) and model backends."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from elastic_bench.harness.lm_eval_plugin import MODELS
+    from elastic_bench.tasks.build import SWEEPS, subtask_name
+
+    console = Console()
+    table = Table(title="elastic-bench task groups")
+    for col in ("group", "benchmark", "thinking budgets", "solution", "samples", "subtasks"):
+        table.add_column(col)
+    for sweep in SWEEPS.values():
+        names = [subtask_name(sweep, b) for b in [*sweep.budgets, None]]
+        table.add_row(
+            sweep.group,
+            sweep.benchmark,
+            ", ".join(map(str, sweep.budgets)) + ", unconstrained",
+            str(sweep.solution_budget),
+            f"k={sweep.repeats}" + (f", T={sweep.temperature}" if sweep.do_sample else ", greedy"),
+            f"{names[0]} ... {names[-1]}",
+        )
+    console.print(table)
+    models = Table(title="model backends")
+    models.add_column("name")
+    models.add_column("class")
+    for name, target in MODELS.items():
+        models.add_row(name, target)
+    console.print(models)
+    return 0
+
+
+# ------------------------------------------------------------------------ convert
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Convert an lm-eval --output_path of our tasks into result files."""
+    from elastic_bench.harness.convert import convert_output_dir
+    from elastic_bench.harness.results import save_result
+
+    out = Path(args.output)
+    for result in convert_output_dir(args.lm_eval_output, model_name=args.model_name):
+        path = save_result(result, out / f"{result.entry_id()}.json")
+        print(path)
+    return 0
+
+
+def add_convert_parser(sub: argparse._SubParsersAction) -> None:
+    """``convert LM_EVAL_OUTPUT [-o DIR]``."""
+    p = sub.add_parser("convert", help="turn an lm-eval run of our tasks into result files")
+    p.add_argument("lm_eval_output", help="lm-eval --output_path folder (or a results_*.json)")
+    p.add_argument("-o", "--output", default=".", help="folder for the result files")
+    p.add_argument("--model-name", default=None)
+    p.set_defaults(func=cmd_convert)
+
+
+# ---------------------------------------------------------------------------- app
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the Streamlit leaderboard."""
+    from elastic_bench.leaderboard_app import run_app
+
+    return run_app(args.results_dir, port=args.port, headless=not args.open_browser) or 0
+
+
+def add_app_parser(sub: argparse._SubParsersAction) -> None:
+    """``app [--results-dir DIR] [--port N]``."""
+    p = sub.add_parser("app", help="start the Streamlit leaderboard on a results directory")
+    p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--open-browser", action="store_true")
+    p.set_defaults(func=cmd_app)
+
+
+# --------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    from elastic_bench.harness.regrade import add_grade_parser
+    from elastic_bench.harness.report import add_report_parser
+    from elastic_bench.harness.submit import add_submit_parser
+
+    parser = argparse.ArgumentParser(
+        prog="elastic-bench", description="Budget sweeps for efficient reasoning, on lm-eval."
+    )
+    sub = parser.add_subparsers(dest="command")
+    add_run_parser(sub)
+    add_report_parser(sub)
+    ls = sub.add_parser("ls", help="list elastic-bench tasks and model backends")
+    ls.set_defaults(func=cmd_ls)
+    add_grade_parser(sub)
+    add_convert_parser(sub)
+    add_submit_parser(sub)
+    add_app_parser(sub)
+    return parser
+
+
+def _error_types() -> tuple[type[BaseException], ...]:
+    from elastic_bench.harness.results import ResultFileError
+    from elastic_bench.models.elastic_hf import ModelNotFoundError
+
+    return (CLIError, ResultFileError, ModelNotFoundError, ValueError, FileNotFoundError, KeyError, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``elastic-bench``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(
+            "elastic-bench: interrupted (finished requests are cached; run again to resume)", file=sys.stderr
+        )
+        return 130
+    except _error_types() as exc:
+        if os.environ.get("ELASTIC_BENCH_DEBUG"):
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"elastic-bench: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""End to end through the real command lines: elastic-bench and lm_eval."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from elastic_bench.harness.results import load_result
+
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+def _run(*args: str, cwd: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, env=ENV, timeout=timeout)
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, fragment: str) -> None:
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("elastic-bench: error:") and fragment in last, last
+
+
+@pytest.mark.slow
+def test_run_default_job_writes_a_valid_result(tmp_path):
+    proc = _run(
+        str(BIN / "elastic-bench"), "run", "--limit", "6", "--results-dir", str(tmp_path), cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "unconstrained" in proc.stdout and "acc" in proc.stdout
+    [entry] = list(tmp_path.rglob("reproduced__*elastic_toy.json"))
+    result = load_result(entry)
+    assert [p.thinking_budget for p in result.points] == [32, 64, 128, 256, None]
+    assert (
+        result.reproducibility.weights_sha256 and result.reproducibility.end_of_thinking_marker == "</think>"
+    )
+    assert all(p.n_problems == 6 for p in result.points)
+    report = _run(str(BIN / "elastic-bench"), "report", str(entry))
+    assert report.returncode == 0 and "unconstrained" in report.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "--tasks", "elastic_nope"], "unknown task"),
+        (["run", "--model", "no-such-backend"], "unknown model backend"),
+        (["run", "--model_args", "pretrained=/no/such/model", "--limit", "1"], "no model at"),
+        (["run", "--model_args", "pretrained"], "malformed --model_args"),
+        (["report", "/no/such/result.json"], "result.json"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, args, fragment):
+    _one_line_error(
+        _run(str(BIN / "elastic-bench"), *args, "--results-dir", str(tmp_path))
+        if args[0] == "run"
+        else _run(str(BIN / "elastic-bench"), *args),
+        fragment,
+    )
+
+
+def test_ls_lists_tasks_and_models():
+    proc = _run(str(BIN / "elastic-bench"), "ls")
+    assert proc.returncode == 0
+    assert "elastic_toy" in proc.stdout and "elastic-hf" in proc.stdout
+
+
+def test_lm_eval_sees_our_models_and_keeps_its_own():
+    code = (
+        "from lm_eval.api.registry import get_model\n"
+        "from lm_eval.tasks import TaskManager\n"
+        "print(get_model('elastic-hf').__name__, get_model('hf').__name__)\n"
+        "tm = TaskManager()\n"
+        "print('elastic_toy' in tm.all_tasks, 'gsm8k' in tm.all_tasks)\n"
+    )
+    proc = _run(sys.executable, "-c", code)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["ElasticHFLM", "HFLM", "True", "True"]
+
+
+def _cached_rows(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return conn.execute("select count(*) from unnamed").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_without_regenerating(tmp_path):
+    cache = tmp_path / "cache"
+    cmd = [
+        str(BIN / "lm_eval"),
+        "--model", "elastic-hf",
+        "--model_args", "groups_per_batch=2,batch_size=8",
+        "--tasks", "elastic_toy",
+        "--limit", "10",
+        "--use_cache", str(cache),
+    ]  # fmt: skip
+    db = Path(f"{cache}_rank0.db")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    try:
+        deadline = time.time() + 300
+        while _cached_rows(db) < 10 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        proc.kill()
+    finally:
+        proc.wait()
+    done = _cached_rows(db)
+    assert 10 <= done < 50  # 10 docs x 5 budgets: killed mid-way, with finished requests cached
+    rerun = _run(*cmd)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    log = rerun.stdout + rerun.stderr
+    assert f"Cached requests: {done}, Requests remaining: {50 - done}" in log
+    assert f"{50 - done}/{50 - done}" in log  # elastic-hf generated only the remaining requests

@@ -1,0 +1,112 @@
+"""elastic-hf on the embedded tiny reasoner: the sweep is exact, accounting reaches the task."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from lm_eval.api.instance import Instance
+
+from elastic_bench.harness.response import ElasticResponse
+from elastic_bench.tasks.prompts import render
+from elastic_bench.tasks.toy.arithmetic import generate
+
+BUDGETS = [32, 64, 128, 256, None]
+
+
+def _requests(n: int, budgets=BUDGETS, k: int = 1, sampled: bool = False) -> list[Instance]:
+    requests = []
+    for problem in generate("test", n, seed=5):
+        for budget in budgets:
+            kwargs = {
+                "until": [],
+                "do_sample": sampled,
+                "temperature": 0.6 if sampled else 0.0,
+                "top_p": 0.95 if sampled else 1.0,
+                "max_gen_toks": 1024,
+                "strategy": "elastic",
+                "thinking_budget": budget,
+                "solution_budget": 32,
+            }
+            for _ in range(k):
+                requests.append(
+                    Instance("generate_until", {}, (render(problem.problem), kwargs), len(requests))
+                )
+    return requests
+
+
+@pytest.fixture(scope="module")
+def backends():
+    from elastic_bench.models.elastic_hf import ElasticHFLM
+
+    shared = ElasticHFLM(share_prefix=True, batch_size=16)
+    # the same weights, every budget generated on its own (no shared thinking, no KV reuse)
+    separate = ElasticHFLM(share_prefix=False, batch_size=16)
+    return shared, separate
+
+
+def _accounting(responses):
+    return [(str(r), r.accounting) for r in responses]
+
+
+def test_greedy_sweep_is_token_for_token_the_separate_runs(backends):
+    shared, separate = backends
+    requests = _requests(12)
+    swept = shared.generate_until(requests, disable_tqdm=True)
+    alone = separate.generate_until(requests, disable_tqdm=True)
+    assert _accounting(swept) == _accounting(alone)
+    # and it did less work: one thinking generation per prompt instead of one per budget
+    assert shared.engine.stats.thinking_generations == 12
+    assert separate.engine.stats.thinking_generations == 12 * len(BUDGETS)
+    # each budget on its own, in a fresh batch, also gives the same tokens
+    one_budget = [r for r in requests if r.args[1]["thinking_budget"] == 64]
+    assert [str(r) for r in separate.generate_until(one_budget, disable_tqdm=True)] == [
+        str(r) for r, q in zip(swept, requests, strict=True) if q.args[1]["thinking_budget"] == 64
+    ]
+
+
+def test_accounting_and_budgets(backends):
+    shared, _ = backends
+    requests = _requests(6)
+    responses = shared.generate_until(requests, disable_tqdm=True)
+    assert all(isinstance(r, ElasticResponse) for r in responses)
+    for request, response in zip(requests, responses, strict=True):
+        budget = request.args[1]["thinking_budget"]
+        acct = response.accounting
+        if budget is not None:
+            assert acct.think_tokens <= budget
+        assert acct.answer_tokens <= 32
+        assert "</think>" in response  # appended when the thinking was cut
+        assert acct.marker_appended == acct.think_truncated
+    smallest = [
+        r.accounting for r, q in zip(responses, requests, strict=True) if q.args[1]["thinking_budget"] == 32
+    ]
+    assert all(a.think_truncated and a.think_tokens == 32 for a in smallest)
+    # the accounting survives pickling (lm-eval's --use_cache stores responses with pickle)
+    again = pickle.loads(pickle.dumps(responses[0]))
+    assert isinstance(again, ElasticResponse) and again.accounting == responses[0].accounting
+
+
+def test_sampled_samples_share_thinking_across_budgets(backends):
+    shared, separate = backends
+    requests = _requests(3, budgets=[64, None], k=2, sampled=True)
+    swept = shared.generate_until(requests, disable_tqdm=True)
+    alone = separate.generate_until(requests, disable_tqdm=True)
+    # sample j at every budget starts from the same thinking; seeded, so separate runs agree too
+    assert [str(r) for r in swept] == [str(r) for r in alone]
+    for p in range(3):
+        cut = swept[p * 4 : p * 4 + 2]  # budget 64, samples 0 and 1
+        free = swept[p * 4 + 2 : p * 4 + 4]
+        for j in range(2):
+            if cut[j].accounting.think_truncated:
+                assert str(free[j]).startswith(str(cut[j]).split("</think>")[0])
+    # sampling really samples: some prompt's two unconstrained samples differ
+    assert any(str(swept[p * 4 + 2]) != str(swept[p * 4 + 3]) for p in range(3))
+
+
+def test_plain_task_without_budgets_uses_until(backends):
+    shared, _ = backends
+    context = render(generate("test", 1, seed=2)[0].problem)
+    request = Instance("generate_until", {}, (context, {"until": ["\n"], "max_gen_toks": 64}), 0)
+    [response] = shared.generate_until([request], disable_tqdm=True)
+    assert "\n" not in response and response.accounting.total_tokens <= 64

@@ -1,0 +1,94 @@
+"""The transformers TokenGenerator: batching, KV reuse and seeded sampling must not change outputs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from elastic_bench.harness.generation import GenerationCall, Sampling
+from elastic_bench.models.hf_generator import HFTokenGenerator
+
+
+@pytest.fixture(scope="module")
+def generator():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    vocab = {f"t{i}": i for i in range(64)}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="t0"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token="t1", pad_token="t0")
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        eos_token_id=1,
+        pad_token_id=0,
+    )
+    model = Qwen2ForCausalLM(config).eval()
+    return HFTokenGenerator(model, tokenizer, batch_size=4, eos_token_ids=[1])
+
+
+def _prompts():
+    g = torch.Generator().manual_seed(1)
+    return [torch.randint(2, 64, (n,), generator=g).tolist() for n in (3, 7, 5, 11, 4, 9)]
+
+
+def test_batched_equals_one_by_one(generator):
+    calls = [GenerationCall(p, 12, [], Sampling()) for p in _prompts()]
+    batched = [o.token_ids for o in generator.generate(calls)]
+    single = [generator.generate([c])[0].token_ids for c in calls]
+    assert batched == single
+    assert all(len(o) == 12 for o in batched)
+
+
+def test_stops_and_limits_per_row(generator):
+    prompts = _prompts()
+    free = generator.generate([GenerationCall(p, 10, [], Sampling()) for p in prompts])
+    # stop on each row's own 4th token: every row ends right there, stop sequence kept
+    calls = [
+        GenerationCall(p, 10, [[o.token_ids[3]]], Sampling()) for p, o in zip(prompts, free, strict=True)
+    ]
+    for call, out, ref in zip(calls, generator.generate(calls), free, strict=True):
+        first = ref.token_ids.index(call.stop_sequences[0][0])
+        assert out.token_ids == ref.token_ids[: first + 1] and out.stop == call.stop_sequences[0]
+
+
+def test_kv_reuse_matches_recompute(generator):
+    prompts = _prompts()
+    first = generator.generate([GenerationCall(p, 10, [], Sampling(), keep_state=True) for p in prompts])
+    # continue each from a different cut of its own output, with and without reusing the cache
+    marker = [5]
+    reuse, fresh = [], []
+    for i, (p, out) in enumerate(zip(prompts, first, strict=True)):
+        cut = 2 + i
+        prefix = p + out.token_ids[:cut] + marker
+        reuse.append(GenerationCall(prefix, 6, [], Sampling(), parent=out.state, parent_tokens=len(p) + cut))
+        fresh.append(GenerationCall(prefix, 6, [], Sampling()))
+    before = generator.counter.reused_prefix_tokens
+    a = [o.token_ids for o in generator.generate(reuse)]
+    assert generator.counter.reused_prefix_tokens > before
+    b = [o.token_ids for o in generator.generate(fresh)]
+    assert a == b
+    generator.release([o.state for o in first])
+
+
+def test_sampling_is_seeded_per_call_not_per_batch(generator):
+    sampling = Sampling(temperature=1.0, top_p=0.9, top_k=20)
+    calls = [GenerationCall(p, 8, [], sampling, seed=100 + i) for i, p in enumerate(_prompts())]
+    together = [o.token_ids for o in generator.generate(calls)]
+    alone = [generator.generate([c])[0].token_ids for c in calls]
+    reordered = [o.token_ids for o in generator.generate(calls[::-1])][::-1]
+    assert together == alone == reordered
+    others = [GenerationCall(calls[0].prefix_ids, 8, [], sampling, seed=s) for s in range(900, 905)]
+    assert any(o.token_ids != together[0] for o in generator.generate(others))  # the seed matters
+
+
+def test_zero_token_call(generator):
+    [out] = generator.generate([GenerationCall([3, 4], 0, [], Sampling())])
+    assert out.token_ids == []

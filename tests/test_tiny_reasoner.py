@@ -1,0 +1,110 @@
+"""The embedded default: synthetic data, overthinking traces, the committed checkpoint, training."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+from elastic_bench.models.tiny_reasoner.traces import completion, minimal_thinking, overthinking, user_message
+from elastic_bench.tasks.toy.arithmetic import OPS_PER_LEVEL, generate, split_of
+
+
+def test_splits_are_disjoint_and_deterministic():
+    train = {p.problem for p in generate("train", 3000, seed=0)}
+    val = {p.problem for p in generate("validation", 200, seed=0)}
+    test = {p.problem for p in generate("test", 200, seed=0)}
+    assert not (train & test) and not (train & val) and not (val & test)
+    assert [p.problem for p in generate("test", 50, seed=0)] == [
+        p.problem for p in generate("test", 50, seed=0)
+    ]
+    other = generate("test", 50, seed=1)
+    assert {p.problem for p in other} != {p.problem for p in generate("test", 50, seed=0)}
+    assert all(split_of(p.problem) == "test" for p in other)  # the split does not depend on the seed
+
+
+def test_problems_are_right_and_harder_means_longer():
+    for problem in generate("test", 100, seed=3):
+        values = problem.values()
+        assert str(values[-1]) == problem.answer
+        assert all(0 <= v <= 99 for v in values)
+        assert len(problem.operations) == OPS_PER_LEVEL[problem.difficulty]
+    assert sorted(OPS_PER_LEVEL.values()) == list(OPS_PER_LEVEL.values())
+
+
+def test_traces_overthink_and_end_in_boxed_answer():
+    rng = random.Random(0)
+    problems = generate("train", 300, seed=0)
+    minimal = [len(minimal_thinking(p)) for p in problems]
+    long = [len(overthinking(p, rng)) for p in problems]
+    assert sum(long) >= 2 * sum(minimal)
+    assert all(lo >= mi for lo, mi in zip(long, minimal, strict=True))
+    lengths_same_level = {len(overthinking(problems[0], random.Random(s))) for s in range(20)}
+    assert len(lengths_same_level) > 1  # the amount of re-checking varies
+    text = completion(problems[0], overthinking(problems[0], rng))
+    assert "</think>\n" in text and text.endswith(f"\\boxed{{{problems[0].answer}}}.")
+    assert "<think>" not in text  # the chat template's generation prompt opens the thinking
+    assert user_message(problems[0]).endswith("output the final answer within \\boxed{}.")
+
+
+@pytest.fixture(scope="module")
+def checkpoint():
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return AutoModelForCausalLM.from_pretrained(CHECKPOINT_DIR), AutoTokenizer.from_pretrained(CHECKPOINT_DIR)
+
+
+def test_checkpoint_is_a_standard_small_hf_model(checkpoint):
+    model, tokenizer = checkpoint
+    size = sum(f.stat().st_size for f in CHECKPOINT_DIR.glob("*.safetensors"))
+    assert 0 < size <= 20 * 2**20
+    assert model.config.model_type == "qwen2"
+    for marker in ("<think>", "</think>"):
+        assert len(tokenizer(marker, add_special_tokens=False)["input_ids"]) == 1
+    assert tokenizer.eos_token and tokenizer.pad_token and tokenizer.pad_token != tokenizer.eos_token
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "hi"}], add_generation_prompt=True, tokenize=False
+    )
+    assert prompt.endswith("<|im_start|>assistant\n<think>\n")
+    text = "Operation 1: add 5, so 12 + 5 = 17.\n</think>\nThe result is \\boxed{17}."
+    assert tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"]) == text
+
+
+def test_checkpoint_solves_most_problems_greedily(checkpoint):
+    from elastic_bench.harness.generation import Sampling
+    from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
+    from elastic_bench.models.hf_generator import HFTokenGenerator
+
+    model, tokenizer = checkpoint
+    problems = generate("test", 30, seed=11)
+    engine = BudgetedGenerator(HFTokenGenerator(model, tokenizer, batch_size=32))
+    prompts = [
+        tuple(
+            tokenizer(
+                tokenizer.apply_chat_template(
+                    [{"role": "user", "content": user_message(p)}], add_generation_prompt=True, tokenize=False
+                ),
+                add_special_tokens=False,
+            )["input_ids"]
+        )
+        for p in problems
+    ]
+    results = engine.run(
+        [BudgetedRequest(pr, Budget(None, 32, max_tokens=1024), Sampling()) for pr in prompts]
+    )
+    texts = [tokenizer.decode(r.answer_ids) for r in results]
+    correct = sum(f"\\boxed{{{p.answer}}}" in t for p, t in zip(problems, texts, strict=True))
+    assert correct >= 24  # the committed model is ~95% on the test split; 30 problems leave a margin
+
+
+@pytest.mark.slow
+def test_training_script_runs_and_saves_a_loadable_model(tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from elastic_bench.models.tiny_reasoner.train import train
+
+    summary = train(tmp_path, n_train=48, epochs=1, tokens_per_batch=4096)
+    assert summary["steps"] >= 1
+    AutoTokenizer.from_pretrained(tmp_path)
+    AutoModelForCausalLM.from_pretrained(tmp_path)
