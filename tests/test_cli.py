@@ -37,7 +37,7 @@ def test_run_default_job_writes_a_valid_result(tmp_path):
     assert "unconstrained" in proc.stdout and "acc" in proc.stdout
     [entry] = list(tmp_path.rglob("reproduced__*elastic_toy.json"))
     result = load_result(entry)
-    assert [p.thinking_budget for p in result.points] == [32, 64, 128, 256, None]
+    assert [p.thinking_budget for p in result.points] == [64, 128, 256, 512, None]
     assert (
         result.reproducibility.weights_sha256 and result.reproducibility.end_of_thinking_marker == "</think>"
     )

@@ -89,19 +89,19 @@ def test_accounting_and_budgets(backends):
 
 def test_sampled_samples_share_thinking_across_budgets(backends):
     shared, separate = backends
-    requests = _requests(3, budgets=[64, None], k=2, sampled=True)
+    requests = _requests(6, budgets=[64, None], k=2, sampled=True)
     swept = shared.generate_until(requests, disable_tqdm=True)
     alone = separate.generate_until(requests, disable_tqdm=True)
     # sample j at every budget starts from the same thinking; seeded, so separate runs agree too
     assert [str(r) for r in swept] == [str(r) for r in alone]
-    for p in range(3):
+    for p in range(6):
         cut = swept[p * 4 : p * 4 + 2]  # budget 64, samples 0 and 1
         free = swept[p * 4 + 2 : p * 4 + 4]
         for j in range(2):
             if cut[j].accounting.think_truncated:
                 assert str(free[j]).startswith(str(cut[j]).split("</think>")[0])
     # sampling really samples: some prompt's two unconstrained samples differ
-    assert any(str(swept[p * 4 + 2]) != str(swept[p * 4 + 3]) for p in range(3))
+    assert any(str(swept[p * 4 + 2]) != str(swept[p * 4 + 3]) for p in range(6))
 
 
 def test_plain_task_without_budgets_uses_until(backends):
