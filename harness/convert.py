@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from elastic_bench.harness.metrics import avg_at_k, token_stats
-from elastic_bench.harness.results import STRATEGY_NAMES, BudgetPoint, ResultFile
+from elastic_bench.harness.results import SAMPLE_METRICS, STRATEGY_NAMES, BudgetPoint, ResultFile
 
 #: ``<group>_t00512`` / ``<group>_unconstrained``
 SUBTASK_RE = re.compile(r"^(?P<group>.+)_(?:t(?P<budget>\d+)|(?P<unc>unconstrained))$")
@@ -41,15 +41,7 @@ DATE_ID = r"\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?"
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_(?P<date>{DATE_ID})\.jsonl$")
 RESULTS_RE = re.compile(rf"^(?P<stem>.+)_(?P<date>{DATE_ID})\.json$")
 
-METRICS = (
-    "acc",
-    "think_tokens",
-    "answer_tokens",
-    "total_tokens",
-    "think_truncated",
-    "answer_truncated",
-    "no_answer",
-)
+METRICS = SAMPLE_METRICS
 SAMPLING_KEYS = ("do_sample", "temperature", "top_p", "top_k", "min_p")
 SEED_KEYS = ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
 DEFAULT_MARKER = "</think>"

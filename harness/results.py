@@ -16,6 +16,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SCHEMA_VERSION = "1.0"
+#: per-sample metrics every elastic_* subtask reports (each the mean over a doc's k samples);
+#: the contract between the tasks' process_results and the result converter
+SAMPLE_METRICS = (
+    "acc",
+    "think_tokens",
+    "answer_tokens",
+    "total_tokens",
+    "think_truncated",
+    "answer_truncated",
+    "no_answer",
+)
 STRATEGY_NAMES = ("elastic", "truncate", "force", "prompt", "none")
 
 

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from elastic_bench.harness.results import SAMPLE_METRICS
+
 TASKS_DIR = Path(__file__).parent
 
 
@@ -186,15 +188,7 @@ def render(sweep: Sweep) -> dict[str, str]:
         + "metric_list:\n"
         + "".join(
             f"  - metric: {m}\n    aggregation: mean\n    higher_is_better: {str(m == 'acc').lower()}\n"
-            for m in (
-                "acc",
-                "think_tokens",
-                "answer_tokens",
-                "total_tokens",
-                "think_truncated",
-                "answer_truncated",
-                "no_answer",
-            )
+            for m in SAMPLE_METRICS
         )
         + "metadata:\n"
         + meta_lines

@@ -7,18 +7,9 @@ from collections.abc import Sequence
 
 from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.response import accounting
+from elastic_bench.harness.results import SAMPLE_METRICS
 
-#: the metrics every elastic_* subtask reports (each the mean over the k samples of a doc)
-METRICS = (
-    "acc",
-    "think_tokens",
-    "answer_tokens",
-    "total_tokens",
-    "think_truncated",
-    "answer_truncated",
-    "no_answer",
-)
-HIGHER_IS_BETTER = {"acc": True}
+METRICS = SAMPLE_METRICS
 
 
 def keep_all(resps, docs):

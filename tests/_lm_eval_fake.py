@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from elastic_bench.harness.results import SAMPLE_METRICS
+
 DATE_ID = "2026-01-02T03-04-05.678901"
 ENV_INFO = """PyTorch version: 2.13.0+cpu
 Is debug build: False
@@ -28,15 +30,7 @@ Architecture:                            x86_64
 CPU(s):                                  16
 Model name:                              AMD EPYC 9454
 """
-METRICS = (
-    "acc",
-    "think_tokens",
-    "answer_tokens",
-    "total_tokens",
-    "think_truncated",
-    "answer_truncated",
-    "no_answer",
-)
+METRICS = SAMPLE_METRICS
 
 
 def _sha(text: str) -> str:
