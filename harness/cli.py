@@ -86,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from lm_eval.loggers import EvaluationTracker
     from rich.console import Console
 
-    from elastic_bench.harness.convert import convert_output_dir
+    from elastic_bench.harness.convert import convert_run, find_run_outputs
     from elastic_bench.harness.report import render_table
     from elastic_bench.harness.submit import add_entry
 
@@ -96,6 +96,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CLIError("--tasks is empty")
     model_args = _parse_model_args(args.model_args)
     _check_model(args.model)
+    if args.model.startswith("elastic-") and "pretrained" not in model_args:
+        from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+        model_args = {"pretrained": str(CHECKPOINT_DIR), **model_args}  # recorded explicitly
     manager = _task_manager(tasks, args.include_path)
     results_dir = Path(args.results_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -131,10 +135,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
     wall = time.time() - started
 
-    converted = convert_output_dir(run_dir, extra_repro={"wall_time_seconds": round(wall, 1)})
+    results_json, sample_files = find_run_outputs(run_dir)
+    converted = convert_run(results_json, sample_files, extra_repro={"wall_time_seconds": round(wall, 1)})
+    samples_dir = sample_files[0].parent if sample_files else run_dir
     for result in converted:
-        run_rel = os.path.relpath(run_dir, results_dir)
-        result.samples_file = run_rel
+        result.samples_file = os.path.relpath(samples_dir, results_dir)
         existing = results_dir / f"{result.entry_id()}.json"
         path = add_entry(result, results_dir, overwrite=True, samples_base=results_dir, name="run")
         console.print(render_table(result))
