@@ -32,14 +32,16 @@ def _our_task_names() -> set[str]:
     return {p.stem for p in Path(tasks_dir()).rglob("*.yaml")}
 
 
-def _task_manager(tasks: list[str], include_path: list[str]):
+def _task_manager(tasks: list[str], include_path: list[str], metadata: dict | None = None):
     """A TaskManager; lm-eval's 14k built-in tasks are indexed only when a requested task needs them."""
     from lm_eval.tasks import TaskManager
 
     from elastic_bench.harness.lm_eval_plugin import tasks_dir
 
     ours_only = all(t in _our_task_names() for t in tasks)
-    manager = TaskManager(include_path=[tasks_dir(), *include_path], include_defaults=not ours_only)
+    manager = TaskManager(
+        include_path=[tasks_dir(), *include_path], include_defaults=not ours_only, metadata=metadata
+    )
     unknown = [t for t in tasks if t not in manager.all_tasks]
     if unknown:
         hint = ", ".join(sorted(t for t in manager.all_tasks if t.startswith("elastic_") and "_t0" not in t))
@@ -89,6 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from elastic_bench.harness.convert import convert_run, find_run_outputs
     from elastic_bench.harness.report import render_table
     from elastic_bench.harness.submit import add_entry
+    from elastic_bench.harness.task_specs import task_specs
 
     console = Console(width=160 if not sys.stdout.isatty() else None)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -100,19 +103,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
         model_args = {"pretrained": str(CHECKPOINT_DIR), **model_args}  # recorded explicitly
-    manager = _task_manager(tasks, args.include_path)
+    try:
+        metadata = json.loads(args.metadata) if args.metadata else None
+    except json.JSONDecodeError as exc:
+        raise CLIError(f"--metadata is not JSON: {exc.msg}") from None
+    manager = _task_manager(tasks, args.include_path, metadata)
     results_dir = Path(args.results_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     run_dir = results_dir / "runs" / f"{args.model}__{'+'.join(tasks)}__{stamp}"
-    metadata = json.loads(args.metadata) if args.metadata else None
     cache = None if args.no_cache else _cache_path(results_dir, args.model, model_args)
+
+    specs = task_specs(tasks, args.k, manager) if args.k else tasks
 
     started = time.time()
     tracker = EvaluationTracker(output_path=str(run_dir))
     results = simple_evaluate(
         model=args.model,
         model_args=model_args,
-        tasks=tasks,
+        tasks=specs,
         task_manager=manager,
         limit=args.limit,
         batch_size=args.batch_size,
@@ -159,6 +167,7 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--tasks", default=DEFAULT_TASKS, help="comma-separated lm-eval tasks or groups")
     p.add_argument("--limit", type=float, default=None, help="docs per task (int) or fraction")
+    p.add_argument("--k", type=int, default=None, help="samples per problem (overrides the tasks' repeats)")
     p.add_argument("--batch_size", "--batch-size", default=None, help="passed to the backend")
     p.add_argument("--device", default=None)
     p.add_argument("--seed", type=int, default=1234)
