@@ -239,7 +239,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit leaderboard."""
     from elastic_bench.leaderboard_app import run_app
 
-    return run_app(args.results_dir, port=args.port, headless=not args.open_browser) or 0
+    return run_app(args.results_dir, port=args.port, headless=not args.open_browser, address=args.address) or 0
 
 
 def add_app_parser(sub: argparse._SubParsersAction) -> None:
@@ -247,6 +247,7 @@ def add_app_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("app", help="start the Streamlit leaderboard on a results directory")
     p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1", help="interface to serve on (0.0.0.0 to share it)")
     p.add_argument("--open-browser", action="store_true")
     p.set_defaults(func=cmd_app)
 

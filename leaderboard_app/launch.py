@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,11 @@ def run_app(
 ) -> int:
     """Run the app in the foreground until it exits (Ctrl-C stops it); returns its exit status."""
     proc = start_app(results_dir, port=port, headless=headless, address=address)
+
+    def _stop(signum, frame):  # a SIGTERM to us stops the server too, not only Ctrl-C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -65,3 +71,5 @@ def run_app(
         except subprocess.TimeoutExpired:
             proc.kill()
             return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
