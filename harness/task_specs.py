@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = write_task_files(args.tasks, args.k, TaskManager(), folder)
     except (KeyError, ValueError) as exc:
-        parser.error(str(exc).strip("'\""))
+        parser.error(str(exc.args[0]) if exc.args else str(exc))
     print(",".join(str(p) for p in paths))
     return 0
 
