@@ -90,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from elastic_bench.harness.convert import convert_run, find_run_outputs
     from elastic_bench.harness.report import render_table
+    from elastic_bench.harness.results import RUNS_DIRNAME
     from elastic_bench.harness.submit import add_entry
     from elastic_bench.harness.task_specs import task_specs
 
@@ -110,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     manager = _task_manager(tasks, args.include_path, metadata)
     results_dir = Path(args.results_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    run_dir = results_dir / "runs" / f"{args.model}__{'+'.join(tasks)}__{stamp}"
+    run_dir = results_dir / RUNS_DIRNAME / f"{args.model}__{'+'.join(tasks)}__{stamp}"
     cache = None if args.no_cache else _cache_path(results_dir, args.model, model_args)
 
     specs = task_specs(tasks, args.k, manager) if args.k else tasks
@@ -239,7 +240,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit leaderboard."""
     from elastic_bench.leaderboard_app import run_app
 
-    return run_app(args.results_dir, port=args.port, headless=not args.open_browser, address=args.address) or 0
+    return (
+        run_app(args.results_dir, port=args.port, headless=not args.open_browser, address=args.address) or 0
+    )
 
 
 def add_app_parser(sub: argparse._SubParsersAction) -> None:

@@ -16,6 +16,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SCHEMA_VERSION = "1.0"
+#: layout of a results directory: entries anywhere, except these top-level folders
+SAMPLES_DIRNAME = "samples"  # logged samples copied next to the entries
+RUNS_DIRNAME = "runs"  # raw lm-eval outputs of `elastic-bench run`
 #: per-sample metrics every elastic_* subtask reports (each the mean over a doc's k samples);
 #: the contract between the tasks' process_results and the result converter
 SAMPLE_METRICS = (

@@ -18,12 +18,11 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from elastic_bench.harness.results import ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile, ResultFileError, parse_result
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 LABEL_BUDGET = re.compile(r"^t=0*(\d+)$")
-SAMPLES_DIRNAME = "samples"
 # mean token counts are means of integers: allow float noise, nothing more
 _TOL = 1e-6
 

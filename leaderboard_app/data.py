@@ -1,6 +1,7 @@
 """Loading the results directory into tables (no Streamlit here; caching lives in :mod:`.cache`).
 
-Every ``*.json`` under the results directory (except the ``samples/`` folder and hidden paths)
+Every ``*.json`` under the results directory (except the ``samples/`` and ``runs/`` folders and
+hidden paths)
 is parsed with the result schema. Files that do not parse are reported as :class:`SkippedFile`
 and never stop the app. Parsed files are kept per (path, mtime, size), so a changed directory
 only re-parses the files that changed.
@@ -15,10 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from elastic_bench.harness.results import ResultFile, ResultFileError, load_result
+from elastic_bench.harness.results import (
+    RUNS_DIRNAME,
+    SAMPLES_DIRNAME,
+    ResultFile,
+    ResultFileError,
+    load_result,
+)
 
 RESULTS_ENV = "ELASTIC_BENCH_RESULTS_DIR"
-SAMPLES_DIRNAME = "samples"
 
 ENTRY_COLUMNS = [
     "entry",
@@ -102,7 +108,9 @@ def scan_results(results_dir: str | Path) -> tuple[Stamp, ...]:
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
         dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not (rel_dir == "." and d == SAMPLES_DIRNAME)
+            d
+            for d in dirnames
+            if not d.startswith(".") and not (rel_dir == "." and d in (SAMPLES_DIRNAME, RUNS_DIRNAME))
         )
         for name in filenames:
             if not name.endswith(".json") or name.startswith("."):

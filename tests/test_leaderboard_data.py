@@ -58,6 +58,8 @@ def results_dir(tmp_path: Path) -> Path:
     (d / "notes.txt").write_text("ignored")
     (d / "samples").mkdir()
     (d / "samples" / "results_2026.json").write_text("{}")  # lm-eval output copied with samples: not scanned
+    (d / "runs" / "m__elastic_toy__1").mkdir(parents=True)  # `elastic-bench run`'s raw lm-eval outputs
+    (d / "runs" / "m__elastic_toy__1" / "results_2026.json").write_text("{}")
     return d
 
 

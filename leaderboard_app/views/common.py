@@ -49,5 +49,8 @@ def select_benchmark(data: LeaderboardData, where=st.sidebar) -> str | None:
     if not benchmarks:
         return None
     if st.session_state.get("benchmark") not in benchmarks:
-        st.session_state["benchmark"] = benchmarks[0]
+        # open on a benchmark with reproduced entries when there is one
+        entries = data.entries
+        reproduced = set(entries.loc[entries["kind"] == "reproduced", "benchmark"]) if len(entries) else set()
+        st.session_state["benchmark"] = next((b for b in benchmarks if b in reproduced), benchmarks[0])
     return where.selectbox("Benchmark", benchmarks, key="benchmark")
