@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from elastic_bench.harness.metrics import avg_at_k, token_stats
-from elastic_bench.harness.results import SAMPLE_METRICS, STRATEGY_NAMES, BudgetPoint, ResultFile
+from elastic_bench.harness.results import SAMPLE_METRICS, STRATEGY_NAMES, BudgetPoint, ResultFile, read_json
 
 #: ``<group>_t00512`` / ``<group>_unconstrained``
 SUBTASK_RE = re.compile(r"^(?P<group>.+)_(?:t(?P<budget>\d+)|(?P<unc>unconstrained))$")
@@ -115,14 +115,7 @@ def find_run_outputs(output_dir: str | Path) -> tuple[Path, list[Path]]:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConversionError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConversionError(f"{path.name}: not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise ConversionError(f"{path.name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
+    raw = read_json(path, ConversionError)
     if not isinstance(raw, dict) or not isinstance(raw.get("results"), dict):
         raise ConversionError(f"{path.name}: not an lm-eval results file (no 'results' object)")
     return raw

@@ -10,7 +10,6 @@ tokens) with the base run's unconstrained point on the same benchmark.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from rich.table import Table
 
 from elastic_bench.harness.convert import ConversionError, convert_output_dir
 from elastic_bench.harness.metrics import AES_CONVENTIONS, AESConvention, aes, auc_log_budget
-from elastic_bench.harness.results import BudgetPoint, ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.results import BudgetPoint, ResultFile, ResultFileError, parse_result, read_json
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -42,14 +41,7 @@ def load_results(path: str | Path) -> list[ResultFile]:
     try:
         if path.is_dir():
             return convert_output_dir(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        except UnicodeDecodeError as exc:
-            raise ReportError(f"{path.name}: not UTF-8 text") from exc
-        except json.JSONDecodeError as exc:
-            raise ReportError(f"{path.name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
+        raw = read_json(path, ReportError)
         if isinstance(raw, dict) and "schema_version" not in raw and isinstance(raw.get("results"), dict):
             return convert_output_dir(path)
         return [parse_result(raw, name=path.name)]

@@ -191,16 +191,22 @@ class ResultFileError(ValueError):
     """A result file that cannot be read or does not validate; the message says why."""
 
 
-def load_result(path: str | Path) -> ResultFile:
-    """Read and validate one result file; raises :class:`ResultFileError` with a one-line reason."""
+def read_json(path: str | Path, error: type[ValueError] = ResultFileError) -> object:
+    """The decoded JSON of a file, or ``error`` with a one-line reason (unreadable, not UTF-8, not JSON)."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultFileError(f"{path.name}: cannot read: {exc}") from exc
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{path.name}: not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
-        raise ResultFileError(f"{path.name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
-    return parse_result(raw, name=path.name)
+        raise error(f"{path.name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
+
+
+def load_result(path: str | Path) -> ResultFile:
+    """Read and validate one result file; raises :class:`ResultFileError` with a one-line reason."""
+    return parse_result(read_json(path), name=Path(path).name)
 
 
 def parse_result(raw: object, name: str = "result") -> ResultFile:

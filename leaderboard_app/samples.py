@@ -12,16 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_METRIC_KEYS = (
-    "acc",
-    "exact_match",
-    "think_tokens",
-    "answer_tokens",
-    "total_tokens",
-    "think_truncated",
-    "answer_truncated",
-    "no_answer",
-)
+from elastic_bench.harness.results import SAMPLE_METRICS
+
+SAMPLE_METRIC_KEYS = (*SAMPLE_METRICS, "exact_match")
 
 
 class SamplesError(ValueError):
