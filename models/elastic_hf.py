@@ -7,7 +7,8 @@ Model arguments: ``pretrained`` (hub id or local path; default: the embedded tin
 ``batch_size`` (rows decoded together), ``seed``, ``think_end`` (end-of-thinking marker),
 ``chat`` (auto: apply the model's chat template unless lm-eval already did; yes; no),
 ``share_prefix`` (the shared-prefix sweep; false = every budget on its own), ``max_gen_toks``,
-``groups_per_batch`` (prompts whose budgets are generated, then cached, together),
+``groups_per_batch`` (prompts whose budgets are generated, then cached, together; default =
+batch_size, which bounds the thinking KV caches kept for the solution phase),
 ``threads`` (CPU threads), ``trust_remote_code``.
 """
 
@@ -84,7 +85,7 @@ class ElasticHFLM(BudgetedLM):
         chat: str = "auto",
         share_prefix: bool | str = True,
         max_gen_toks: int = 4096,
-        groups_per_batch: int = 64,
+        groups_per_batch: int | None = None,
         threads: int | None = None,
         trust_remote_code: bool | str = False,
         **kwargs,
@@ -119,7 +120,8 @@ class ElasticHFLM(BudgetedLM):
             seed=int(seed),
             share_prefix=_flag(share_prefix),
             max_gen_toks=int(max_gen_toks),
-            groups_per_batch=int(groups_per_batch),
+            # a chunk's thinking KV caches stay alive until its solutions are done: bound it by the batch
+            groups_per_batch=int(groups_per_batch or self.batch_size),
             model_id=pretrained,
         )
 
