@@ -54,7 +54,7 @@ def _check_model(name: str) -> None:
     from lm_eval.api.registry import model_registry
 
     if name not in model_registry:
-        raise CLIError(f"unknown model backend {name!r}; try elastic-hf, elastic-vllm or any lm-eval model")
+        raise CLIError(f"unknown model backend {name!r}; try elastic-hf or any lm-eval model")
 
 
 def _parse_model_args(text: str) -> dict[str, str]:
@@ -113,6 +113,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     run_dir = results_dir / RUNS_DIRNAME / f"{args.model}__{'+'.join(tasks)}__{stamp}"
     cache = None if args.no_cache else _cache_path(results_dir, args.model, model_args)
+    if cache and args.model.startswith("elastic-"):
+        # our backends journal every finished response themselves (sampled ones too, which
+        # lm-eval's --use_cache skips), so a rerun after a crash resumes where it stopped
+        model_args.setdefault("journal", f"{cache}.journal.sqlite")
+        cache = None
 
     specs = task_specs(tasks, args.k, manager) if args.k else tasks
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter as CountOf
 from typing import Any
 
@@ -21,6 +22,7 @@ from tqdm.auto import tqdm
 from elastic_bench.harness.generation import Sampling, TokenGenerator
 from elastic_bench.harness.response import ElasticResponse, TokenAccounting
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
+from elastic_bench.models.journal import ResponseJournal, journal_key
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class BudgetedLM(LM):
         max_gen_toks: int = 4096,
         groups_per_batch: int = 64,
         model_id: str = "",
+        journal: str | None = None,
+        fingerprint: str | None = None,
     ) -> None:
         super().__init__()
         if chat not in ("auto", "yes", "no"):
@@ -96,6 +100,9 @@ class BudgetedLM(LM):
         self.model_id = model_id
         self._template_source = chat_template_source  # a HF tokenizer (or None: no template)
         self._lm_eval_applied_template = False
+        self.journal = ResponseJournal(journal) if journal else None
+        # what, besides the request, determines a response (journal keys)
+        self.fingerprint = json.dumps([fingerprint or model_id, think_end, chat], default=str)
 
     # ------------------------------------------------------------ chat templates
     @property
@@ -156,17 +163,41 @@ class BudgetedLM(LM):
             untils.append(until)
 
         responses: list[str | None] = [None] * len(requests)
-        progress = tqdm(
-            total=len(requests), desc="elastic generation", disable=disable_tqdm or self.rank != 0
-        )
+        keys: list[str] = []
+        if self.journal is not None:
+            keys = [
+                journal_key(self.fingerprint, r.args[0], r.args[1], b.sample_index, b.seed)
+                for r, b in zip(requests, budgeted, strict=True)
+            ]
+            done = self.journal.get_many(keys)
+            for i, key in enumerate(keys):
+                if key in done:
+                    responses[i] = done[key]
+                    self.cache_hook.add_partial("generate_until", requests[i].args, done[key])
+            if done:
+                print(
+                    f"elastic-bench: resuming from {self.journal.path}: {len(done)} of {len(keys)} requests "
+                    "already done",
+                    file=sys.stderr,
+                )
+        pending = [i for i, r in enumerate(responses) if r is None]
+        progress = tqdm(total=len(pending), desc="elastic generation", disable=disable_tqdm or self.rank != 0)
 
         def on_done(indices: list[int], results: list[BudgetedResult]) -> None:
-            for i, result in zip(indices, results, strict=True):
+            finished = []
+            for j, result in zip(indices, results, strict=True):
+                i = pending[j]
                 responses[i] = self._response(result, untils[i])
                 self.cache_hook.add_partial("generate_until", requests[i].args, responses[i])
+                if self.journal is not None:
+                    finished.append((keys[i], responses[i]))
+            if finished:
+                self.journal.put_many(finished)
             progress.update(len(indices))
 
-        self.engine.run(budgeted, groups_per_batch=self.groups_per_batch, on_done=on_done)
+        self.engine.run(
+            [budgeted[i] for i in pending], groups_per_batch=self.groups_per_batch, on_done=on_done
+        )
         progress.close()
         return responses  # type: ignore[return-value]
 

@@ -9,7 +9,8 @@ Model arguments: ``pretrained`` (hub id or local path; default: the embedded tin
 ``share_prefix`` (the shared-prefix sweep; false = every budget on its own), ``max_gen_toks``,
 ``groups_per_batch`` (prompts whose budgets are generated, then cached, together; default =
 batch_size, which bounds the thinking KV caches kept for the solution phase),
-``threads`` (CPU threads), ``trust_remote_code``.
+``threads`` (CPU threads), ``journal`` (an SQLite file of finished responses: a rerun with the same
+journal resumes, sampled requests included), ``trust_remote_code``.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class ElasticHFLM(BudgetedLM):
         max_gen_toks: int = 4096,
         groups_per_batch: int | None = None,
         threads: int | None = None,
+        journal: str | None = None,
         trust_remote_code: bool | str = False,
         **kwargs,
     ) -> None:
@@ -123,7 +125,17 @@ class ElasticHFLM(BudgetedLM):
             # a chunk's thinking KV caches stay alive until its solutions are done: bound it by the batch
             groups_per_batch=int(groups_per_batch or self.batch_size),
             model_id=pretrained,
+            journal=journal,
+            fingerprint=self._fingerprint(pretrained, revision),
         )
+
+    @staticmethod
+    def _fingerprint(pretrained: str, revision: str | None) -> str:
+        from elastic_bench.harness.convert import weights_sha256
+
+        path = Path(pretrained).expanduser()
+        weights = weights_sha256(path) if path.is_dir() else None
+        return weights or f"{pretrained}@{revision or 'main'}"
 
     def get_model_info(self) -> dict:
         """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them)."""

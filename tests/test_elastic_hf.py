@@ -110,3 +110,26 @@ def test_plain_task_without_budgets_uses_until(backends):
     request = Instance("generate_until", {}, (context, {"until": ["\n"], "max_gen_toks": 64}), 0)
     [response] = shared.generate_until([request], disable_tqdm=True)
     assert "\n" not in response and response.accounting.total_tokens <= 64
+
+
+def test_journal_resumes_sampled_requests(tmp_path):
+    import sqlite3
+
+    from elastic_bench.models.elastic_hf import ElasticHFLM
+
+    journal = tmp_path / "journal.sqlite"
+    requests = _requests(3, budgets=[64, None], k=2, sampled=True)
+    first = ElasticHFLM(batch_size=16, journal=str(journal))
+    before = first.generate_until(requests, disable_tqdm=True)
+    # lose one finished response, as if the run had died just before recording it
+    with sqlite3.connect(journal) as db:
+        [key] = db.execute("select key from responses limit 1").fetchone()
+        db.execute("delete from responses where key = ?", (key,))
+    second = ElasticHFLM(batch_size=16, journal=str(journal))
+    after = second.generate_until(requests, disable_tqdm=True)
+    assert _accounting(after) == _accounting(before)
+    assert second.engine.stats.requests == 1  # only the lost one was generated again
+    third = ElasticHFLM(batch_size=16, journal=str(tmp_path / "other.sqlite"), seed=99)
+    assert third.engine.stats.requests == 0
+    third.generate_until(requests[:2], disable_tqdm=True)
+    assert third.engine.stats.requests == 2  # another journal (or seed) shares nothing
