@@ -11,7 +11,6 @@ cache hook at once, so ``--use_cache`` resumes an interrupted run where it stopp
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections import Counter as CountOf
 from typing import Any
@@ -23,8 +22,6 @@ from elastic_bench.harness.generation import Sampling, TokenGenerator
 from elastic_bench.harness.response import ElasticResponse, TokenAccounting
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
 from elastic_bench.models.journal import ResponseJournal, journal_key
-
-log = logging.getLogger(__name__)
 
 #: generation kwargs our tasks add; lm-eval passes unknown keys through untouched
 BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy")
