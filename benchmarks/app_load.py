@@ -20,19 +20,17 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from elastic_bench.leaderboard_app.launch import start_app  # noqa: E402
+from elastic_bench.leaderboard_app.launch import free_port, start_app, wait_healthy  # noqa: E402
 from tests.factories import make_result, write_result  # noqa: E402
 
 CHROMIUM_ARGS = [
@@ -85,25 +83,6 @@ def chromium_path() -> str:
         if candidate and os.path.exists(candidate):
             return candidate
     raise SystemExit("chromium not found (apt-get install -y chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("app did not become healthy")
 
 
 def time_load(context, url: str) -> float:

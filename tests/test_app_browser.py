@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from elastic_bench.leaderboard_app.launch import start_app
+from elastic_bench.leaderboard_app.launch import free_port, start_app, wait_healthy
 from tests.factories import make_result, write_result
 
 pytestmark = pytest.mark.browser
@@ -49,26 +46,6 @@ def _chromium() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 45.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise TimeoutError("the app did not become healthy")
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     chromium = _chromium()
@@ -82,12 +59,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     write_result(make_result("gamma", strategy="truncate", seed=3), results)
     write_result(make_result("paper-model", kind="reported", with_ci=False, seed=4), results / "reported")
     (results / "corrupt.json").write_text("{definitely not json", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
     proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc, timeout=45.0)
         yield url, results
     finally:
         proc.terminate()
