@@ -30,16 +30,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from elastic_bench.leaderboard_app.launch import free_port, start_app, wait_healthy  # noqa: E402
+from elastic_bench.leaderboard_app.launch import (  # noqa: E402
+    HEADLESS_CHROMIUM_ARGS,
+    find_chromium,
+    free_port,
+    start_app,
+    wait_healthy,
+)
 from tests.factories import make_result, write_result  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHART_READY_JS = (
     "() => { const p = document.querySelectorAll('.js-plotly-plot')[0];"
     " return !!(p && p.data && p.data.length > 0 && p.querySelector('.main-svg .scatterlayer .trace')); }"
@@ -75,14 +74,10 @@ def generate(directory: Path, n_files: int, n_benchmarks: int = 5) -> None:
 
 
 def chromium_path() -> str:
-    for candidate in (
-        os.environ.get("ELASTIC_BENCH_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-    ):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise SystemExit("chromium not found (apt-get install -y chromium)")
+    path = find_chromium()
+    if path is None:
+        raise SystemExit("chromium not found (apt-get install -y chromium)")
+    return path
 
 
 def time_load(context, url: str) -> float:
@@ -152,7 +147,7 @@ def main() -> int:
     try:
         wait_healthy(url, proc)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium_path(), args=HEADLESS_CHROMIUM_ARGS)
             cold = fresh_load(browser, url)
             print(f"cold load (server parses all files, empty browser cache): {cold:.2f} s")
             fresh = []

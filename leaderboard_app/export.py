@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pandas as pd
 import plotly.graph_objects as go
 
-_CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+from elastic_bench.leaderboard_app.launch import find_chromium
 
 
 def png_available() -> bool:
@@ -19,16 +18,13 @@ def png_available() -> bool:
         return False
     if os.environ.get("BROWSER_PATH"):
         return True
-    return any(os.path.exists(p) for p in _CHROMIUM_CANDIDATES) or bool(shutil.which("chromium"))
+    return find_chromium() is not None
 
 
 def figure_png(fig: go.Figure, width: int = 1100, height: int = 600, scale: float = 2.0) -> bytes:
     """The figure as PNG bytes (needs kaleido and Chromium; runs offline)."""
-    if not os.environ.get("BROWSER_PATH"):
-        for candidate in _CHROMIUM_CANDIDATES:
-            if os.path.exists(candidate):
-                os.environ["BROWSER_PATH"] = candidate
-                break
+    if not os.environ.get("BROWSER_PATH") and (chromium := find_chromium()):
+        os.environ["BROWSER_PATH"] = chromium
     return fig.to_image(format="png", width=width, height=height, scale=scale)
 
 

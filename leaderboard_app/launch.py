@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -98,3 +99,27 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> Non
         except OSError:
             time.sleep(0.2)
     raise TimeoutError("the app did not become healthy")
+
+
+#: flags for headless Chromium in containers (tests, benchmarks)
+HEADLESS_CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def find_chromium() -> str | None:
+    """A local Chromium-family browser: $ELASTIC_BENCH_CHROMIUM, the usual paths, then PATH."""
+    for candidate in (
+        os.environ.get("ELASTIC_BENCH_CHROMIUM"),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+        shutil.which("chromium"),
+    ):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None

@@ -10,45 +10,31 @@ Chromium. The app process is stopped by its PID in teardown.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from elastic_bench.leaderboard_app.launch import free_port, start_app, wait_healthy
+from elastic_bench.leaderboard_app.launch import (
+    HEADLESS_CHROMIUM_ARGS,
+    find_chromium,
+    free_port,
+    start_app,
+    wait_healthy,
+)
 from tests.factories import make_result, write_result
 
 pytestmark = pytest.mark.browser
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TRACES_JS = "() => { const p = document.querySelectorAll('.js-plotly-plot')[0]; return p && p.data ? p.data.length : -1; }"
-
-
-def _chromium() -> str | None:
-    for candidate in (
-        os.environ.get("ELASTIC_BENCH_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-    ):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    chromium = _chromium()
+    chromium = find_chromium()
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app")
@@ -79,7 +65,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
 @pytest.fixture(scope="module")
 def browser(app) -> Iterator:
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
         try:
             yield b
         finally:
