@@ -1,0 +1,244 @@
+"""The benchmark registry: one declarative entry per benchmark, read by everything else.
+
+A benchmark's identity (names and aliases), its data (pinned Hub sources, offline files, expected
+count), how it is prompted and graded, its budget-sweep defaults and the end-of-thinking marker
+live here and nowhere else. The task YAMLs (``tasks/build.py``), the data loaders, the grader
+choice and the leaderboard all read this table; adding a benchmark means adding one entry (plus a
+grader if it is a new kind of answer).
+
+This module is pure data: it imports nothing of tasks, models or the app.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: the default end-of-thinking marker (R1-distill, DeepScaleR, QwQ, the tiny reasoner)
+THINK_END = "</think>"
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """A public Hugging Face dataset and the revision we pin it to (``None`` = default branch)."""
+
+    id: str
+    revision: str | None
+    split: str
+    config: str | None = None
+    #: configs concatenated in order (datasets split into parts, e.g. MATH by subject)
+    configs: tuple[str, ...] = ()
+    #: keep only records whose ``url`` contains this (AMC 2023 out of a 2022+2023 set)
+    url_filter: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepDefaults:
+    """How a benchmark's budget sweep runs by default (the generated task YAMLs)."""
+
+    budgets: tuple[int, ...]
+    solution_budget: int
+    max_gen_toks: int
+    do_sample: bool = False
+    temperature: float = 0.0
+    top_p: float = 1.0
+    #: k samples per problem (avg@k)
+    repeats: int = 1
+    strategy: str = "elastic"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark: identity, data, prompt, grader and sweep defaults.
+
+    ``answer_kind`` tells the grader how to compare (``latex``, ``number``, ``integer``,
+    ``gaokao`` multiple-choice-or-latex, ``toy``); ``grader`` names the Grader implementation
+    (``math`` today; ``code`` for the code benchmarks). ``components`` lists the data benchmarks a
+    sweep concatenates (``aime`` = aime24 + aime25); a benchmark with its own data has none.
+    """
+
+    name: str
+    description: str
+    answer_kind: str
+    grader: str = "math"
+    aliases: tuple[str, ...] = ()
+    hub: HubSource | None = None
+    local_files: tuple[str, ...] = ()
+    expected_count: int | None = None
+    components: tuple[str, ...] = ()
+    prompt_template: str = "e1"
+    think_end: str = THINK_END
+    #: ``None``: no task group of its own (data-only, e.g. the full MATH test set)
+    sweep: SweepDefaults | None = None
+    #: task group name; defaults to ``elastic_<name>``
+    group: str | None = None
+    #: extra task metadata written into the YAMLs
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def task_group(self) -> str:
+        """The lm-eval group name of this benchmark's sweep."""
+        return self.group or f"elastic_{self.name}"
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The data benchmarks this one is made of (itself when it has no components)."""
+        return self.components or (self.name,)
+
+
+# Protocol of Elastic Reasoning (E1, arXiv 2505.05315) / DeepScaleR for the math sweeps: the E1
+# prompt, sampling with temperature 0.6 and top_p 0.95, thinking budgets t in {512, 1024, 2048,
+# 4096} with a solution budget s = 1024 (separate budgeting, strategy "elastic"), plus an
+# unconstrained point.
+#
+# k (``repeats``, avg@k): 16 for AIME and AMC as in E1 (30-60 problems: k=16 is what makes the
+# estimate stable). For the large sets the problem-to-problem variance dominates the standard
+# error, so extra samples buy little: MATH500 and GaoKao (500 / 385 problems) use k=4, GSM8K
+# (1,319 problems, near-ceiling accuracy) k=1. Every k can be changed per run (``--k``).
+#
+# Unconstrained ``max_gen_toks`` caps the thinking phase: 32768 for the competition sets (the
+# DeepScaleR / E1 evaluation context; E1's unconstrained AIME answers average ~7k tokens with a
+# long tail), 8192 for GSM8K (the O1-Pruner evaluation cap). GSM8K is far easier, so its budgets
+# are smaller: t in {128, 256, 512, 1024}, s = 512.
+MATH_BUDGETS = (512, 1024, 2048, 4096)
+GSM8K_BUDGETS = (128, 256, 512, 1024)
+
+
+def _e1_math(repeats: int, budgets: tuple[int, ...] = MATH_BUDGETS, solution: int = 1024, cap: int = 32768):
+    return SweepDefaults(
+        budgets=budgets,
+        solution_budget=solution,
+        max_gen_toks=cap,
+        do_sample=True,
+        temperature=0.6,
+        top_p=0.95,
+        repeats=repeats,
+    )
+
+
+_MATH_SUBJECTS = (
+    "algebra",
+    "counting_and_probability",
+    "geometry",
+    "intermediate_algebra",
+    "number_theory",
+    "prealgebra",
+    "precalculus",
+)
+
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b
+    for b in (
+        Benchmark(
+            name="toy",
+            description="the tiny reasoner's synthetic multi-step arithmetic (test split), greedy",
+            answer_kind="toy",
+            sweep=SweepDefaults(budgets=(64, 128, 256, 512), solution_budget=32, max_gen_toks=1024),
+            metadata={"n_problems": 200, "seed": 0, "dataset_id": "elastic_bench.tasks.toy.arithmetic"},
+        ),
+        Benchmark(
+            name="math500",
+            description="MATH500 (500)",
+            answer_kind="latex",
+            aliases=("math_500", "math-500"),
+            hub=HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be", "test"),
+            local_files=("math500/test.jsonl", "math500/rllm_math500.json", "math500.jsonl"),
+            expected_count=500,
+            sweep=_e1_math(4),
+        ),
+        Benchmark(
+            name="gsm8k",
+            description="GSM8K test (1319)",
+            answer_kind="number",
+            hub=HubSource("openai/gsm8k", "740312add88f781978c0658806c59bc2815b9866", "test", config="main"),
+            local_files=("gsm8k/test.jsonl", "gsm8k/qwen25math_gsm8k_test.jsonl", "gsm8k.jsonl"),
+            expected_count=1319,
+            sweep=_e1_math(1, GSM8K_BUDGETS, solution=512, cap=8192),
+        ),
+        Benchmark(
+            name="gaokao",
+            description="GaoKao 2023 Math English (385)",
+            answer_kind="gaokao",
+            aliases=("gaokao2023en", "gaokao2023", "gaokao_2023_en"),
+            hub=HubSource("MARIO-Math-Reasoning/Gaokao2023-Math-En", None, "train"),
+            local_files=("gaokao2023en/test.jsonl", "gaokao2023en/o1pruner_gaokao.json", "gaokao.jsonl"),
+            expected_count=385,
+            sweep=_e1_math(4),
+        ),
+        Benchmark(
+            name="aime",
+            description="AIME 2024 + 2025 (60)",
+            answer_kind="integer",
+            components=("aime24", "aime25"),
+            sweep=_e1_math(16),
+        ),
+        Benchmark(
+            name="aime24",
+            description="AIME 2024 (30)",
+            answer_kind="integer",
+            aliases=("aime2024", "aime_2024"),
+            hub=HubSource("HuggingFaceH4/aime_2024", "2fe88a2f1091d5048c0f36abc874fb997b3dd99a", "train"),
+            local_files=(
+                "aime2024/test.jsonl",
+                "aime2024/qwq_aime24.jsonl",
+                "aime2024/rllm_aime.json",
+                "aime24.jsonl",
+            ),
+            expected_count=30,
+            sweep=_e1_math(16),
+        ),
+        Benchmark(
+            name="aime25",
+            description="AIME 2025 (30)",
+            answer_kind="integer",
+            aliases=("aime2025", "aime_2025"),
+            hub=HubSource("math-ai/aime25", "563bb8404243c5f09de6ec262f2db674fe5bce9b", "test"),
+            local_files=("aime2025/test.jsonl", "aime2025/qwq_aime25.jsonl", "aime25.jsonl"),
+            expected_count=30,
+            sweep=_e1_math(16),
+        ),
+        Benchmark(
+            name="amc23",
+            description="AMC 2023 (40)",
+            answer_kind="integer",
+            aliases=("amc", "amc2023"),
+            hub=HubSource("math-ai/amc23", None, "test"),
+            local_files=("amc2023/test.jsonl", "amc2023/rllm_amc_2022_2023.json", "amc23.jsonl"),
+            expected_count=40,
+            sweep=_e1_math(16),
+        ),
+        Benchmark(
+            name="math",
+            description="MATH test (5000)",
+            answer_kind="latex",
+            aliases=("hendrycks_math", "minerva_math"),
+            hub=HubSource("EleutherAI/hendrycks_math", None, "test", configs=_MATH_SUBJECTS),
+            local_files=("math_test5000/test.jsonl", "math.jsonl"),
+            expected_count=5000,
+        ),
+    )
+}
+
+_ALIASES: dict[str, str] = {alias: b.name for b in BENCHMARKS.values() for alias in b.aliases}
+_SUBTASK_SUFFIX_RE = re.compile(r"_(t\d+|unconstrained|budget.*|s\d+)(_.*)?$")
+
+
+class UnknownBenchmark(ValueError):
+    """A benchmark or task name that names no registry entry."""
+
+
+def get_benchmark(name: str) -> Benchmark:
+    """The entry for a benchmark, alias or task name (``aime24``, ``elastic_aime24_t01024``, ``gaokao2023en``)."""
+    key = name.strip().lower()
+    if key.startswith("elastic_"):
+        key = key[len("elastic_") :]
+    for cand in (key, _SUBTASK_SUFFIX_RE.sub("", key)):
+        cand = _ALIASES.get(cand, cand)
+        if cand in BENCHMARKS:
+            return BENCHMARKS[cand]
+    raise UnknownBenchmark(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+
+
+def resolve_benchmark(name: str) -> str:
+    """The registry name of a benchmark, alias or task name."""
+    return get_benchmark(name).name
