@@ -69,7 +69,7 @@ def _parse_model_args(text: str) -> dict[str, str]:
 
 def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> str:
     """Per-model request cache, keyed by the weights (a retrained model never reuses stale answers)."""
-    from elastic_bench.harness.convert import weights_sha256
+    from elastic_bench.harness.provenance import weights_sha256
     from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
     pretrained = model_args.get("pretrained") or (str(CHECKPOINT_DIR) if model.startswith("elastic-") else "")

@@ -19,6 +19,7 @@ from lm_eval.api.model import LM
 from tqdm.auto import tqdm
 
 from elastic_bench.harness.generation import Sampling, TokenGenerator
+from elastic_bench.harness.provenance import model_info
 from elastic_bench.harness.response import ElasticResponse, TokenAccounting
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
 from elastic_bench.models.journal import ResponseJournal, journal_key
@@ -130,6 +131,17 @@ class BudgetedLM(LM):
             self.chat == "auto" and not self._lm_eval_applied_template and bool(self.chat_template())
         )
         return self._render([{"role": "user", "content": context}]) if wrap else context
+
+    # --------------------------------------------------------------- provenance
+    def get_model_info(self) -> dict:
+        """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them);
+        a backend that knows more (revision, dtype, device) overrides this with its own extras."""
+        return model_info(
+            pretrained=self.model_id,
+            chat_template=self.chat_template() if self.chat != "no" else None,
+            think_end=self.think_end,
+            share_prefix=self.engine.share_prefix,
+        )
 
     # --------------------------------------------------------------- lm-eval API
     def loglikelihood(self, requests, disable_tqdm: bool = False):

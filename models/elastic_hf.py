@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from lm_eval.api.registry import register_model
 
+from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.hf_generator import HFTokenGenerator
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
@@ -131,30 +132,18 @@ class ElasticHFLM(BudgetedLM):
 
     @staticmethod
     def _fingerprint(pretrained: str, revision: str | None) -> str:
-        from elastic_bench.harness.convert import weights_sha256
-
-        path = Path(pretrained).expanduser()
-        weights = weights_sha256(path) if path.is_dir() else None
-        return weights or f"{pretrained}@{revision or 'main'}"
+        return model_fingerprint(pretrained, revision)
 
     def get_model_info(self) -> dict:
         """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them)."""
-        import hashlib
-
-        from elastic_bench.harness.convert import project_info, weights_sha256
-
-        path = Path(self.pretrained).expanduser()
-        template = self.chat_template() if self.chat != "no" else None
-        return {
-            "pretrained": str(path.resolve()) if path.is_dir() else self.pretrained,
-            "model_revision": self.revision,
-            "weights_sha256": weights_sha256(path) if path.is_dir() else None,
-            "tokenizer": self.tokenizer.name_or_path,
-            "chat_template_sha256": hashlib.sha256(template.encode()).hexdigest() if template else None,
-            "end_of_thinking_marker": self.think_end,
-            "dtype": str(self.model.dtype).removeprefix("torch."),
-            "device": self.device_name,
-            "batch_size": self.batch_size,
-            "share_prefix": self.engine.share_prefix,
-            **project_info(),
-        }
+        return model_info(
+            pretrained=self.pretrained,
+            revision=self.revision,
+            tokenizer=self.tokenizer.name_or_path,
+            chat_template=self.chat_template() if self.chat != "no" else None,
+            think_end=self.think_end,
+            dtype=str(self.model.dtype).removeprefix("torch."),
+            device=self.device_name,
+            batch_size=self.batch_size,
+            share_prefix=self.engine.share_prefix,
+        )

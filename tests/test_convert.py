@@ -19,9 +19,8 @@ from elastic_bench.harness.convert import (
     convert_output_dir,
     convert_run,
     find_run_outputs,
-    hardware_from_env,
-    project_info,
 )
+from elastic_bench.harness.provenance import hardware_from_env, project_info
 from elastic_bench.harness.results import load_result, save_result
 from tests._lm_eval_fake import ENV_INFO, budget_task, write_fake_run
 
