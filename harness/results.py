@@ -3,19 +3,29 @@
 A result file holds per-budget metrics with confidence intervals, per-problem scores (so
 paired comparisons and AES can be recomputed) and a reproducibility record. "reported" files
 carry published numbers (with their source) and are never mixed with "reproduced" ones.
+
+Schema history (``schema_version``, "major.minor"; files of an older version are migrated on load,
+files of a newer major version are refused):
+
+* 1.0: the first landing.
+* 1.1: per point ``budget_stated``, ``boxed_rate`` / ``fallback_rate`` / ``timeout_rate``,
+  ``pass_at_k``, ``test_verdicts``, ``codeforces``; per file ``test_set`` and ``training``.
+  Migration from 1.0: a reported point with no thinking budget whose label is not "unconstrained"
+  was run under a budget the source does not state (``budget_stated=False``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 #: layout of a results directory: entries anywhere, except these top-level folders
 SAMPLES_DIRNAME = "samples"  # logged samples copied next to the entries
 RUNS_DIRNAME = "runs"  # raw lm-eval outputs of `elastic-bench run`
@@ -29,12 +39,50 @@ SAMPLE_METRICS = (
     "think_truncated",
     "answer_truncated",
     "no_answer",
+    "boxed",
+    "fallback_answer",
+    "grade_timeout",
 )
 STRATEGY_NAMES = ("elastic", "truncate", "force", "prompt", "none")
+#: final verdicts of a generated program on a code task's tests (one per sample)
+TEST_VERDICTS = (
+    "passed",
+    "wrong_answer",
+    "runtime_error",
+    "time_limit",
+    "memory_limit",
+    "compile_error",
+    "output_limit",
+    "no_code",
+    "sandbox_error",
+)
+UNCONSTRAINED = "unconstrained"
+SHA256 = r"^[0-9a-f]{64}$"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class CodeforcesRating(_Strict):
+    """An Elo-style Codeforces rating estimated from a sweep point's submissions, or why there is none."""
+
+    rating: float | None = Field(default=None, description="estimated rating")
+    percentile: float | None = Field(default=None, ge=0.0, le=100.0, description="among rated humans")
+    contests: list[str] = Field(default_factory=list, description="contest ids the rating is computed on")
+    unavailable: str | None = Field(
+        default=None, min_length=1, description="why no rating (then rating=None)"
+    )
+
+    @model_validator(mode="after")
+    def _rating_or_reason(self) -> CodeforcesRating:
+        if (self.rating is None) == (self.unavailable is None):
+            raise ValueError("give either a rating or the reason it is unavailable, not both or neither")
+        if self.rating is not None and not self.contests:
+            raise ValueError("a rating needs the contests it was computed on")
+        if self.rating is None and self.percentile is not None:
+            raise ValueError("a percentile needs a rating")
+        return self
 
 
 class BudgetPoint(_Strict):
@@ -62,6 +110,33 @@ class BudgetPoint(_Strict):
         default=None, description="mean score per problem, aligned with ResultFile.problem_ids"
     )
     per_problem_tokens: list[float] | None = None
+    # schema 1.1
+    budget_stated: bool = Field(
+        default=True,
+        description="False: a published point run under a budget whose value the source does not state "
+        "(thinking_budget is then None and the point is not unconstrained)",
+    )
+    boxed_rate: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="share of samples graded from a \\boxed{} answer"
+    )
+    fallback_rate: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="share graded from a final-answer statement (no box)"
+    )
+    timeout_rate: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="share whose grading hit the grader's hard timeout"
+    )
+    pass_at_k: dict[int, float] | None = Field(
+        default=None, description="code tasks: unbiased pass@k estimate per k (k <= samples per problem)"
+    )
+    test_verdicts: dict[str, int] | None = Field(
+        default=None, description="code tasks: number of samples per final test verdict (TEST_VERDICTS)"
+    )
+    codeforces: CodeforcesRating | None = None
+
+    @property
+    def unconstrained(self) -> bool:
+        """Whether this point ran without a thinking budget (not merely one the source does not state)."""
+        return self.thinking_budget is None and self.budget_stated
 
     @field_validator("strategy")
     @classmethod
@@ -93,7 +168,34 @@ class BudgetPoint(_Strict):
                 raise ValueError(f"accuracy {self.accuracy} is not the mean of per_problem_accuracy ({mean})")
         if self.per_problem_tokens is not None and len(self.per_problem_tokens) != self.n_problems:
             raise ValueError("per_problem_tokens must have n_problems entries")
+        if not self.budget_stated and (self.thinking_budget is not None or self.label == UNCONSTRAINED):
+            raise ValueError(
+                "a point whose budget is not stated has no thinking_budget and is not 'unconstrained'"
+            )
+        self._check_code_fields()
         return self
+
+    def _check_code_fields(self) -> None:
+        if self.pass_at_k is not None:
+            ks = sorted(self.pass_at_k)
+            if not ks or ks[0] < 1 or ks[-1] > self.k:
+                raise ValueError(f"pass_at_k needs k values in 1..{self.k} (samples per problem), got {ks}")
+            values = [self.pass_at_k[k] for k in ks]
+            if any(not (0.0 <= v <= 1.0) for v in values):
+                raise ValueError("pass_at_k values must lie in [0, 1]")
+            if any(b < a - 1e-9 for a, b in zip(values, values[1:], strict=False)):
+                raise ValueError("pass_at_k must not decrease with k")
+        if self.test_verdicts is not None:
+            unknown = sorted(set(self.test_verdicts) - set(TEST_VERDICTS))
+            if unknown:
+                raise ValueError(f"unknown test verdicts {unknown}; expected some of {TEST_VERDICTS}")
+            if any(n < 0 for n in self.test_verdicts.values()):
+                raise ValueError("test verdict counts must be >= 0")
+            total = sum(self.test_verdicts.values())
+            if total != self.n_problems * self.k:
+                raise ValueError(
+                    f"test_verdicts count {total} samples, expected n_problems x k = {self.n_problems * self.k}"
+                )
 
 
 class DatasetRecord(_Strict):
@@ -132,10 +234,39 @@ class Reproducibility(_Strict):
     lm_eval_config: dict | None = None
 
 
+class TrainingRecord(_Strict):
+    """How a retrained baseline's weights were made (the evaluated model is the trained one)."""
+
+    method: str = Field(min_length=1, description="training recipe, e.g. 'o1-pruner', 'elastic-grpo'")
+    base_model: str = Field(min_length=1, description="hub id or path of the model training started from")
+    base_weights_sha256: str | None = Field(default=None, pattern=SHA256)
+    training_data: str | None = Field(default=None, description="data set id or path")
+    training_data_sha256: str | None = Field(default=None, pattern=SHA256, description="content hash")
+    hyperparameters: dict[str, Any] = Field(default_factory=dict, description="as given to the trainer")
+    optimizer_steps: int = Field(ge=0)
+    training_tokens: int = Field(ge=0, description="tokens the optimizer consumed")
+    reference_sampling_tokens: int | None = Field(
+        default=None, ge=0, description="tokens generated to build references / rollouts"
+    )
+    wall_time_seconds: float | None = Field(default=None, ge=0)
+    seed: int | None = None
+    hardware: str = Field(min_length=1)
+    git_commit: str | None = Field(default=None, description="elastic-bench commit of the training code")
+
+    @field_validator("hyperparameters")
+    @classmethod
+    def _json_values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"hyperparameters must be plain JSON values: {exc}") from None
+        return value
+
+
 class ResultFile(_Strict):
     """One (model, task sweep): the unit the leaderboard shows and `submit` accepts."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
     kind: Literal["reproduced", "reported"]
     model_name: str = Field(min_length=1, max_length=200)
     benchmark: str = Field(min_length=1, max_length=100, description="e.g. 'aime', 'math500', 'toy'")
@@ -147,6 +278,11 @@ class ResultFile(_Strict):
     source: str | None = Field(default=None, description="citation for reported numbers")
     samples_file: str | None = Field(default=None, description="logged samples, relative to this file")
     notes: str | None = Field(default=None, max_length=5000)
+    # schema 1.1
+    test_set: Literal["public", "hidden"] | None = Field(
+        default=None, description="code tasks: which tests the verdicts come from"
+    )
+    training: TrainingRecord | None = Field(default=None, description="for retrained baselines")
 
     @model_validator(mode="after")
     def _consistent(self) -> ResultFile:
@@ -160,11 +296,15 @@ class ResultFile(_Strict):
         budgets = [p.thinking_budget for p in self.points if p.thinking_budget is not None]
         if budgets != sorted(budgets):
             raise ValueError("points must be ordered by thinking budget (unconstrained last)")
-        if (
-            any(p.thinking_budget is None for p in self.points[:-1])
-            and self.points[-1].thinking_budget is not None
+        if any(
+            p.unconstrained and not q.unconstrained
+            for p, q in zip(self.points, self.points[1:], strict=False)
         ):
             raise ValueError("the unconstrained point must come last")
+        if self.kind == "reproduced" and not all(p.budget_stated for p in self.points):
+            raise ValueError(
+                "a reproduced result knows its budgets (budget_stated=False is for reported ones)"
+            )
         if self.problem_ids is not None:
             if len(set(self.problem_ids)) != len(self.problem_ids):
                 raise ValueError("problem_ids must be unique")
@@ -209,19 +349,71 @@ def load_result(path: str | Path) -> ResultFile:
     return parse_result(read_json(path), name=Path(path).name)
 
 
+def _version(value: object) -> tuple[int, int] | None:
+    if isinstance(value, str) and (m := re.fullmatch(r"(\d+)\.(\d+)", value)):
+        return int(m[1]), int(m[2])
+    return None
+
+
+def _migrate_1_0(raw: dict[str, Any]) -> dict[str, Any]:
+    """1.0 -> 1.1: reported points with no budget and a label other than 'unconstrained' (e.g. a model
+    card's "budget column 2") ran under a budget the source does not state."""
+    if raw.get("kind") == "reported" and isinstance(raw.get("points"), list):
+        raw["points"] = [
+            {**p, "budget_stated": False}
+            if isinstance(p, dict) and p.get("thinking_budget") is None and p.get("label") != UNCONSTRAINED
+            else p
+            for p in raw["points"]
+        ]
+    return {**raw, "schema_version": "1.1"}
+
+
+#: schema_version -> function upgrading a decoded file by one version
+MIGRATIONS = {"1.0": _migrate_1_0}
+
+
+def migrate(raw: dict[str, Any], name: str = "result") -> dict[str, Any]:
+    """Upgrade a decoded result file to :data:`SCHEMA_VERSION` (a no-op for current files).
+
+    Raises :class:`ResultFileError` for a missing or malformed version and for files written by a
+    newer major version of the schema.
+    """
+    found = raw.get("schema_version")
+    version, current = _version(found), _version(SCHEMA_VERSION)
+    assert current is not None
+    if version is None:
+        raise ResultFileError(f"{name}: unsupported schema_version {found!r} (expected {SCHEMA_VERSION!r})")
+    if version[0] > current[0]:
+        raise ResultFileError(
+            f"{name}: schema_version {found} is newer than this elastic-bench reads ({SCHEMA_VERSION}); "
+            "upgrade elastic-bench"
+        )
+    while raw.get("schema_version") in MIGRATIONS:
+        raw = MIGRATIONS[raw["schema_version"]](dict(raw))
+    if raw.get("schema_version") != SCHEMA_VERSION and version < current:
+        raise ResultFileError(f"{name}: unsupported schema_version {found!r} (expected {SCHEMA_VERSION!r})")
+    return raw
+
+
 def parse_result(raw: object, name: str = "result") -> ResultFile:
-    """Validate a decoded JSON object as a result file."""
+    """Validate a decoded JSON object as a result file (migrating older schema versions)."""
     if not isinstance(raw, dict):
         raise ResultFileError(f"{name}: expected a JSON object, got {type(raw).__name__}")
-    version = raw.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ResultFileError(f"{name}: unsupported schema_version {version!r} (expected {SCHEMA_VERSION!r})")
+    migrated = migrate(raw, name)
+    newer_minor = migrated.get("schema_version") != SCHEMA_VERSION
+    if newer_minor:  # same major, newer minor: readable if it only uses fields we know
+        migrated = {**migrated, "schema_version": SCHEMA_VERSION}
     try:
-        return ResultFile.model_validate(raw)
+        return ResultFile.model_validate(migrated)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(file)"
-        raise ResultFileError(f"{name}: {where}: {first['msg']}") from exc
+        hint = (
+            f" (written with schema {raw.get('schema_version')}; upgrade elastic-bench)"
+            if newer_minor
+            else ""
+        )
+        raise ResultFileError(f"{name}: {where}: {first['msg']}{hint}") from exc
 
 
 def save_result(result: ResultFile, path: str | Path) -> Path:

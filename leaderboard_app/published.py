@@ -55,6 +55,7 @@ def _point(
         label=label,
         task=task,
         thinking_budget=None,
+        budget_stated=label == "unconstrained",  # the sources give no budget values for their columns
         strategy=strategy,
         n_problems=n,
         k=k,

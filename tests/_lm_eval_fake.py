@@ -48,7 +48,7 @@ def fake_samples(n_problems: int, k: int, budget: int | None, seed: int = 0) -> 
     think = np.minimum(rng.integers(10, 400, size=(n_problems, k)), cap)
     answer = rng.integers(5, 30, size=(n_problems, k))
     p_correct = min(0.9, 0.2 + cap / 500)
-    return {
+    out = {
         "acc": (rng.random((n_problems, k)) < p_correct).astype(float),
         "think_tokens": think.astype(float),
         "answer_tokens": answer.astype(float),
@@ -57,6 +57,11 @@ def fake_samples(n_problems: int, k: int, budget: int | None, seed: int = 0) -> 
         "answer_truncated": np.zeros((n_problems, k)),
         "no_answer": (rng.random((n_problems, k)) < 0.1).astype(float),
     }
+    boxed = rng.random((n_problems, k)) < 0.7
+    out["boxed"] = boxed.astype(float)
+    out["fallback_answer"] = (~boxed & (rng.random((n_problems, k)) < 0.5)).astype(float)
+    out["grade_timeout"] = (rng.random((n_problems, k)) < 0.05).astype(float)
+    return out
 
 
 def write_fake_run(
