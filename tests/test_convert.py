@@ -200,10 +200,57 @@ def test_our_task_conventions_filter_name_backend_info_and_doc_hash(tmp_path):
     assert no_samples.reproducibility.dataset.content_sha256 is None
 
 
+def _head() -> str:
+    repo = Path(__file__).resolve().parent.parent
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert head.returncode == 0, "the tests run from a git checkout"
+    return head.stdout.strip()
+
+
 def test_project_info_reports_version_and_commit():
     info = project_info()
     assert set(info) == {"elastic_bench_version", "elastic_bench_git_commit"}
     assert info["elastic_bench_version"]
+    assert info["elastic_bench_git_commit"] == _head()
+
+
+def test_git_commit_is_the_backends_not_lm_evals_cwd(tmp_path):
+    """lm-eval's git_hash is `git describe` of wherever the user ran it (or None outside a repo); the
+    backend's get_model_info() carries this project's commit, and that is what the result records."""
+    results, samples, _ = write_fake_run(tmp_path)
+    raw = json.loads(results.read_text())
+    assert raw["git_hash"] == "ac25d3b"
+    raw["config"].update(project_info())
+    results.write_text(json.dumps(raw))
+    [res] = convert_run(results, samples)
+    assert res.reproducibility.git_commit == _head()
+    raw["git_hash"] = None
+    del raw["config"]["elastic_bench_git_commit"]
+    results.write_text(json.dumps(raw))
+    assert convert_run(results, samples)[0].reproducibility.git_commit is None
+
+
+def test_answer_source_and_timeout_rates(tmp_path):
+    results, samples, data = write_fake_run(tmp_path, n_problems=6, k=3)
+    [res] = convert_run(results, samples)
+    for point in res.points:
+        d = data[point.task]
+        assert point.boxed_rate == pytest.approx(d["boxed"].mean())
+        assert point.fallback_rate == pytest.approx(d["fallback_answer"].mean())
+        assert point.timeout_rate == pytest.approx(d["grade_timeout"].mean())
+        assert 0 < point.boxed_rate < 1 and point.fallback_rate > 0
+    [agg] = convert_run(results)  # aggregated values only
+    assert [p.boxed_rate for p in agg.points] == pytest.approx([p.boxed_rate for p in res.points])
+    # runs from before these metrics existed: no rates (None), not zeros
+    for path in [results, *samples]:
+        text = path.read_text()
+        for metric in ("boxed", "fallback_answer", "grade_timeout"):
+            text = text.replace(f'"{metric}', f'"old_{metric}')
+        path.write_text(text)
+    for old in (convert_run(results, samples)[0], convert_run(results)[0]):
+        assert all(
+            p.boxed_rate is None and p.fallback_rate is None and p.timeout_rate is None for p in old.points
+        )
 
 
 def test_hardware_from_env():
