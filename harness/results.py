@@ -23,7 +23,31 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from elastic_bench.harness.records import TEST_VERDICTS, CodeforcesRating, TrainingRecord
+from elastic_bench.harness.records import StrictModel as _Strict
+
+__all__ = [
+    "RUNS_DIRNAME",
+    "SAMPLES_DIRNAME",
+    "SAMPLE_METRICS",
+    "SCHEMA_VERSION",
+    "STRATEGY_NAMES",
+    "TEST_VERDICTS",
+    "BudgetPoint",
+    "CodeforcesRating",
+    "DatasetRecord",
+    "Reproducibility",
+    "ResultFile",
+    "ResultFileError",
+    "TrainingRecord",
+    "load_result",
+    "migrate",
+    "parse_result",
+    "read_json",
+    "save_result",
+]
 
 SCHEMA_VERSION = "1.1"
 #: layout of a results directory: entries anywhere, except these top-level folders
@@ -44,45 +68,7 @@ SAMPLE_METRICS = (
     "grade_timeout",
 )
 STRATEGY_NAMES = ("elastic", "truncate", "force", "prompt", "none")
-#: final verdicts of a generated program on a code task's tests (one per sample)
-TEST_VERDICTS = (
-    "passed",
-    "wrong_answer",
-    "runtime_error",
-    "time_limit",
-    "memory_limit",
-    "compile_error",
-    "output_limit",
-    "no_code",
-    "sandbox_error",
-)
 UNCONSTRAINED = "unconstrained"
-SHA256 = r"^[0-9a-f]{64}$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
-
-
-class CodeforcesRating(_Strict):
-    """An Elo-style Codeforces rating estimated from a sweep point's submissions, or why there is none."""
-
-    rating: float | None = Field(default=None, description="estimated rating")
-    percentile: float | None = Field(default=None, ge=0.0, le=100.0, description="among rated humans")
-    contests: list[str] = Field(default_factory=list, description="contest ids the rating is computed on")
-    unavailable: str | None = Field(
-        default=None, min_length=1, description="why no rating (then rating=None)"
-    )
-
-    @model_validator(mode="after")
-    def _rating_or_reason(self) -> CodeforcesRating:
-        if (self.rating is None) == (self.unavailable is None):
-            raise ValueError("give either a rating or the reason it is unavailable, not both or neither")
-        if self.rating is not None and not self.contests:
-            raise ValueError("a rating needs the contests it was computed on")
-        if self.rating is None and self.percentile is not None:
-            raise ValueError("a percentile needs a rating")
-        return self
 
 
 class BudgetPoint(_Strict):
@@ -232,35 +218,6 @@ class Reproducibility(_Strict):
     hardware: str
     wall_time_seconds: float | None = Field(default=None, ge=0)
     lm_eval_config: dict | None = None
-
-
-class TrainingRecord(_Strict):
-    """How a retrained baseline's weights were made (the evaluated model is the trained one)."""
-
-    method: str = Field(min_length=1, description="training recipe, e.g. 'o1-pruner', 'elastic-grpo'")
-    base_model: str = Field(min_length=1, description="hub id or path of the model training started from")
-    base_weights_sha256: str | None = Field(default=None, pattern=SHA256)
-    training_data: str | None = Field(default=None, description="data set id or path")
-    training_data_sha256: str | None = Field(default=None, pattern=SHA256, description="content hash")
-    hyperparameters: dict[str, Any] = Field(default_factory=dict, description="as given to the trainer")
-    optimizer_steps: int = Field(ge=0)
-    training_tokens: int = Field(ge=0, description="tokens the optimizer consumed")
-    reference_sampling_tokens: int | None = Field(
-        default=None, ge=0, description="tokens generated to build references / rollouts"
-    )
-    wall_time_seconds: float | None = Field(default=None, ge=0)
-    seed: int | None = None
-    hardware: str = Field(min_length=1)
-    git_commit: str | None = Field(default=None, description="elastic-bench commit of the training code")
-
-    @field_validator("hyperparameters")
-    @classmethod
-    def _json_values(cls, value: dict[str, Any]) -> dict[str, Any]:
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"hyperparameters must be plain JSON values: {exc}") from None
-        return value
 
 
 class ResultFile(_Strict):
