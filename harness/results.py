@@ -29,6 +29,9 @@ SAMPLE_METRICS = (
     "think_truncated",
     "answer_truncated",
     "no_answer",
+    "boxed",
+    "fallback_answer",
+    "grade_timeout",
 )
 STRATEGY_NAMES = ("elastic", "truncate", "force", "prompt", "none")
 
