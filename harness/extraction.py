@@ -131,6 +131,10 @@ _CUT_RE = re.compile(
     r"[.;!](?=\s|$)|,\s+(?:which|so|since|because|as|and|but|not|or|where|when|if)\b|\s+(?:since|because)\b",
     re.IGNORECASE,
 )
+#: only the last few cues are read (a solution repeating "Answer:" thousands of times stays linear)
+MAX_CUES = 20
+#: a stated value longer than this is an explanation, not an answer
+MAX_STATEMENT_CHARS = 300
 _WORD_RE = re.compile(r"^(?:[A-Za-z]{2,}|[A-Za-z]+/[A-Za-z]+)(?:\^?[23²³])?[.,;:!]?$")
 _MATHY_RE = re.compile(r"[\d\\√π∞]")
 
@@ -142,8 +146,12 @@ def extract_statement(solution: str) -> str | None:
     one ("either 3 or 5", "probably 4", "5?") gives None; a filler ("the answer is clear") is skipped.
     """
     negated: set[str] = set()
-    for m in reversed(list(_CUE_RE.finditer(solution))):
-        kind, value = _statement_value(solution, m.end())
+    cues = list(_CUE_RE.finditer(solution))[-MAX_CUES:]
+    if not cues:
+        return None
+    ends = [m.start() for m in cues[1:]] + [len(solution)]
+    for m, end in reversed(list(zip(cues, ends, strict=True))):
+        kind, value = _statement_value(solution[: max(end, m.end())], m.end())
         if kind == "negated":
             negated.add(_key(value))
         elif kind == "value":
@@ -162,11 +170,13 @@ def _statement_value(text: str, start: int) -> tuple[str, str]:
     line_end = text.find("\n", start)
     line = text[start : line_end if line_end >= 0 else len(text)]
     if not _strip_md(line):  # the value is on the next non-empty line ("Final Answer:\n\n$42$")
-        rest = text[start:].lstrip("\n \t")
+        rest = text[start : start + 4 * MAX_STATEMENT_CHARS].lstrip("\n \t")
         line = rest.split("\n", 1)[0]
         if line.lstrip().startswith("\\["):  # a display block over several lines
             m = _MATH_RE.match(rest.lstrip())
-            line = m.group() if m else line
+            if m is None:
+                return "stop", ""
+            line = m.group()
     value = _strip_md(line)
     value = _LEAD_RE.sub("", value).strip()
     if not value:
@@ -189,6 +199,8 @@ def _statement_value(text: str, start: int) -> tuple[str, str]:
     out = out.strip().rstrip(".,;:").strip()
     if not out:
         return "skip", ""
+    if len(out) > MAX_STATEMENT_CHARS:
+        return "stop", ""
     return ("negated" if negated else "value"), out
 
 

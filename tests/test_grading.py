@@ -409,3 +409,39 @@ def test_grade_batch_verdicts_carry_reason_and_extraction() -> None:
         assert all(g.reason for g in grades)
     finally:
         grader.close()
+
+
+def test_statement_search_stays_linear_on_hostile_solutions() -> None:
+    hostile = [
+        THINK_END + "Answer:\n" * 50_000 + "Answer: 7",
+        THINK_END + "the answer is " * 50_000,
+        THINK_END + "\n" + "-" * 200_000 + "answer",
+        THINK_END + "Final answer: " + "1+" * 50_000 + "1",
+    ]
+    t0 = time.monotonic()
+    found = [extract(text).text for text in hostile]
+    assert time.monotonic() - t0 < 2.0
+    assert found == ["7", None, None, None]
+
+
+# ----------------------------------------------------------------------------- per-sample metrics
+
+
+def test_score_reports_where_answers_came_from_and_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+
+    from elastic_bench.harness.results import SAMPLE_METRICS
+    from elastic_bench.tasks import common
+
+    monkeypatch.setattr(common, "grade_many", functools.partial(grade_many, timeout=0.8))
+    responses = [
+        f"x{THINK_END}\\boxed{{42}}",
+        f"x{THINK_END}**Answer:** 42",
+        f"x{THINK_END}\\boxed{{9^{{9^{{9^{{9}}}}}}}}",
+        "x, still thinking",
+    ]
+    metrics = common.score([responses], "42", "gsm8k")
+    assert set(metrics) == set(SAMPLE_METRICS)
+    assert {"boxed", "fallback_answer", "grade_timeout"} <= set(SAMPLE_METRICS)
+    assert metrics["acc"] == 0.5 and metrics["no_answer"] == 0.25
+    assert metrics["boxed"] == 0.5 and metrics["fallback_answer"] == 0.25 and metrics["grade_timeout"] == 0.25
