@@ -186,8 +186,10 @@ def _statement_value(text: str, start: int) -> tuple[str, str]:
         value = value[negated.end() :].strip()
     maths = [next(g for g in m.groups() if g is not None) for m in _MATH_RE.finditer(value)]
     if maths:
-        if len(maths) > 1 and not negated:
-            return "stop", ""  # "$3$ and $5$": more than one candidate
+        around = _MATH_RE.sub(" M ", value)
+        cut = _CUT_RE.search(around)
+        if not negated and (len(maths) > 1 or _HEDGE_RE.search(around[: cut.start()] if cut else around)):
+            return "stop", ""  # "$3$ and $5$", "probably $4$": no single sure value
         out = maths[0].strip()
     else:
         if _FILLER_RE.match(value) and not negated:

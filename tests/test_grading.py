@@ -325,6 +325,8 @@ def test_the_case_table_is_realistic_and_large_enough() -> None:
         ("The answer is not 5.", None),
         ("The answer is either 3 or 5.", None),
         ("The answer is $3$ and $5$.", None),
+        ("The answer is probably $4$.", None),
+        ("The answer is $7$. Does that make sense?", "7"),
         ("Is the answer 5?", None),
         ("Evelyn has the greatest average speed.", None),
     ],
