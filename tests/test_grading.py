@@ -447,3 +447,29 @@ def test_score_reports_where_answers_came_from_and_timeouts(monkeypatch: pytest.
     assert {"boxed", "fallback_answer", "grade_timeout"} <= set(SAMPLE_METRICS)
     assert metrics["acc"] == 0.5 and metrics["no_answer"] == 0.25
     assert metrics["boxed"] == 0.5 and metrics["fallback_answer"] == 0.25 and metrics["grade_timeout"] == 0.25
+
+
+def test_grade_many_routes_each_benchmark_to_its_registry_grader(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from elastic_bench.harness import grader as grader_module
+
+    class Fake:
+        name = "fake"
+        seen: list[GradeItem] = []
+
+        def grade_batch(self, items, options=None):
+            self.seen.extend(items)
+            return [Grade(None, True, False, method="fake", reason="fake") for _ in items]
+
+        def close(self) -> None:
+            pass
+
+    fake_bench = dataclasses.replace(REGISTRY["toy"], name="fakecode", grader="fake")
+    monkeypatch.setitem(REGISTRY, "fakecode", fake_bench)
+    monkeypatch.setitem(grader_module.GRADERS, "fake", Fake)
+    monkeypatch.delitem(grader_module._INSTANCES, "fake", raising=False)
+    grades = grade_many([("print(1)", "1", "fakecode"), (sol("2"), "2", "math500"), ("x", "y", "fakecode")])
+    assert [g.method for g in grades] == ["fake", "fast", "fake"]
+    assert [i.response for i in Fake.seen] == ["print(1)", "x"]
+    grader_module._INSTANCES.pop("fake", None)
