@@ -1,11 +1,15 @@
 """The math_verify side of grading: runs inside a :class:`~elastic_bench.harness.workers.WorkerPool` worker.
 
 Imports math_verify (and so sympy) lazily, so importing this module costs nothing in the caller.
+math_verify's own per-step timeouts are off; one alarm covers the whole comparison instead and ends
+it with ``TimeoutError``, which the pool reports as a timeout (math_verify would silently count a
+timed-out comparison wrong). The pool's hard timeout stays the backstop.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 from functools import lru_cache
 
 from elastic_bench.harness.normalize import frac_shorthand, normalize_answer
@@ -16,17 +20,37 @@ HANDLER = "elastic_bench.harness.math_verify_worker:verify_any"
 WARM = ("elastic_bench.harness.math_verify_worker", "math_verify.parser")
 
 
-def verify_any(golds: tuple[str, ...], pred: str, timeout_s: int) -> bool:
-    """math_verify comparison of ``pred`` against any of ``golds``."""
+class _Alarm(BaseException):
+    """Raised by the alarm; a BaseException so that math_verify's and sympy's ``except Exception`` let it through."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _Alarm
+
+
+def verify_any(golds: tuple[str, ...], pred: str, timeout_s: float) -> bool:
+    """math_verify comparison of ``pred`` against any of ``golds``, within ``timeout_s`` seconds."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(0.01, float(timeout_s)))
+    try:
+        return _verify_any(golds, pred)
+    except _Alarm:
+        raise TimeoutError(f"math_verify took longer than {timeout_s:g}s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _verify_any(golds: tuple[str, ...], pred: str) -> bool:
     from math_verify import verify
 
     pred = frac_shorthand(_set_builder_condition(pred))
     golds = tuple(frac_shorthand(_set_builder_condition(g)) for g in golds)
-    p = _parse_pred(pred, timeout_s)
+    p = _parse_pred(pred)
     if not p:
         return False
     for g in golds:
-        gp = _parse_gold(g, timeout_s)
+        gp = _parse_gold(g)
         if not gp:
             continue
         if not any(not isinstance(x, str) for x in gp):
@@ -36,7 +60,7 @@ def verify_any(golds: tuple[str, ...], pred: str, timeout_s: int) -> bool:
             continue
         if not any(not isinstance(x, str) for x in p):
             continue
-        if verify(gp, p, timeout_seconds=timeout_s):
+        if verify(gp, p, timeout_seconds=None):
             return True
     return False
 
@@ -51,15 +75,15 @@ def _set_builder_condition(s: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _parse_gold(gold: str, timeout_s: int) -> list:
+def _parse_gold(gold: str) -> list:
     from math_verify import parse
 
-    return parse("$" + gold + "$", parsing_timeout=timeout_s)
+    return parse("$" + gold + "$", parsing_timeout=None)
 
 
-def _parse_pred(pred: str, timeout_s: int) -> list:
+def _parse_pred(pred: str) -> list:
     from math_verify import parse
     from math_verify.parser import ExprExtractionConfig, LatexExtractionConfig
 
     config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
-    return parse("\\boxed{" + pred + "}", extraction_config=config, parsing_timeout=timeout_s)
+    return parse("\\boxed{" + pred + "}", extraction_config=config, parsing_timeout=None)

@@ -8,7 +8,8 @@ travel as pickles over its stdin/stdout.
 * **Work**: a module-level function named by import path (``"package.module:function"``) or the
   function itself (it must be importable by that path), applied to picklable positional args.
 * **Hard timeout**: a call that overruns has its worker killed (SIGKILL) and replaced; the call's
-  outcome is ``("timeout", None)``. The clock starts when a ready worker receives the call.
+  outcome is ``("timeout", None)``. The clock starts when a ready worker receives the call. A
+  handler that raises ``TimeoutError`` (its own, cheaper time limit) also reports a timeout.
 * **Memory limit**: workers run under an address-space limit (``RLIMIT_AS``), so an allocation
   blow-up ends as ``("error", "MemoryError: ...")`` instead of taking the machine down; a worker that
   dies is replaced and its call reports ``("error", "worker died")``.
@@ -94,7 +95,7 @@ def _set_memory_limit(memory_mb: int) -> None:
 def _worker_main(argv: list[str]) -> None:
     """Worker loop: ``--worker MEMORY_MB [MODULE ...]`` (modules imported before "ready" is sent).
 
-    Receives ``(id, handler, args)``, answers ``(id, ok, value)``; ``None`` or EOF ends it. Stdout is
+    Receives ``(id, handler, args)``, answers ``(id, status, value)``; ``None`` or EOF ends it. Stdout is
     moved to a private fd so that nothing a library prints can corrupt the stream.
     """
     import logging
@@ -119,15 +120,17 @@ def _worker_main(argv: list[str]) -> None:
             return
         call_id, handler, args = msg
         try:
-            result = (call_id, True, _resolve(handler)(*args))
+            result = (call_id, "ok", _resolve(handler)(*args))
+        except TimeoutError:  # the handler's own time limit (e.g. a signal alarm) ran out
+            result = (call_id, "timeout", None)
         except BaseException as exc:  # MemoryError, RecursionError, library internals
-            result = (call_id, False, _one_line(exc))
+            result = (call_id, "error", _one_line(exc))
         try:
             conn_out.send(result)
         except (OSError, ValueError):
             return
         except Exception as exc:  # an unpicklable return value
-            conn_out.send((call_id, False, _one_line(exc)))
+            conn_out.send((call_id, "error", _one_line(exc)))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -269,8 +272,9 @@ class WorkerPool:
         if msg == "ready":
             w.ready = True
             return
-        call_id, ok, value = msg
-        results[call_id] = Outcome("ok", value) if ok else Outcome("error", value)
+        call_id, status, value = msg
+        results[call_id] = Outcome(status, value)
+        self.timeouts += status == "timeout"
         w.call = None
 
     def _replace(self, w: _Worker) -> None:

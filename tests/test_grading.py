@@ -244,6 +244,16 @@ def test_a_timeout_counts_wrong_and_the_pool_recovers() -> None:
         pool.close()
 
 
+def test_the_workers_own_alarm_is_a_timeout_without_a_kill() -> None:
+    pool = WorkerPool(workers=1, warm=WARM)
+    try:
+        out = pool.run(HANDLER, [(("2",), "9^{9^{9^{9}}}", 0.5), (("2",), "\\sqrt{4}", 0.5)], timeout=20)
+        assert out == [("timeout", None), ("ok", True)]
+        assert pool.timeouts == 1 and pool.restarts == 0
+    finally:
+        pool.close()
+
+
 def test_grade_many_with_timeouts() -> None:
     items = [(sol("9^{9^{9^{9}}}"), "5", "math500"), (sol("\\sqrt{4}"), "2", "math500")]
     t0 = time.monotonic()
