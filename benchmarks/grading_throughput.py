@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     dt = time.perf_counter() - t0
     print(
         f"pathological {len(tasks) / dt:10.2f} answers/s  ({len(tasks)} in {dt:.2f}s; "
-        f"{sum(o[0] == 'timeout' for o in out)} hard timeouts, results {sorted({o[0] for o in out})})"
+        f"{sum(o[0] == 'timeout' for o in out)} timeouts, {pool.restarts} worker kills, "
+        f"results {sorted({o[0] for o in out})})"
     )
     pool.close()
     return 0
