@@ -1,6 +1,6 @@
 """Gold self-consistency of the math grader on the real benchmark data.
 
-For every record the gold is written as a model would (``...</think> The answer is \\boxed{GOLD}.``)
+For every record the gold is written as a model would (``...THINK_END The answer is \\boxed{GOLD}.``)
 and must grade correct; a perturbed gold (number + 1, another letter, a digit changed) must grade
 wrong. Prints per-benchmark rates and every exception with the grader's reason.
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         for e in rep.exceptions:
             print(
                 f"  {rep.benchmark} id={e['id']} gold={e['gold']!r}: {e['what']} "
-                f"(method={e['method']}, timed_out={e['timed_out']}, extracted={e['extracted']!r})"
+                f"(method={e['method']}, reason={e['reason']!r}, timed_out={e['timed_out']}, extracted={e['extracted']!r})"
             )
     return 1 if failed else 0
 

@@ -18,9 +18,13 @@ import os
 import sys
 import time
 
-from elastic_bench.harness import grading
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.gold_check import perturb_answer
-from elastic_bench.harness.grading import GraderPool, grade_many, prepare_gold
+from elastic_bench.harness.grader import get_grader
+from elastic_bench.harness.grading import extract_answer, grade_many, prepare_gold
+from elastic_bench.harness.math_verify_worker import HANDLER, WARM
+from elastic_bench.harness.normalize import gold_alternatives
+from elastic_bench.harness.workers import WorkerPool
 from elastic_bench.tasks.math.data import load_problems, resolve_data_dir
 
 BENCHMARKS = ["gsm8k", "math500", "aime24", "aime25", "amc23", "gaokao", "math"]
@@ -28,7 +32,7 @@ BENCHMARKS = ["gsm8k", "math500", "aime24", "aime25", "amc23", "gaokao", "math"]
 
 def _response(answer: str, think_chars: int) -> str:
     thinking = ("Let me compute step by step. " * (think_chars // 29 + 1))[:think_chars]
-    return f"{thinking}</think>\nSo the final answer is \\boxed{{{answer}}}."
+    return f"{thinking}{THINK_END}\nSo the final answer is \\boxed{{{answer}}}."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         f"cores: {os.cpu_count()}, workers: {args.workers}, timeout: {args.timeout}s, answers: {len(items)}"
     )
 
-    grading._RESULT_CACHE.clear()
+    cache = get_grader("math").cache  # type: ignore[attr-defined]
+    cache.clear()
     grade_many(items[:1], workers=args.workers, timeout=args.timeout)  # start the pool
-    grading._RESULT_CACHE.clear()
+    cache.clear()
     t0 = time.perf_counter()
     grades = grade_many(items, workers=args.workers, timeout=args.timeout)
     dt = time.perf_counter() - t0
@@ -67,24 +72,25 @@ def main(argv: list[str] | None = None) -> int:
 
     tasks = []
     for resp, gold, bench, _ in items[: args.sympy_limit * 7 : 7]:
-        pred = grading.extract_answer(resp)
-        tasks.append((tuple(grading._gold_alternatives(prepare_gold(gold, bench), "latex")), pred))
-    pool = GraderPool(args.workers)
-    pool.run(tasks[:2], args.timeout)  # warm
+        pred = extract_answer(resp)
+        tasks.append((tuple(gold_alternatives(prepare_gold(gold, bench), "latex")), pred, 0.9 * args.timeout))
+    pool = WorkerPool(args.workers, warm=WARM)
+    pool.run(HANDLER, tasks[:2], args.timeout)  # warm
     t0 = time.perf_counter()
-    out = pool.run(tasks, args.timeout)
+    out = pool.run(HANDLER, tasks, args.timeout)
     dt = time.perf_counter() - t0
     timeouts = sum(o[0] == "timeout" for o in out)
     print(f"sympy        {len(tasks) / dt:10.0f} answers/s  ({len(tasks)} in {dt:.2f}s; {timeouts} timeouts)")
 
     bad = ["9^{9^{9^{9}}}", "(x+1)^{100000}-1", "9^{9^{9^{9^{9}}}}+1", "2^{2^{2^{2^{2^{2}}}}}"]
-    tasks = [(("2",), bad[i % len(bad)]) for i in range(args.pathological)]
+    tasks = [(("2",), bad[i % len(bad)], 0.9 * args.timeout) for i in range(args.pathological)]
     t0 = time.perf_counter()
-    out = pool.run(tasks, args.timeout)
+    out = pool.run(HANDLER, tasks, args.timeout)
     dt = time.perf_counter() - t0
     print(
         f"pathological {len(tasks) / dt:10.2f} answers/s  ({len(tasks)} in {dt:.2f}s; "
-        f"{sum(o[0] == 'timeout' for o in out)} hard timeouts, results {sorted({o[0] for o in out})})"
+        f"{sum(o[0] == 'timeout' for o in out)} timeouts, {pool.restarts} worker kills, "
+        f"results {sorted({o[0] for o in out})})"
     )
     pool.close()
     return 0

@@ -68,6 +68,7 @@ class Benchmark:
     components: tuple[str, ...] = ()
     prompt_template: str = "e1"
     think_end: str = THINK_END
+    strict_boxed: bool = False  # only a \boxed{} answer counts (a protocol that demands a box)
     #: ``None``: no task group of its own (data-only, e.g. the full MATH test set)
     sweep: SweepDefaults | None = None
     #: task group name; defaults to ``elastic_<name>``

@@ -6,18 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from elastic_bench.harness.grading import (
-    BENCHMARKS,
-    Grade,
-    _as_number,
-    _letters,
-    grade_many,
-    normalize_answer,
-    resolve_benchmark,
-)
+from elastic_bench.harness.benchmarks import THINK_END, get_benchmark, resolve_benchmark
+from elastic_bench.harness.grading import Grade, grade_many
+from elastic_bench.harness.normalize import as_number, letters, normalize_answer
 
 
-def gold_response(answer: str, marker: str = "</think>") -> str:
+def gold_response(answer: str, marker: str = THINK_END) -> str:
     """A response that states ``answer`` the way a reasoning model does."""
     return f"Let me work this out step by step.{marker}\nThe answer is \\boxed{{{answer}}}."
 
@@ -25,13 +19,13 @@ def gold_response(answer: str, marker: str = "</think>") -> str:
 def perturb_answer(gold: str, benchmark: str) -> str:
     """A wrong answer close to ``gold``: number + 1, another option letter, or the first digit changed
     (``+1`` appended when the gold has no digit)."""
-    kind = BENCHMARKS[resolve_benchmark(benchmark)]
-    letters = _letters(gold) if kind == "gaokao" else None
-    if letters is not None:
-        first = min(letters)
+    kind = get_benchmark(benchmark).answer_kind
+    named = letters(gold) if kind == "gaokao" else None
+    if named is not None:
+        first = min(named)
         other = "ABCDEFGHJK"[("ABCDEFGHJK".index(first) + 1) % 10] if first in "ABCDEFGHJK" else "A"
-        return "".join(sorted((letters - {first}) | {other}))
-    num = _as_number(normalize_answer(gold))
+        return "".join(sorted((named - {first}) | {other}))
+    num = as_number(normalize_answer(gold))
     if num is not None:
         wrong = num + 1
         return str(wrong.numerator) if wrong.denominator == 1 else f"{wrong.numerator}/{wrong.denominator}"
@@ -92,6 +86,7 @@ def _exception(rec: dict, what: str, g: Grade) -> dict:
         "gold": rec["answer"],
         "what": what,
         "method": g.method,
+        "reason": g.reason,
         "timed_out": g.timed_out,
         "extracted": g.extracted,
     }

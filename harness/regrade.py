@@ -3,9 +3,10 @@
 Input: one JSON object per line with at least ``task`` (a benchmark name such as ``aime24``,
 ``gaokao`` or one of our task names like ``elastic_aime24_t01024``), ``gold`` and ``response``
 (``null`` counts as an empty response); an optional ``problem`` lets GaoKao multiple-choice answers
-given as option text be graded. Output: each line back, unchanged, with ``extracted``, ``correct``
-and ``no_answer`` added (``--details`` adds ``timed_out`` and ``grade_method``). The whole input is
-validated before anything is written; a bad line stops with a one-line error naming it.
+given as option text be graded. Output: each line back, unchanged, with ``extracted``, ``correct``,
+``no_answer``, ``boxed`` (the answer came from a box), ``fallback_answer`` (from a final-answer
+statement) and ``grade_timeout`` added (``--details`` adds ``grade_method`` and ``grade_reason``). The
+whole input is validated before anything is written; a bad line stops with a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from elastic_bench.harness.grading import grade_many, resolve_benchmark
+from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.extraction import BOXED, STATEMENT
+from elastic_bench.harness.grading import Grade, grade_many, resolve_benchmark
 
 CHUNK = 2000
 REQUIRED = ("task", "gold", "response")
@@ -40,14 +44,19 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--workers", type=int, default=2, help="math_verify worker processes (default 2)")
     p.add_argument("--timeout", type=float, default=5.0, help="hard timeout per answer, seconds (default 5)")
     p.add_argument(
-        "--marker", default="</think>", help="end-of-thinking marker; '' = whole response is the solution"
+        "--marker", default=THINK_END, help="end-of-thinking marker; '' = whole response is the solution"
     )
     p.add_argument(
         "--fallback-anywhere",
         action="store_true",
         help="take the last box anywhere when the solution part has none",
     )
-    p.add_argument("--details", action="store_true", help="also add timed_out and grade_method")
+    p.add_argument(
+        "--strict-boxed",
+        action="store_true",
+        help="only a \\boxed{} answer counts (no 'Answer: ...' statements), as some protocols demand",
+    )
+    p.add_argument("--details", action="store_true", help="also add grade_method and grade_reason")
     p.set_defaults(func=run_grade)
     return p
 
@@ -92,11 +101,17 @@ def regrade_lines(
     *,
     workers: int = 2,
     timeout: float = 5.0,
-    marker: str | None = "</think>",
+    marker: str | None = THINK_END,
     fallback_anywhere: bool = False,
+    strict_boxed: bool | None = None,
     details: bool = False,
+    summary: dict[str, int] | None = None,
 ) -> int:
-    """Validate every line of ``name``, then grade and write them to ``out``; returns the line count."""
+    """Validate every line of ``name``, then grade and write them to ``out``; returns the line count.
+
+    ``strict_boxed`` None follows each benchmark's registry entry; ``summary`` (if given) receives
+    the counts of correct, no-answer, timed-out, boxed and statement answers.
+    """
     if name == "-":  # stdin can be read once: keep it
         lines = list(_read_lines(name))
         for ln, line in lines:
@@ -118,14 +133,31 @@ def regrade_lines(
             timeout=timeout,
             marker=marker or None,
             fallback_anywhere=fallback_anywhere,
+            strict_boxed=strict_boxed,
         )
         for obj, g in zip(chunk, grades, strict=True):
-            obj["extracted"], obj["correct"], obj["no_answer"] = g.extracted, g.correct, g.no_answer
+            obj.update(_fields(g))
             if details:
-                obj["timed_out"], obj["grade_method"] = g.timed_out, g.method
+                obj["grade_method"], obj["grade_reason"] = g.method, g.reason
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            if summary is not None:
+                for key, value in _fields(g).items():
+                    if value is True:
+                        summary[key] = summary.get(key, 0) + 1
         count += len(chunk)
     return count
+
+
+def _fields(g: Grade) -> dict[str, Any]:
+    """The verdict fields written on each output line."""
+    return {
+        "extracted": g.extracted,
+        "correct": g.correct,
+        "no_answer": g.no_answer,
+        "boxed": g.extraction == BOXED,
+        "fallback_answer": g.extraction == STATEMENT,
+        "grade_timeout": g.timed_out,
+    }
 
 
 def _take(it: Iterator[tuple[int, str]], n: int) -> list[tuple[int, str]]:
@@ -139,25 +171,45 @@ def _take(it: Iterator[tuple[int, str]], n: int) -> list[tuple[int, str]]:
 
 def run_grade(args: argparse.Namespace) -> int:
     """Run ``elastic-bench grade``; returns the exit status (0 ok, 2 bad input)."""
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        print(
+            f"elastic-bench grade: --timeout must be a number of seconds > 0, got {args.timeout:g}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.workers < 1:
+        print(f"elastic-bench grade: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
     partial = f"{args.output}.partial" if args.output else None
+    summary: dict[str, int] = {}
     try:
         if partial:
             with open(partial, "w", encoding="utf-8") as out:
-                n = _run(args, out)
+                n = _run(args, out, summary)
             os.replace(partial, args.output)
         else:
-            n = _run(args, sys.stdout)
+            n = _run(args, sys.stdout, summary)
     except (GradeInputError, OSError) as exc:
         print(f"elastic-bench grade: {exc}", file=sys.stderr)
         if partial:
             with contextlib.suppress(OSError):
                 os.remove(partial)
         return 2
-    print(f"elastic-bench grade: {n} lines graded", file=sys.stderr)
+    counts = ", ".join(
+        f"{summary.get(key, 0)} {label}"
+        for key, label in [
+            ("correct", "correct"),
+            ("no_answer", "no answer"),
+            ("grade_timeout", "grading timeouts"),
+            ("boxed", "boxed"),
+            ("fallback_answer", "from a final-answer statement"),
+        ]
+    )
+    print(f"elastic-bench grade: {n} lines graded ({counts})", file=sys.stderr)
     return 0
 
 
-def _run(args: argparse.Namespace, out: IO[str]) -> int:
+def _run(args: argparse.Namespace, out: IO[str], summary: dict[str, int]) -> int:
     return regrade_lines(
         args.file,
         out,
@@ -165,7 +217,9 @@ def _run(args: argparse.Namespace, out: IO[str]) -> int:
         timeout=args.timeout,
         marker=args.marker,
         fallback_anywhere=args.fallback_anywhere,
+        strict_boxed=True if args.strict_boxed else None,
         details=args.details,
+        summary=summary,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from elastic_bench.harness.benchmarks import get_benchmark
+from elastic_bench.harness.extraction import BOXED, STATEMENT
 from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.response import accounting
 from elastic_bench.harness.results import SAMPLE_METRICS
@@ -29,14 +31,16 @@ def score(results: Sequence, gold: str, benchmark: str, *, problem: str | None =
     """Grade the k responses of one doc; every metric is the mean over them.
 
     Token metrics need a budgeted backend (its responses carry token accounting); for plain
-    strings they are NaN rather than a guess.
+    strings they are NaN rather than a guess. ``boxed`` / ``fallback_answer`` say where the graded
+    answer came from (a box / a final-answer statement), ``grade_timeout`` that grading hit its hard
+    timeout. Whether a box is required follows the benchmark's registry entry (``strict_boxed``).
     """
     responses = responses_of(results)
     if not responses:
         raise ValueError("process_results received no responses")
     grades = grade_many(
         [(r, gold, benchmark, problem) for r in responses],
-        marker=getattr(responses[0], "marker", "</think>"),
+        marker=getattr(responses[0], "marker", None) or get_benchmark(benchmark).think_end,
     )
     rows = []
     for response, g in zip(responses, grades, strict=True):
@@ -46,6 +50,9 @@ def score(results: Sequence, gold: str, benchmark: str, *, problem: str | None =
             {
                 "acc": float(g.correct),
                 "no_answer": float(g.no_answer),
+                "boxed": float(g.extraction == BOXED),
+                "fallback_answer": float(g.extraction == STATEMENT),
+                "grade_timeout": float(g.timed_out),
                 "think_tokens": float(acct.think_tokens) if acct else nan,
                 "answer_tokens": float(acct.answer_tokens) if acct else nan,
                 "total_tokens": float(acct.total_tokens) if acct else nan,

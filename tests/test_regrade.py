@@ -8,16 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.regrade import add_grade_parser, run_grade
 
 LINES = [
-    {"task": "aime24", "gold": "033", "response": "hmm</think>So \\boxed{33}.", "id": "a"},
-    {"task": "elastic_gsm8k_t00256", "gold": "Work\n#### 1,800", "response": "x</think>\\boxed{1800}"},
-    {"task": "math500", "gold": "\\frac{1}{2}", "response": "x</think>\\boxed{0.6}"},
+    {"task": "aime24", "gold": "033", "response": "hmm" + THINK_END + "So \\boxed{33}.", "id": "a"},
+    {
+        "task": "elastic_gsm8k_t00256",
+        "gold": "Work\n#### 1,800",
+        "response": "x" + THINK_END + "\\boxed{1800}",
+    },
+    {"task": "math500", "gold": "\\frac{1}{2}", "response": "x" + THINK_END + "\\boxed{0.6}"},
     {
         "task": "gaokao",
         "gold": "C",
-        "response": "</think>\\boxed{39}",
+        "response": THINK_END + "\\boxed{39}",
         "problem": "(A) 50 (B) 42 (C) 39 (D) 35",
     },
     {"task": "math500", "gold": 2, "response": None},
@@ -43,6 +48,8 @@ def test_grade_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert [o["correct"] for o in out] == [True, True, False, True, False, False]
     assert [o["no_answer"] for o in out] == [False, False, False, False, True, True]
     assert [o["extracted"] for o in out] == ["33", "1800", "0.6", "39", None, None]
+    assert [o["boxed"] for o in out] == [True, True, True, True, False, False]
+    assert not any(o["fallback_answer"] or o["grade_timeout"] for o in out)
     for before, after in zip(LINES, out, strict=True):
         assert {k: after[k] for k in before} == before  # the input fields come back unchanged
 
@@ -53,7 +60,7 @@ def test_grade_to_file_with_options(tmp_path: Path) -> None:
     assert run_grade(parse([str(f), "-o", str(o), "--fallback-anywhere", "--details"])) == 0
     out = [json.loads(line) for line in o.read_text().splitlines()]
     assert out[-1]["correct"] is True and out[-1]["grade_method"] == "fast"
-    assert "timed_out" in out[0]
+    assert out[-1]["grade_reason"] and out[-1]["boxed"] is True
     assert run_grade(parse([str(f), "-o", str(o), "--marker", ""])) == 0
     assert json.loads(o.read_text().splitlines()[-1])["correct"] is True
 
@@ -83,3 +90,46 @@ def test_bad_line_is_a_one_line_error_naming_it(
 def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_grade(parse([str(tmp_path / "nope.jsonl")])) == 2
     assert "nope.jsonl" in capsys.readouterr().err
+
+
+STATED = {"task": "gsm8k", "gold": "42", "response": "x" + THINK_END + "6 * 7 = 42.\n\n**Answer:** 42"}
+
+
+def test_statements_count_unless_a_box_is_demanded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = write(tmp_path / "in.jsonl", [STATED, LINES[0]])
+    assert run_grade(parse([str(f)])) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (out[0]["correct"], out[0]["fallback_answer"], out[0]["boxed"]) == (True, True, False)
+    assert run_grade(parse([str(f), "--strict-boxed"])) == 0
+    captured = capsys.readouterr()
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert (out[0]["correct"], out[0]["no_answer"], out[0]["fallback_answer"]) == (False, True, False)
+    assert out[1]["correct"] is True  # a boxed answer still counts
+    assert "1 correct, 1 no answer" in captured.err
+
+
+def test_timeouts_are_their_own_verdict_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hard = {"task": "math500", "gold": "2", "response": THINK_END + "\\boxed{9^{9^{9^{9}}}}"}
+    f = write(tmp_path / "in.jsonl", [hard, LINES[0]])
+    assert run_grade(parse([str(f), "--timeout", "0.8", "--details"])) == 0
+    captured = capsys.readouterr()
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert (out[0]["grade_timeout"], out[0]["correct"], out[0]["no_answer"]) == (True, False, False)
+    assert out[0]["grade_method"] == "timeout" and out[1]["grade_timeout"] is False
+    assert "1 grading timeouts" in captured.err
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "inf"])
+def test_a_timeout_of_zero_or_less_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    f = write(tmp_path / "in.jsonl", LINES)
+    o = tmp_path / "out.jsonl"
+    assert run_grade(parse([str(f), "-o", str(o), f"--timeout={value}"])) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("elastic-bench grade: --timeout must be") and "\n" not in err
+    assert not o.exists()
