@@ -285,10 +285,11 @@ def sweeps() -> list[Benchmark]:
     return [b for b in BENCHMARKS.values() if b.sweep is not None]
 
 
-def hub_metadata(name: str) -> dict[str, str | None]:
+def hub_metadata(benchmark: str | Benchmark) -> dict[str, str | None]:
     """``dataset_id`` / ``dataset_revision`` of a benchmark's pinned Hub source(s), parts joined by ``+``
     (``{}`` when it has none, e.g. generated data)."""
-    sources = [BENCHMARKS[p].hub for p in get_benchmark(name).parts]
+    bench = benchmark if isinstance(benchmark, Benchmark) else get_benchmark(benchmark)
+    sources = [BENCHMARKS[p].hub for p in bench.components] if bench.components else [bench.hub]
     if not sources or any(s is None for s in sources):
         return {}
     ids = "+".join(s.id + (f"/{s.config}" if s.config else "") for s in sources)

@@ -88,7 +88,7 @@ def sweep_of(bench: Benchmark) -> Sweep:
         prompt_template=bench.prompt_template,
         think_end=bench.think_end,
         description=f"{bench.description}, {s.summary}",
-        metadata={**hub_metadata(bench.name), **bench.metadata},
+        metadata={**hub_metadata(bench), **bench.metadata},
     )
 
 
