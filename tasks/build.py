@@ -59,6 +59,8 @@ class Sweep:
     prompt_template: str
     think_end: str
     description: str
+    #: subtask names, one per budget then the unconstrained one (the registry's ``task_names``)
+    subtasks: tuple[str, ...] = ()
     metadata: dict = field(default_factory=dict)
     test_split: str = "test"
     doc_to_target: str = "answer"
@@ -88,6 +90,7 @@ def sweep_of(bench: Benchmark) -> Sweep:
         prompt_template=bench.prompt_template,
         think_end=bench.think_end,
         description=f"{bench.description}, {s.summary}",
+        subtasks=tuple(bench.task_names),
         metadata={**hub_metadata(bench), **bench.metadata},
     )
 
@@ -104,8 +107,8 @@ def __getattr__(name: str) -> Any:
 
 
 def subtask_name(sweep: Sweep, budget: int | None) -> str:
-    """``<group>_t00512`` or ``<group>_unconstrained``."""
-    return f"{sweep.group}_unconstrained" if budget is None else f"{sweep.group}_t{budget:05d}"
+    """``<group>_t00512`` or ``<group>_unconstrained`` (as the registry names them)."""
+    return sweep.subtasks[[*sweep.budgets, None].index(budget)]
 
 
 def _yaml_scalar(value: object) -> str:
