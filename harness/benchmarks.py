@@ -28,8 +28,11 @@ class HubSource:
     config: str | None = None
     #: configs concatenated in order (datasets split into parts, e.g. MATH by subject)
     configs: tuple[str, ...] = ()
-    #: keep only records whose ``url`` contains this (AMC 2023 out of a 2022+2023 set)
-    url_filter: str | None = None
+
+    @property
+    def tag(self) -> str:
+        """``hf:<id>@<revision>``, the ``source`` of records loaded from it."""
+        return f"hf:{self.id}@{self.revision or 'default-branch'}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,13 @@ class SweepDefaults:
     #: k samples per problem (avg@k)
     repeats: int = 1
     strategy: str = "elastic"
+    #: how the sampling protocol is named in the generated files' headers
+    protocol: str = "greedy"
+
+    @property
+    def summary(self) -> str:
+        """``greedy`` or ``E1 sampling, avg@16``: the protocol and, when sampling, k."""
+        return f"{self.protocol}, avg@{self.repeats}" if self.do_sample else self.protocol
 
 
 @dataclass(frozen=True)
@@ -53,18 +63,25 @@ class Benchmark:
 
     ``answer_kind`` tells the grader how to compare (``latex``, ``number``, ``integer``,
     ``gaokao`` multiple-choice-or-latex, ``toy``); ``grader`` names the Grader implementation
-    (``math`` today; ``code`` for the code benchmarks). ``components`` lists the data benchmarks a
-    sweep concatenates (``aime`` = aime24 + aime25); a benchmark with its own data has none.
+    (``math`` today; ``code`` for the code benchmarks). ``family`` names the task package whose
+    loader and lm-eval hooks serve it (``tasks/<family>``). ``components`` lists the data
+    benchmarks a sweep concatenates (``aime`` = aime24 + aime25); a benchmark with its own data
+    has none. ``prompt_template`` names a template of ``tasks/prompts.py``.
     """
 
     name: str
     description: str
     answer_kind: str
     grader: str = "math"
+    family: str = "math"
     aliases: tuple[str, ...] = ()
     hub: HubSource | None = None
+    #: offline copies, relative to the data directory; the first one present is read
     local_files: tuple[str, ...] = ()
     expected_count: int | None = None
+    #: in a copy that mixes records with and without this in their ``url``, keep those with it
+    #: (AMC 2023 out of a 2022 + 2023 file); a copy where all or none match is kept whole
+    url_filter: str | None = None
     components: tuple[str, ...] = ()
     prompt_template: str = "e1"
     think_end: str = THINK_END
@@ -86,6 +103,20 @@ class Benchmark:
         """The data benchmarks this one is made of (itself when it has no components)."""
         return self.components or (self.name,)
 
+    def task_name(self, budget: int | None) -> str:
+        """The subtask of one budget: ``<group>_t00512``, or ``<group>_unconstrained`` for None."""
+        return f"{self.task_group}_unconstrained" if budget is None else f"{self.task_group}_t{budget:05d}"
+
+    @property
+    def task_names(self) -> list[str]:
+        """The sweep's subtasks in order: one per budget, then the unconstrained one."""
+        return [self.task_name(b) for b in [*self.sweep.budgets, None]] if self.sweep else []
+
+    @property
+    def label(self) -> str:
+        """How people see it: ``aime24 · AIME 2024 (30)``."""
+        return f"{self.name} · {self.description}"
+
 
 # Protocol of Elastic Reasoning (E1, arXiv 2505.05315) / DeepScaleR for the math sweeps: the E1
 # prompt, sampling with temperature 0.6 and top_p 0.95, thinking budgets t in {512, 1024, 2048,
@@ -105,7 +136,9 @@ MATH_BUDGETS = (512, 1024, 2048, 4096)
 GSM8K_BUDGETS = (128, 256, 512, 1024)
 
 
-def _e1_math(repeats: int, budgets: tuple[int, ...] = MATH_BUDGETS, solution: int = 1024, cap: int = 32768):
+def _e1_math(
+    repeats: int, budgets: tuple[int, ...] = MATH_BUDGETS, solution: int = 1024, cap: int = 32768
+) -> SweepDefaults:
     return SweepDefaults(
         budgets=budgets,
         solution_budget=solution,
@@ -114,6 +147,7 @@ def _e1_math(repeats: int, budgets: tuple[int, ...] = MATH_BUDGETS, solution: in
         temperature=0.6,
         top_p=0.95,
         repeats=repeats,
+        protocol="E1 sampling",
     )
 
 
@@ -132,8 +166,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     for b in (
         Benchmark(
             name="toy",
-            description="the tiny reasoner's synthetic multi-step arithmetic (test split), greedy",
+            description="the tiny reasoner's synthetic multi-step arithmetic (test split)",
             answer_kind="toy",
+            family="toy",
             sweep=SweepDefaults(budgets=(64, 128, 256, 512), solution_budget=32, max_gen_toks=1024),
             metadata={"n_problems": 200, "seed": 0, "dataset_id": "elastic_bench.tasks.toy.arithmetic"},
         ),
@@ -206,6 +241,7 @@ BENCHMARKS: dict[str, Benchmark] = {
             hub=HubSource("math-ai/amc23", None, "test"),
             local_files=("amc2023/test.jsonl", "amc2023/rllm_amc_2022_2023.json", "amc23.jsonl"),
             expected_count=40,
+            url_filter="2023_AMC",
             sweep=_e1_math(16),
         ),
         Benchmark(
@@ -220,7 +256,6 @@ BENCHMARKS: dict[str, Benchmark] = {
     )
 }
 
-_ALIASES: dict[str, str] = {alias: b.name for b in BENCHMARKS.values() for alias in b.aliases}
 _SUBTASK_SUFFIX_RE = re.compile(r"_(t\d+|unconstrained|budget.*|s\d+)(_.*)?$")
 
 
@@ -233,8 +268,9 @@ def get_benchmark(name: str) -> Benchmark:
     key = name.strip().lower()
     if key.startswith("elastic_"):
         key = key[len("elastic_") :]
+    aliases = {alias: b.name for b in BENCHMARKS.values() for alias in b.aliases}
     for cand in (key, _SUBTASK_SUFFIX_RE.sub("", key)):
-        cand = _ALIASES.get(cand, cand)
+        cand = aliases.get(cand, cand)
         if cand in BENCHMARKS:
             return BENCHMARKS[cand]
     raise UnknownBenchmark(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
@@ -243,3 +279,31 @@ def get_benchmark(name: str) -> Benchmark:
 def resolve_benchmark(name: str) -> str:
     """The registry name of a benchmark, alias or task name."""
     return get_benchmark(name).name
+
+
+def sweeps() -> list[Benchmark]:
+    """The benchmarks that have a budget sweep (a task group), in registry order."""
+    return [b for b in BENCHMARKS.values() if b.sweep is not None]
+
+
+def hub_metadata(benchmark: str | Benchmark) -> dict[str, str | None]:
+    """``dataset_id`` / ``dataset_revision`` of a benchmark's pinned Hub source(s), parts joined by ``+``
+    (``{}`` when it has none, e.g. generated data)."""
+    bench = benchmark if isinstance(benchmark, Benchmark) else get_benchmark(benchmark)
+    sources = [BENCHMARKS[p].hub for p in bench.components] if bench.components else [bench.hub]
+    if not sources or any(s is None for s in sources):
+        return {}
+    ids = "+".join(s.id + (f"/{s.config}" if s.config else "") for s in sources)
+    revisions = [s.revision for s in sources]
+    revision = (
+        None if all(r is None for r in revisions) else "+".join(r or "default-branch" for r in revisions)
+    )
+    return {"dataset_id": ids, "dataset_revision": revision}
+
+
+def benchmark_label(name: str) -> str:
+    """A benchmark's display label (its name and description), or the name itself when unregistered."""
+    try:
+        return get_benchmark(name).label
+    except UnknownBenchmark:
+        return name

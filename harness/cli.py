@@ -191,18 +191,18 @@ def cmd_ls(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from elastic_bench.harness.benchmarks import sweeps
     from elastic_bench.harness.lm_eval_plugin import MODELS
-    from elastic_bench.tasks.build import SWEEPS, subtask_name
 
     console = Console()
     table = Table(title="elastic-bench task groups")
     for col in ("group", "benchmark", "thinking budgets", "solution", "samples", "subtasks"):
         table.add_column(col)
-    for sweep in SWEEPS.values():
-        names = [subtask_name(sweep, b) for b in [*sweep.budgets, None]]
+    for bench in sweeps():
+        sweep, names = bench.sweep, bench.task_names
         table.add_row(
-            sweep.group,
-            sweep.benchmark,
+            bench.task_group,
+            bench.name,
             ", ".join(map(str, sweep.budgets)) + ", unconstrained",
             str(sweep.solution_budget),
             f"k={sweep.repeats}" + (f", T={sweep.temperature}" if sweep.do_sample else ", greedy"),

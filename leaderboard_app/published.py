@@ -12,6 +12,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.harness.results import BudgetPoint, ResultFile, save_result
 
 O1_PRUNER_SOURCE = (
@@ -22,8 +23,11 @@ E1_SOURCE = (
     "Salesforce/E1-Math-1.5B model card, 'Performance (Avg@16)' table (AIME 2024); Elastic Reasoning, "
     "Scalable Chain of Thoughts via Elastic Reasoning (arXiv 2505.05315)"
 )
-# dataset sizes of the evaluated test sets (not part of the table)
-O1_BENCHMARKS = {"math": ("MATH test", 500), "gsm8k": ("GSM8K test", 1319), "gaokao": ("GaoKao 2023 En", 385)}
+# benchmark (registry name: the leaderboard page) -> the evaluated test set as the paper names it
+O1_BENCHMARKS = {"math": "MATH test", "gsm8k": "GSM8K test", "gaokao": "GaoKao 2023 En"}
+# sizes of the evaluated sets (not part of the table) where they are not the registry's: O1-Pruner's
+# MATH test has 500 problems, the registry's ``math`` the full 5000
+O1_SIZES = {"math": 500}
 # (model, benchmark) -> (accuracy %, mean length)
 O1_PRUNER_TABLE2: dict[tuple[str, str], tuple[float, float]] = {
     ("Marco-o1-7B", "math"): (73.8, 1156),
@@ -44,7 +48,17 @@ E1_CARD_AIME2024: dict[str, list[tuple[float, float]]] = {
     "E1-Math-1.5B": [(1340, 13.5), (1799, 17.5), (2650, 24.8), (3377, 27.9), (6825, 35.0)],
     "DeepScaleR-1.5B-Preview": [(1488, 5.2), (1904, 9.6), (2809, 15.8), (3700, 22.7), (10050, 41.0)],
 }
+# the card's benchmark page and the set it evaluated (AIME 2024: the registry's aime24)
+E1_BENCHMARK, E1_EVAL_SET = "aime", "aime24"
 PUBLISHED_DATE = datetime(2025, 5, 8, tzinfo=timezone.utc)
+
+
+def _registry_name(bench: str) -> str:
+    """``bench`` itself, checked against the registry (a published row must land on a benchmark's page)."""
+    name = get_benchmark(bench).name
+    if name != bench:
+        raise ValueError(f"published rows name benchmark {bench!r}; the registry calls it {name!r}")
+    return name
 
 
 def _point(
@@ -69,7 +83,9 @@ def published_results() -> list[ResultFile]:
     """Every published row as a kind="reported" :class:`ResultFile`."""
     out = []
     for (model, bench), (acc, length) in O1_PRUNER_TABLE2.items():
-        dataset, n = O1_BENCHMARKS[bench]
+        bench = _registry_name(bench)
+        dataset = O1_BENCHMARKS[bench]
+        n = O1_SIZES.get(bench) or get_benchmark(bench).expected_count
         group = f"o1_pruner_table2_{bench}"
         out.append(
             ResultFile(
@@ -84,18 +100,19 @@ def published_results() -> list[ResultFile]:
                 "paper's average solution length. Not reproduced with this harness.",
             )
         )
+    n_aime24 = get_benchmark(E1_EVAL_SET).expected_count
     for model, row in E1_CARD_AIME2024.items():
         group = "e1_model_card_aime2024"
         points = [
-            _point(f"budget column {i + 1}", group, "elastic", 30, 16, acc, tokens)
+            _point(f"budget column {i + 1}", group, "elastic", n_aime24, 16, acc, tokens)
             for i, (tokens, acc) in enumerate(row[:-1])
         ]
-        points.append(_point("unconstrained", group, "elastic", 30, 16, row[-1][1], row[-1][0]))
+        points.append(_point("unconstrained", group, "elastic", n_aime24, 16, row[-1][1], row[-1][0]))
         out.append(
             ResultFile(
                 kind="reported",
                 model_name=model,
-                benchmark="aime",
+                benchmark=_registry_name(E1_BENCHMARK),
                 task_group=group,
                 created=PUBLISHED_DATE,
                 points=points,

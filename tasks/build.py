@@ -1,10 +1,12 @@
-"""Writes the budget-sweep task YAMLs from one table: ``python -m elastic_bench.tasks.build``.
+"""Writes the budget-sweep task YAMLs from the benchmark registry: ``python -m elastic_bench.tasks.build``.
 
 lm-eval's ``include`` is a shallow merge, so every subtask must repeat its whole
-``generation_kwargs``; generating the files keeps the sweeps consistent. For each sweep this
-writes ``_template_yaml`` (shared config), one subtask per thinking budget
-(``<group>_t<budget:05d>``, zero-padded so they sort) plus ``<group>_unconstrained``, and the
-group file. ``--check`` fails when the committed files are out of date (a test runs it).
+``generation_kwargs``; generating the files keeps the sweeps consistent. For each registry
+benchmark with a sweep (:mod:`elastic_bench.harness.benchmarks`) this writes ``_template_yaml``
+(shared config), one subtask per thinking budget (``<group>_t<budget:05d>``, zero-padded so they
+sort) plus ``<group>_unconstrained``, and the group file. Where the files go and which module holds
+the lm-eval hooks depend on the benchmark's ``family`` (:data:`FAMILIES`). ``--check`` fails when
+the committed files are out of date (a test runs it).
 """
 
 from __future__ import annotations
@@ -13,15 +15,34 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from elastic_bench.harness.benchmarks import Benchmark, hub_metadata, sweeps
 from elastic_bench.harness.results import SAMPLE_METRICS
 
 TASKS_DIR = Path(__file__).parent
 
 
 @dataclass(frozen=True)
+class Family:
+    """A task package (``tasks/<family>``): where its sweeps' YAMLs go and the module of its hooks."""
+
+    #: folder of a benchmark's YAMLs under ``tasks/``; ``{name}`` is the benchmark name
+    folder: str
+    #: module holding ``ElasticTask``, ``load``, ``doc_to_text``, ``process_results``, ``keep_all``
+    #: (lm-eval resolves a bare ``utils`` next to the YAML)
+    hooks: str
+
+
+FAMILIES: dict[str, Family] = {
+    "toy": Family(folder="toy", hooks="utils"),
+    "math": Family(folder="math/{name}", hooks="elastic_bench.tasks.math.utils"),
+}
+
+
+@dataclass(frozen=True)
 class Sweep:
-    """One benchmark's budget sweep."""
+    """One benchmark's budget sweep as the YAMLs spell it (a view of its registry entry)."""
 
     group: str
     folder: str
@@ -29,113 +50,65 @@ class Sweep:
     budgets: tuple[int, ...]
     solution_budget: int
     max_gen_toks: int
-    loader: str = "utils.load"
-    doc_to_text: str = "utils.doc_to_text"
-    process_results: str = "utils.process_results"
-    filter_fn: str = "utils.keep_all"
-    doc_to_target: str = "answer"
-    test_split: str = "test"
-    do_sample: bool = False
-    temperature: float = 0.0
-    top_p: float = 1.0
-    repeats: int = 1
-    strategy: str = "elastic"
-    prompt_template: str = "e1"
+    hooks: str
+    do_sample: bool
+    temperature: float
+    top_p: float
+    repeats: int
+    strategy: str
+    prompt_template: str
+    think_end: str
+    description: str
+    #: subtask names, one per budget then the unconstrained one (the registry's ``task_names``)
+    subtasks: tuple[str, ...] = ()
     metadata: dict = field(default_factory=dict)
-    description: str = ""
+    test_split: str = "test"
+    doc_to_target: str = "answer"
 
 
-SWEEPS: dict[str, Sweep] = {
-    "toy": Sweep(
-        group="elastic_toy",
-        folder="toy",
-        benchmark="toy",
-        budgets=(64, 128, 256, 512),
-        solution_budget=32,
-        max_gen_toks=1024,
-        metadata={"n_problems": 200, "seed": 0, "dataset_id": "elastic_bench.tasks.toy.arithmetic"},
-        description="the tiny reasoner's synthetic multi-step arithmetic (test split), greedy",
-    ),
-}
-
-# --------------------------------------------------------------------------- math sweeps
-# Protocol of Elastic Reasoning (E1, arXiv 2505.05315) / DeepScaleR: the E1 prompt, sampling with
-# temperature 0.6 and top_p 0.95, thinking budgets t in {512, 1024, 2048, 4096} with a solution
-# budget s = 1024 (separate budgeting, strategy "elastic"), plus an unconstrained point.
-#
-# k (``repeats``, avg@k): 16 for AIME and AMC as in E1 (30-60 problems: k=16 is what makes the
-# estimate stable). For the large sets the problem-to-problem variance dominates the standard
-# error, so extra samples buy little: MATH500 and GaoKao (500 / 385 problems) use k=4 (2,000 /
-# 1,540 samples per budget), GSM8K (1,319 problems, near-ceiling accuracy) k=1. Every k can be
-# changed per run with ``elastic_bench.harness.task_specs`` (lm-eval's CLI cannot override repeats).
-#
-# Unconstrained ``max_gen_toks`` caps the thinking phase: 32768 for the competition sets (the
-# DeepScaleR / E1 evaluation context; E1's unconstrained AIME answers average ~7k tokens with a
-# long tail, and cutting the tail would bias the "unconstrained" point), 8192 for GSM8K (the
-# O1-Pruner evaluation cap; GSM8K solutions are a few hundred tokens, even QwQ averages < 800).
-#
-# GSM8K is far easier, so its budgets are smaller: t in {128, 256, 512, 1024}, s = 512.
-MATH_BUDGETS = (512, 1024, 2048, 4096)
-GSM8K_BUDGETS = (128, 256, 512, 1024)
-_MATH = "elastic_bench.tasks.math.utils"
-
-
-def _math_sweep(
-    key: str,
-    benchmark: str,
-    repeats: int,
-    description: str,
-    *,
-    budgets: tuple[int, ...] = MATH_BUDGETS,
-    solution_budget: int = 1024,
-    max_gen_toks: int = 32768,
-) -> Sweep:
-    from elastic_bench.tasks.math.utils import hub_metadata
-
+def sweep_of(bench: Benchmark) -> Sweep:
+    """The sweep of a registry entry (which must have ``sweep`` defaults and a known ``family``)."""
+    s = bench.sweep
+    if s is None:
+        raise ValueError(f"{bench.name}: no sweep defaults in the registry")
+    if bench.family not in FAMILIES:
+        raise ValueError(f"{bench.name}: unknown task family {bench.family!r}; known: {', '.join(FAMILIES)}")
+    family = FAMILIES[bench.family]
     return Sweep(
-        group=f"elastic_{key}",
-        folder=f"math/{key}",
-        benchmark=benchmark,
-        budgets=budgets,
-        solution_budget=solution_budget,
-        max_gen_toks=max_gen_toks,
-        loader=f"{_MATH}.load",
-        doc_to_text=f"{_MATH}.doc_to_text",
-        process_results=f"{_MATH}.process_results",
-        filter_fn=f"{_MATH}.keep_all",
-        do_sample=True,
-        temperature=0.6,
-        top_p=0.95,
-        repeats=repeats,
-        metadata=hub_metadata(benchmark),
-        description=f"{description}, E1 sampling, avg@{repeats}",
+        group=bench.task_group,
+        folder=family.folder.format(name=bench.name),
+        benchmark=bench.name,
+        budgets=s.budgets,
+        solution_budget=s.solution_budget,
+        max_gen_toks=s.max_gen_toks,
+        hooks=family.hooks,
+        do_sample=s.do_sample,
+        temperature=s.temperature,
+        top_p=s.top_p,
+        repeats=s.repeats,
+        strategy=s.strategy,
+        prompt_template=bench.prompt_template,
+        think_end=bench.think_end,
+        description=f"{bench.description}, {s.summary}",
+        subtasks=tuple(bench.task_names),
+        metadata={**hub_metadata(bench), **bench.metadata},
     )
 
 
-SWEEPS.update(
-    {
-        "math500": _math_sweep("math500", "math500", 4, "MATH500 (500)"),
-        "gsm8k": _math_sweep(
-            "gsm8k",
-            "gsm8k",
-            1,
-            "GSM8K test (1319)",
-            budgets=GSM8K_BUDGETS,
-            solution_budget=512,
-            max_gen_toks=8192,
-        ),
-        "gaokao": _math_sweep("gaokao", "gaokao", 4, "GaoKao 2023 Math English (385)"),
-        "aime": _math_sweep("aime", "aime", 16, "AIME 2024 + 2025 (60)"),
-        "aime24": _math_sweep("aime24", "aime24", 16, "AIME 2024 (30)"),
-        "aime25": _math_sweep("aime25", "aime25", 16, "AIME 2025 (30)"),
-        "amc23": _math_sweep("amc23", "amc23", 16, "AMC 2023 (40)"),
-    }
-)
+def all_sweeps() -> dict[str, Sweep]:
+    """Benchmark name -> sweep, for every registry entry with a sweep (read live from the registry)."""
+    return {b.name: sweep_of(b) for b in sweeps()}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SWEEPS":  # the registry's sweeps, read when asked (never a second table)
+        return all_sweeps()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def subtask_name(sweep: Sweep, budget: int | None) -> str:
-    """``<group>_t00512`` or ``<group>_unconstrained``."""
-    return f"{sweep.group}_unconstrained" if budget is None else f"{sweep.group}_t{budget:05d}"
+    """``<group>_t00512`` or ``<group>_unconstrained`` (as the registry names them)."""
+    return sweep.subtasks[[*sweep.budgets, None].index(budget)]
 
 
 def _yaml_scalar(value: object) -> str:
@@ -166,25 +139,27 @@ def render(sweep: Sweep) -> dict[str, str]:
         "version": 1.0,
         "benchmark": sweep.benchmark,
         "prompt_template": sweep.prompt_template,
-        "end_of_thinking_marker": "</think>",
+        "end_of_thinking_marker": sweep.think_end,
         **sweep.metadata,
     }
     meta_lines = "".join(f"  {k}: {_yaml_scalar(v)}\n" for k, v in metadata.items())
+    hooks = sweep.hooks
     template = (
         header
-        + f"custom_dataset: !function {sweep.loader}\n"
+        + f"class: !function {hooks}.ElasticTask\n"
+        + f"custom_dataset: !function {hooks}.load\n"
         + "output_type: generate_until\n"
         + f"test_split: {sweep.test_split}\n"
-        + f"doc_to_text: !function {sweep.doc_to_text}\n"
+        + f"doc_to_text: !function {hooks}.doc_to_text\n"
         + f"doc_to_target: {sweep.doc_to_target}\n"
-        + f"process_results: !function {sweep.process_results}\n"
+        + f"process_results: !function {hooks}.process_results\n"
         + f"repeats: {sweep.repeats}\n"
         + "num_fewshot: 0\n"
         + "filter_list:\n"
         + "  - name: all_samples\n"
         + "    filter:\n"
         + "      - function: custom\n"
-        + f"        filter_fn: !function {sweep.filter_fn}\n"
+        + f"        filter_fn: !function {hooks}.keep_all\n"
         + "metric_list:\n"
         + "".join(
             f"  - metric: {m}\n    aggregation: mean\n    higher_is_better: {str(m == 'acc').lower()}\n"
@@ -207,11 +182,11 @@ def render(sweep: Sweep) -> dict[str, str]:
     return files
 
 
-def write(check: bool = False) -> list[Path]:
-    """Write (or with ``check`` compare) every sweep's files; returns the stale paths."""
+def write(check: bool = False, root: Path = TASKS_DIR) -> list[Path]:
+    """Write (or with ``check`` compare) every sweep's files under ``root``; returns the stale paths."""
     stale = []
-    for sweep in SWEEPS.values():
-        folder = TASKS_DIR / sweep.folder
+    for sweep in all_sweeps().values():
+        folder = root / sweep.folder
         for name, text in render(sweep).items():
             path = folder / name
             if path.exists() and path.read_text() == text:
@@ -233,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         print("out of date: " + ", ".join(str(p) for p in stale), file=sys.stderr)
         return 1
     print(
-        f"{'checked' if args.check else 'wrote'} {len(SWEEPS)} sweeps; {len(stale)} files {'stale' if args.check else 'updated'}"
+        f"{'checked' if args.check else 'wrote'} {len(all_sweeps())} sweeps; {len(stale)} files {'stale' if args.check else 'updated'}"
     )
     return 0
 

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from elastic_bench.harness.benchmarks import BENCHMARKS, THINK_END, get_benchmark, hub_metadata
+from elastic_bench.harness.lm_eval_plugin import tasks_dir
 from elastic_bench.harness.task_specs import task_specs
 from elastic_bench.tasks.build import SWEEPS, subtask_name
 from elastic_bench.tasks.math import utils
 from elastic_bench.tasks.prompts import render
+from elastic_bench.tasks.task import ElasticTask
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not DATA_DIR.is_dir():
@@ -46,8 +49,8 @@ def _subtasks(group: str) -> list[str]:
 def _manager(**metadata):
     from lm_eval.tasks import TaskManager
 
-    # our folder only (the plugin adds it): fast, and the same entries the full index holds
-    return TaskManager(include_defaults=False, metadata=metadata or None)
+    # our folder only: fast, and the same entries the full index holds
+    return TaskManager(include_defaults=False, include_path=tasks_dir(), metadata=metadata or None)
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +117,13 @@ def test_group_loads_with_local_data(loaded, group):
     budgets = []
     for name in _subtasks(group):
         task = result["tasks"][name]
+        assert isinstance(task, ElasticTask)
         docs = list(task.eval_docs)
         assert len(docs) == GROUPS[group]
         assert task.config.repeats == sweep.repeats
-        meta = task.config.metadata
-        assert meta["benchmark"] == sweep.benchmark and meta["end_of_thinking_marker"] == "</think>"
+        # what lm-eval writes to the results JSON under configs.<task>.metadata
+        meta = task.dump_config()["metadata"]
+        assert meta["benchmark"] == sweep.benchmark and meta["end_of_thinking_marker"] == THINK_END
         assert meta["dataset_id"] and "dataset_revision" in meta
         assert meta["dataset_sha256"] == utils.dataset_sha256(utils.records(sweep.benchmark, DATA_DIR))
         assert meta["dataset_size"] == GROUPS[group] and meta["dataset_source"].startswith(str(DATA_DIR))
@@ -138,10 +143,10 @@ def test_prompt_and_correct_answer_scores(loaded, group):
     for doc in picks:
         assert task.doc_to_text(doc) == render(doc["problem"], "e1")
         assert task.doc_to_text(doc).endswith("output the final answer within \\boxed{}.")
-        right = f"Let me think.</think>\nThe answer is \\boxed{{{doc['answer']}}}."
+        right = f"Let me think.{THINK_END}\nThe answer is \\boxed{{{doc['answer']}}}."
         metrics = task.process_results(doc, [[right, right]])
         assert metrics["acc"] == 1.0 and metrics["no_answer"] == 0.0
-        wrong = "Let me think.</think>\nI am not sure."
+        wrong = f"Let me think.{THINK_END}\nI am not sure."
         assert task.process_results(doc, [[right, wrong]])["acc"] == 0.5
 
 
@@ -163,16 +168,16 @@ def test_data_dir_from_environment(monkeypatch):
     assert [r["benchmark"] for r in utils.records("aime")] == ["aime24"] * 30 + ["aime25"] * 30
 
 
-def test_hub_metadata_comes_from_the_data_table():
-    from elastic_bench.tasks.math.data import HUB_SOURCES
-
-    assert utils.hub_metadata("math500") == {
+def test_hub_metadata_comes_from_the_registry():
+    hub = {name: BENCHMARKS[name].hub for name in ("math500", "aime24", "aime25")}
+    assert hub_metadata("math500") == {
         "dataset_id": "HuggingFaceH4/MATH-500",
-        "dataset_revision": HUB_SOURCES["math500"].revision,
+        "dataset_revision": hub["math500"].revision,
     }
-    aime = utils.hub_metadata("aime")
+    aime = hub_metadata("aime")
     assert aime["dataset_id"] == "HuggingFaceH4/aime_2024+math-ai/aime25"
-    assert aime["dataset_revision"] == f"{HUB_SOURCES['aime24'].revision}+{HUB_SOURCES['aime25'].revision}"
+    assert aime["dataset_revision"] == f"{hub['aime24'].revision}+{hub['aime25'].revision}"
+    assert hub_metadata("toy") == {}  # generated data: no Hub source
 
 
 def test_content_hash_ignores_nothing_but_order_matters():
@@ -186,10 +191,11 @@ def test_content_hash_ignores_nothing_but_order_matters():
 
 
 def test_task_specs_without_k_is_identity():
-    assert task_specs(["elastic_aime", "elastic_toy_t00032"], None, _manager()) == [
-        "elastic_aime",
-        "elastic_toy_t00032",
-    ]
+    tm = _manager()
+    names = ["elastic_aime", get_benchmark("toy").task_names[0]]
+    missing = [n for n in names if n not in tm.all_tasks]
+    assert not missing, f"not lm-eval tasks: {missing}"
+    assert task_specs(names, None, tm) == names
 
 
 def test_task_specs_rejects_bad_input():
@@ -263,7 +269,39 @@ def test_lm_eval_cli_runs_aime24_offline(tmp_path):
         assert 0.0 <= row["acc,all_samples"] <= 1.0
         assert row["think_tokens,all_samples"] >= 0
         assert results["configs"][name]["repeats"] == 16
-        assert results["configs"][name]["metadata"]["dataset_sha256"]
+        meta = results["configs"][name]["metadata"]
+        assert meta["dataset_sha256"] == utils.dataset_sha256(utils.records("aime24", DATA_DIR))
+        assert meta["dataset_size"] == 30 and meta["dataset_source"] == str(
+            DATA_DIR / "aime2024" / "test.jsonl"
+        )
     samples = list(out.rglob("samples_elastic_aime24_t00512_*.jsonl"))
     assert samples and len(json.loads(samples[0].read_text().splitlines()[0])["resps"][0]) == 16
     print(f"lm_eval elastic_aime24 --limit 1: {time.time() - start:.1f}s")
+
+
+def test_lm_eval_cli_results_carry_the_dataset_facts(tmp_path):
+    """The plain lm_eval CLI (lm-eval's dummy model: no weights) on the toy task: the results JSON
+    carries the loader's dataset facts under configs.<task>.metadata, where the converter reads them."""
+    from elastic_bench.tasks.toy import utils as toy
+
+    name = get_benchmark("toy").task_names[0]
+    out = tmp_path / "out"
+    cmd = [
+        str(BIN / "lm_eval"),
+        "--model",
+        "dummy",
+        "--tasks",
+        name,
+        "--limit",
+        "3",
+        "--output_path",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [results_file] = list(out.rglob("results_*.json"))
+    meta = json.loads(results_file.read_text())["configs"][name]["metadata"]
+    facts = toy.load().facts
+    assert facts["dataset_size"] == 200 and facts["dataset_source"].startswith("generated:")
+    assert {k: meta[k] for k in facts} == facts
+    assert "Custom kwargs can be passed" not in proc.stdout + proc.stderr  # lm-eval's banner, once per task

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from elastic_bench.harness.benchmarks import benchmark_label
 from elastic_bench.leaderboard_app.data import RESULTS_ENV, LeaderboardData, resolve_results_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
@@ -53,4 +54,4 @@ def select_benchmark(data: LeaderboardData, where=st.sidebar) -> str | None:
         entries = data.entries
         reproduced = set(entries.loc[entries["kind"] == "reproduced", "benchmark"]) if len(entries) else set()
         st.session_state["benchmark"] = next((b for b in benchmarks if b in reproduced), benchmarks[0])
-    return where.selectbox("Benchmark", benchmarks, key="benchmark")
+    return where.selectbox("Benchmark", benchmarks, format_func=benchmark_label, key="benchmark")

@@ -7,9 +7,11 @@ and ``source`` says where the record came from (``hf:<id>@<revision>`` or the lo
 Offline use: point ``data_dir`` (or the ``ELASTIC_BENCH_DATA_DIR`` environment variable) at a
 directory laid out like the project's shared data (``gsm8k/test.jsonl``, ``math500/test.jsonl``,
 ``aime2024/test.jsonl``, ``aime2025/test.jsonl``, ``amc2023/test.jsonl``,
-``gaokao2023en/test.jsonl``, ``math_test5000/test.jsonl``; the alternative files listed in
-:data:`LOCAL_FILES` work too), or pass ``path`` to a single JSONL/JSON file. A record that cannot
-be read raises :class:`DataError` naming the file and the line.
+``gaokao2023en/test.jsonl``, ``math_test5000/test.jsonl``; the alternative files each registry
+entry lists in ``local_files`` work too), or pass ``path`` to a single JSONL/JSON file. A record
+that cannot be read raises :class:`DataError` naming the file and the line. Which Hub dataset and
+revision, which local files and how many problems: the benchmark registry
+(:mod:`elastic_bench.harness.benchmarks`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from elastic_bench.harness.grading import extract_boxed, prepare_gold, resolve_benchmark
+from elastic_bench.harness.benchmarks import Benchmark, get_benchmark
+from elastic_bench.harness.grading import extract_boxed, prepare_gold
 
 DATA_DIR_ENV = "ELASTIC_BENCH_DATA_DIR"
 
@@ -29,67 +31,6 @@ DATA_DIR_ENV = "ELASTIC_BENCH_DATA_DIR"
 class DataError(ValueError):
     """A benchmark file or record that cannot be used; the message is one line naming file and line."""
 
-
-@dataclass(frozen=True)
-class HubSource:
-    """A public Hugging Face dataset and the revision we pin it to."""
-
-    id: str
-    revision: str | None
-    split: str
-    config: str | None = None
-    #: configs concatenated in order (datasets split into parts, e.g. MATH by subject)
-    configs: tuple[str, ...] = ()
-    #: keep only records whose ``url`` contains this (AMC 2023 out of a 2022+2023 set)
-    url_filter: str | None = None
-
-
-#: Hub sources. Revisions were read from public code pinning them; ``None`` = not yet pinned (the
-#: loader then uses the default branch and records that in ``source``).
-HUB_SOURCES: dict[str, HubSource] = {
-    "gsm8k": HubSource("openai/gsm8k", "740312add88f781978c0658806c59bc2815b9866", "test", config="main"),
-    "math500": HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be", "test"),
-    "aime24": HubSource("HuggingFaceH4/aime_2024", "2fe88a2f1091d5048c0f36abc874fb997b3dd99a", "train"),
-    "aime25": HubSource("math-ai/aime25", "563bb8404243c5f09de6ec262f2db674fe5bce9b", "test"),
-    "amc23": HubSource("math-ai/amc23", None, "test"),
-    "gaokao": HubSource("MARIO-Math-Reasoning/Gaokao2023-Math-En", None, "train"),
-    "math": HubSource(
-        "EleutherAI/hendrycks_math",
-        None,
-        "test",
-        configs=(
-            "algebra",
-            "counting_and_probability",
-            "geometry",
-            "intermediate_algebra",
-            "number_theory",
-            "prealgebra",
-            "precalculus",
-        ),
-    ),
-}
-
-#: local files (relative to the data directory), first existing one wins
-LOCAL_FILES: dict[str, tuple[str, ...]] = {
-    "gsm8k": ("gsm8k/test.jsonl", "gsm8k/qwen25math_gsm8k_test.jsonl", "gsm8k.jsonl"),
-    "math500": ("math500/test.jsonl", "math500/rllm_math500.json", "math500.jsonl"),
-    "aime24": ("aime2024/test.jsonl", "aime2024/qwq_aime24.jsonl", "aime2024/rllm_aime.json", "aime24.jsonl"),
-    "aime25": ("aime2025/test.jsonl", "aime2025/qwq_aime25.jsonl", "aime25.jsonl"),
-    "amc23": ("amc2023/test.jsonl", "amc2023/rllm_amc_2022_2023.json", "amc23.jsonl"),
-    "gaokao": ("gaokao2023en/test.jsonl", "gaokao2023en/o1pruner_gaokao.json", "gaokao.jsonl"),
-    "math": ("math_test5000/test.jsonl", "math.jsonl"),
-}
-
-#: number of problems of each benchmark
-EXPECTED_COUNTS: dict[str, int] = {
-    "gsm8k": 1319,
-    "math500": 500,
-    "aime24": 30,
-    "aime25": 30,
-    "amc23": 40,
-    "gaokao": 385,
-    "math": 5000,
-}
 
 _PROBLEM_KEYS = ("problem", "question", "Problem", "Question", "prompt")
 _ANSWER_KEYS = ("answer", "ground_truth_answer", "Answer", "gold", "expected_answer")
@@ -110,13 +51,14 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
 
 
 def find_local_file(benchmark: str, data_dir: str | os.PathLike) -> Path:
-    """The first of :data:`LOCAL_FILES` for ``benchmark`` that exists under ``data_dir``."""
-    bench = resolve_benchmark(benchmark)
+    """The first of the benchmark's ``local_files`` that exists under ``data_dir``."""
+    bench = get_benchmark(benchmark)
     root = Path(data_dir)
-    for rel in LOCAL_FILES[bench]:
+    for rel in bench.local_files:
         if (root / rel).is_file():
             return root / rel
-    raise DataError(f"{root}: no data file for {bench} (looked for {', '.join(LOCAL_FILES[bench])})")
+    looked = ", ".join(bench.local_files) or "nothing: it has no local files"
+    raise DataError(f"{root}: no data file for {bench.name} (looked for {looked})")
 
 
 def load_problems(
@@ -132,41 +74,41 @@ def load_problems(
     (a truncated or wrong file would otherwise silently change the leaderboard's numbers); it is
     not applied to an explicit ``path``.
     """
-    bench = resolve_benchmark(benchmark)
-    if bench == "toy":
-        raise DataError("toy: the synthetic task generates its data (elastic_bench.tasks.toy)")
+    bench = get_benchmark(benchmark)
+    if bench.components or (bench.hub is None and not bench.local_files):
+        raise DataError(f"{bench.name}: no data files of its own (its task generates or combines them)")
     if path is not None:
-        return read_local(bench, Path(path))
+        return read_local(bench.name, Path(path))
     root = resolve_data_dir(data_dir)
     if root is not None:
-        file = find_local_file(bench, root)
-        records = read_local(bench, file)
-        expected = EXPECTED_COUNTS.get(bench)
+        file = find_local_file(bench.name, root)
+        records = read_local(bench.name, file)
+        expected = bench.expected_count
         if check_count and expected is not None and len(records) != expected:
-            raise DataError(f"{file}: {len(records)} problems, expected {expected} for {bench}")
+            raise DataError(f"{file}: {len(records)} problems, expected {expected} for {bench.name}")
         return records
-    return load_hub(bench)
+    return load_hub(bench.name)
 
 
 def load_hub(benchmark: str) -> list[dict[str, Any]]:
     """Download (or read from the datasets cache) the pinned Hub copy of a benchmark."""
     import datasets
 
-    bench = resolve_benchmark(benchmark)
-    src = HUB_SOURCES[bench]
-    tag = f"hf:{src.id}@{src.revision or 'default-branch'}"
+    bench = get_benchmark(benchmark)
+    src = bench.hub
+    if src is None:
+        raise DataError(f"{bench.name}: no Hugging Face source; give it a local data directory")
     rows: list[dict[str, Any]] = []
     for config in src.configs or (src.config,):
         ds = datasets.load_dataset(src.id, config, split=src.split, revision=src.revision)
         rows.extend(dict(r) for r in ds)
-    if src.url_filter:
-        rows = [r for r in rows if src.url_filter in str(r.get("url", ""))]
-    return [_normalise(bench, r, i, tag, f"{tag} row {i}") for i, r in enumerate(rows)]
+    kept = _url_filtered(bench, list(enumerate(rows)))
+    return [_normalise(bench.name, r, i, src.tag, f"{src.tag} row {n}") for i, (n, r) in enumerate(kept)]
 
 
 def read_local(benchmark: str, file: Path) -> list[dict[str, Any]]:
     """Read a JSONL file (one object per line) or a JSON file (a list of objects)."""
-    bench = resolve_benchmark(benchmark)
+    bench = get_benchmark(benchmark)
     if not file.is_file():
         raise DataError(f"{file}: no such file")
     try:
@@ -174,15 +116,22 @@ def read_local(benchmark: str, file: Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{file}: cannot read ({exc})") from None
     raw = _json_array_records(file, text) if text.lstrip().startswith("[") else _jsonl_records(file, text)
-    if bench == "amc23" and any("2022_AMC" in str(r.get("url", "")) for _, r in raw):
-        raw = [(ln, r) for ln, r in raw if "2023_AMC" in str(r.get("url", ""))]
-    records = [_normalise(bench, r, i, str(file), f"{file}:{ln}") for i, (ln, r) in enumerate(raw)]
+    raw = _url_filtered(bench, raw)
+    records = [_normalise(bench.name, r, i, str(file), f"{file}:{ln}") for i, (ln, r) in enumerate(raw)]
     seen: dict[str, int] = {}
     for (ln, _), rec in zip(raw, records, strict=True):
         if rec["id"] in seen:
             raise DataError(f"{file}:{ln}: duplicate id {rec['id']!r} (first on line {seen[rec['id']]})")
         seen[rec["id"]] = ln
     return records
+
+
+def _url_filtered(bench: Benchmark, raw: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """The records whose ``url`` holds the benchmark's ``url_filter``, when the copy mixes others in."""
+    if not bench.url_filter:
+        return raw
+    keep = [(n, r) for n, r in raw if bench.url_filter in str(r.get("url", ""))]
+    return keep if keep else raw
 
 
 def _jsonl_records(file: Path, text: str) -> list[tuple[int, dict]]:

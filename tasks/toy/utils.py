@@ -4,26 +4,41 @@ from __future__ import annotations
 
 import datasets
 
+from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.tasks.common import keep_all, score
 from elastic_bench.tasks.prompts import render
+from elastic_bench.tasks.task import DatasetSplits, ElasticTask, dataset_sha256
 from elastic_bench.tasks.toy.arithmetic import generate
 
-__all__ = ["keep_all", "load", "doc_to_text", "process_results"]
+__all__ = ["ElasticTask", "keep_all", "load", "doc_to_text", "process_results"]
 
 
 def load(
-    n_problems: int = 200, seed: int = 0, split: str = "test", **_: object
-) -> dict[str, datasets.Dataset]:
-    """The test split (deterministic by seed) as lm-eval's custom_dataset."""
+    n_problems: int = 200,
+    seed: int = 0,
+    split: str = "test",
+    prompt_template: str | None = None,
+    **_: object,
+) -> DatasetSplits:
+    """The split (deterministic by seed) as lm-eval's custom_dataset, with the rendered prompt per doc
+    (template: ``prompt_template``, else the registry's) and the facts about the data."""
     rows = [p.to_record() for p in generate(split, int(n_problems), seed=int(seed))]
     for row in rows:
         row["operations"] = [f"{sym}{operand}" for sym, operand in row["operations"]]
-    return {"test": datasets.Dataset.from_list(rows)}
+    facts = {
+        "dataset_sha256": dataset_sha256(rows),
+        "dataset_size": len(rows),
+        "dataset_source": f"generated: elastic_bench.tasks.toy.arithmetic split={split} seed={int(seed)}",
+    }
+    template = prompt_template or get_benchmark("toy").prompt_template
+    for row in rows:
+        row["prompt"] = render(row["problem"], template)
+    return DatasetSplits({"test": datasets.Dataset.from_list(rows)}, facts)
 
 
 def doc_to_text(doc: dict) -> str:
-    """The E1 / DeepScaleR prompt."""
-    return render(doc["problem"], "e1")
+    """The prompt rendered by the loader."""
+    return doc["prompt"]
 
 
 def process_results(doc: dict, results: list) -> dict[str, float]:

@@ -1,0 +1,138 @@
+"""The benchmark registry: one entry defines a benchmark for the YAMLs, lm-eval, the loader and the app."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from elastic_bench.harness import benchmarks
+from elastic_bench.harness.benchmarks import (
+    BENCHMARKS,
+    THINK_END,
+    Benchmark,
+    HubSource,
+    SweepDefaults,
+    UnknownBenchmark,
+    benchmark_label,
+    get_benchmark,
+    resolve_benchmark,
+)
+from elastic_bench.tasks import build
+from elastic_bench.tasks.prompts import PROMPTS
+
+#: a benchmark that does not exist yet, with budgets of its own
+NEW = Benchmark(
+    name="hmmt25",
+    description="HMMT February 2025 (3)",
+    answer_kind="integer",
+    aliases=("hmmt_2025",),
+    hub=HubSource("example/hmmt25", "0123456789abcdef0123456789abcdef01234567", "train"),
+    local_files=("hmmt2025/test.jsonl",),
+    expected_count=3,
+    sweep=SweepDefaults(budgets=(256, 768), solution_budget=128, max_gen_toks=2048, repeats=2),
+)
+
+
+@pytest.fixture
+def with_new(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Registers NEW (one entry, nothing else) and writes its data; returns the data directory."""
+    monkeypatch.setitem(BENCHMARKS, NEW.name, NEW)
+    from elastic_bench.harness import grading
+
+    legacy = getattr(grading, "BENCHMARKS", None)  # grading's own table, until it reads the registry
+    if isinstance(legacy, dict) and all(isinstance(v, str) for v in legacy.values()):
+        monkeypatch.setitem(legacy, NEW.name, NEW.answer_kind)
+    data = tmp_path / "data"
+    (data / "hmmt2025").mkdir(parents=True)
+    rows = [{"problem": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(1, 4)]
+    (data / "hmmt2025" / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return data
+
+
+def test_a_new_entry_flows_into_the_yamls_lm_eval_and_the_loader(with_new: Path, tmp_path: Path) -> None:
+    from lm_eval.tasks import TaskManager
+
+    root = tmp_path / "tasks"
+    build.write(root=root)
+    folder = root / "math" / "hmmt25"
+    names = ["elastic_hmmt25_t00256", "elastic_hmmt25_t00768", "elastic_hmmt25_unconstrained"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["_template_yaml", "elastic_hmmt25.yaml", *(f"{n}.yaml" for n in names)]
+    )
+    assert "hmmt25" in build.SWEEPS and NEW.task_names == names
+
+    tm = TaskManager(include_defaults=False, include_path=str(folder), metadata={"data_dir": str(with_new)})
+    loaded = tm.load(["elastic_hmmt25"])
+    assert loaded["group_map"] == {"elastic_hmmt25": names}
+    budgets = [loaded["tasks"][n].config.generation_kwargs["thinking_budget"] for n in names]
+    assert budgets == [256, 768, None]
+    task = loaded["tasks"]["elastic_hmmt25_t00768"]
+    assert task.config.repeats == 2 and task.config.generation_kwargs["solution_budget"] == 128
+    meta = task.dump_config()["metadata"]  # what the results JSON records
+    assert meta["benchmark"] == "hmmt25" and meta["end_of_thinking_marker"] == THINK_END
+    assert meta["dataset_id"] == "example/hmmt25" and meta["dataset_revision"] == NEW.hub.revision
+    assert meta["dataset_size"] == 3 and meta["dataset_source"] == str(with_new / "hmmt2025" / "test.jsonl")
+    docs = list(task.eval_docs)
+    assert [d["answer"] for d in docs] == ["2", "4", "6"] and docs[0]["benchmark"] == "hmmt25"
+    right = f"So.{THINK_END}\nThe answer is \\boxed{{4}}."
+    assert task.process_results(docs[1], [[right, right]])["acc"] == 1.0
+
+
+def test_marker_and_prompt_of_an_entry_reach_the_task_metadata() -> None:
+    own = replace(NEW, think_end="<|end_of_thought|>", prompt_template="o1_pruner")
+    template = build.render(build.sweep_of(own))["_template_yaml"]
+    assert "  end_of_thinking_marker: '<|end_of_thought|>'\n" in template
+    assert "  prompt_template: 'o1_pruner'\n" in template
+
+
+def test_the_loader_checks_the_new_entrys_count(with_new: Path) -> None:
+    from elastic_bench.tasks.math.data import DataError, load_problems
+
+    assert len(load_problems("hmmt_2025", data_dir=with_new)) == 3
+    with (with_new / "hmmt2025" / "test.jsonl").open("a") as f:
+        f.write(json.dumps({"problem": "extra", "answer": "1"}) + "\n")
+    with pytest.raises(DataError, match="4 problems, expected 3 for hmmt25"):
+        load_problems("hmmt25", data_dir=with_new)
+
+
+def test_names_aliases_and_task_names_resolve() -> None:
+    assert resolve_benchmark("elastic_aime24_t01024") == "aime24"
+    assert resolve_benchmark("GaoKao2023En") == "gaokao"
+    assert resolve_benchmark("elastic_toy_unconstrained") == "toy"
+    assert get_benchmark("aime").parts == ("aime24", "aime25")
+    with pytest.raises(UnknownBenchmark, match="unknown benchmark 'nope'; known: aime, aime24"):
+        get_benchmark("nope")
+    assert benchmark_label("aime24") == "aime24 · AIME 2024 (30)"
+    assert benchmark_label("someone_elses_set") == "someone_elses_set"
+
+
+def test_every_entry_is_consistent() -> None:
+    names = set(BENCHMARKS)
+    aliases = [a for b in BENCHMARKS.values() for a in b.aliases]
+    assert len(aliases) == len(set(aliases)) and not names & set(aliases)
+    for name, bench in BENCHMARKS.items():
+        assert bench.name == name and bench.description
+        assert bench.prompt_template in PROMPTS, name
+        for part in bench.components:  # parts are real entries graded the same way
+            assert BENCHMARKS[part].answer_kind == bench.answer_kind and not BENCHMARKS[part].components
+        if bench.sweep is not None:
+            assert bench.family in build.FAMILIES, name
+            assert list(bench.sweep.budgets) == sorted(set(bench.sweep.budgets)), name
+
+
+def test_sweep_tables_are_gone_from_the_callers() -> None:
+    """The old second copies (tasks/build, tasks/math/data, tasks/math/utils) must not come back."""
+    from elastic_bench.tasks.math import data, utils
+
+    for module, table in [
+        (data, "HUB_SOURCES"),
+        (data, "LOCAL_FILES"),
+        (data, "EXPECTED_COUNTS"),
+        (utils, "COMPONENTS"),
+    ]:
+        assert not hasattr(module, table), f"{module.__name__}.{table}"
+    assert benchmarks.THINK_END == "</think>"
+    assert {s.benchmark for s in build.SWEEPS.values()} == {b.name for b in benchmarks.sweeps()}
