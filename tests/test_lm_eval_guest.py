@@ -149,8 +149,8 @@ def test_our_models_load_lazily_next_to_lm_evals():
     proc = _fresh_python(
         "import sys\n"
         "from lm_eval.api.registry import get_model, model_registry\n"
-        "print(get_model('hf').__name__, 'elastic_bench.models.elastic_hf' in sys.modules)\n"
+        "print(get_model('dummy').__name__, 'elastic_bench.models.elastic_hf' in sys.modules)\n"
         "print(get_model('elastic-hf').__name__)\n"
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split() == ["HFLM", "False", "ElasticHFLM"]
+    assert proc.stdout.split() == ["DummyLM", "False", "ElasticHFLM"]
