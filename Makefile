@@ -10,11 +10,12 @@ EXTRAS ?= train,app,dev
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch first (the CPU wheel), then everything else under constraints.txt so pip never swaps it
+# torch first (the CPU wheel), then everything else under constraints.txt so pip never swaps it;
+# editable: the checkout's files are used in place, so edits are live without reinstalling
 install: $(BIN)/python
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "torch==2.13.0"
-	$(PIP) install -q -c constraints.txt ".[$(EXTRAS)]"
+	$(PIP) install -q -c constraints.txt -e ".[$(EXTRAS)]"
 
 # Chromium for the browser tests (Debian package); skipped quietly where apt is not usable
 chromium:

@@ -89,6 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from elastic_bench.harness.convert import convert_run, find_run_outputs
+    from elastic_bench.harness.quiet import quiet_lm_eval
     from elastic_bench.harness.report import render_table
     from elastic_bench.harness.results import RUNS_DIRNAME
     from elastic_bench.harness.submit import add_entry
@@ -119,6 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         model_args.setdefault("journal", f"{cache}.journal.sqlite")
         cache = None
 
+    quiet_lm_eval(_our_task_names())  # no lm-eval noise that is not about this run
     specs = task_specs(tasks, args.k, manager) if args.k else tasks
 
     started = time.time()
@@ -194,7 +196,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
     from elastic_bench.harness.benchmarks import sweeps
     from elastic_bench.harness.lm_eval_plugin import MODELS
 
-    console = Console()
+    # piped or redirected, rich would squeeze the tables into 80 columns and cut names: print them whole
+    console = Console() if sys.stdout.isatty() else Console(width=10_000)
     table = Table(title="elastic-bench task groups")
     for col in ("group", "benchmark", "thinking budgets", "solution", "samples", "subtasks"):
         table.add_column(col)

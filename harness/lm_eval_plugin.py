@@ -2,21 +2,27 @@
 
 lm-eval 0.4.13 has no plugin discovery (the ``lm_eval.tasks`` / ``lm_eval.models`` entry-point
 groups are only proposed upstream; pyproject declares them for when they land). So the wheel
-ships ``elastic_bench.pth``, which calls :func:`install` at interpreter start. It only puts a
-tiny import hook on ``sys.meta_path``; nothing of lm-eval is imported until the program itself
-imports it. When it does:
+(and the editable install) ships ``elastic_bench.pth``, which calls :func:`install` at
+interpreter start. It only puts a tiny import hook on ``sys.meta_path``; nothing of lm-eval is
+imported until the program itself imports it. We behave like one of lm-eval's own built-ins:
 
-* after ``lm_eval.api.registry`` loads, lm-eval's own lazy model table is registered first (so
-  ``hf``, ``vllm``... keep working), then ours as lazy placeholders;
-* after ``lm_eval.tasks.manager`` loads, every ``TaskManager`` also scans our task folder.
+* when ``lm_eval.models`` registers lm-eval's lazy model table, ours are added the same way
+  (placeholders, after lm-eval's, never replacing a name already taken), so a user can still
+  register or override any name before that, exactly as lm-eval allows;
+* every ``TaskManager`` built with ``include_defaults=True`` also indexes our task folder, right
+  after lm-eval's own and before the user's ``include_path`` (so the user's tasks still win).
+  ``include_defaults=False`` adds nothing, ``include_path`` stays as given, and the signature of
+  ``TaskManager.__init__`` is unchanged.
 
 Set ``ELASTIC_BENCH_NO_LM_EVAL_PLUGIN=1`` to switch this off.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import importlib.util
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -36,45 +42,50 @@ def tasks_dir() -> str:
     return list(spec.submodule_search_locations)[0]
 
 
-def register_models(registry: ModuleType) -> None:
-    """Register lm-eval's built-in lazy models, then ours."""
-    import lm_eval.models  # noqa: F401  (fills the registry with hf, vllm, ...)
+def register_models(models: ModuleType) -> None:
+    """Right after lm-eval registered its own lazy model table, add ours (never replacing a name)."""
+    from lm_eval.api.registry import model_registry
 
     for name, target in MODELS.items():
-        if name not in registry.model_registry:
-            registry.model_registry.register(name, target=target)
+        if name not in model_registry:
+            model_registry.register(name, target=target)
+
+
+def _with_ours(include_path: str | os.PathLike | list | tuple | None) -> list:
+    """``[our task folder, *include_path]``, unless the caller already names our folder."""
+    given = [] if include_path is None else include_path
+    given = list(given) if isinstance(given, (list, tuple)) else [given]
+    ours = tasks_dir()
+    if any(os.path.realpath(p) == os.path.realpath(ours) for p in given):
+        return given
+    return [ours, *given]
 
 
 def patch_task_manager(manager: ModuleType) -> None:
-    """Make every TaskManager include our task folder."""
-    import inspect
-
+    """Make every TaskManager that includes lm-eval's default tasks include ours too."""
     cls = manager.TaskManager
     if getattr(cls, "_elastic_bench_patched", False):
         return
     original = cls.__init__
     signature = inspect.signature(original)
 
+    @functools.wraps(original)
     def __init__(self, *args, **kwargs):  # noqa: N807
         bound = signature.bind(self, *args, **kwargs)
-        paths = bound.arguments.get("include_path")
-        if paths is None:
-            paths = []
-        elif isinstance(paths, (str, os.PathLike)):
-            paths = [paths]
-        ours = tasks_dir()
-        if ours not in [str(p) for p in paths]:
-            paths = [ours, *paths]
-        bound.arguments["include_path"] = list(paths)
+        bound.apply_defaults()
+        if not bound.arguments.get("include_defaults", True):
+            return original(self, *args, **kwargs)
+        given = bound.arguments.get("include_path")
+        bound.arguments["include_path"] = _with_ours(given)
         original(*bound.args, **bound.kwargs)
+        self.include_path = given  # lm-eval keeps the caller's value as given
 
-    __init__.__doc__ = original.__doc__
     cls.__init__ = __init__
     cls._elastic_bench_patched = True
 
 
 _HOOKS: dict[str, Callable[[ModuleType], None]] = {
-    "lm_eval.api.registry": register_models,
+    "lm_eval.models": register_models,
     "lm_eval.tasks.manager": patch_task_manager,
 }
 

@@ -36,6 +36,9 @@ def test_run_default_job_writes_a_valid_result(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "unconstrained" in proc.stdout and "acc" in proc.stdout
+    # nothing that is not about the run (tmp_path is outside any git repository)
+    assert "Custom kwargs can be passed" not in proc.stderr
+    assert "fatal: not a git repository" not in proc.stderr
     [entry] = list(tmp_path.rglob("reproduced__*elastic_toy.json"))
     result = load_result(entry)
     assert [p.thinking_budget for p in result.points] == [64, 128, 256, 512, None]
@@ -70,6 +73,61 @@ def test_ls_lists_tasks_and_models():
     proc = _run(str(BIN / "elastic-bench"), "ls")
     assert proc.returncode == 0
     assert "elastic_toy" in proc.stdout and "elastic-hf" in proc.stdout
+
+
+def test_ls_piped_prints_whole_names():
+    from elastic_bench.tasks.build import SWEEPS, subtask_name
+
+    proc = _run(str(BIN / "elastic-bench"), "ls")  # stdout is a pipe, as in `elastic-bench ls | cat`
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "…" not in proc.stdout
+    lines = proc.stdout.splitlines()
+    for sweep in SWEEPS.values():
+        first, last = subtask_name(sweep, sweep.budgets[0]), subtask_name(sweep, None)
+        assert any(first in line and last in line for line in lines), (first, last)
+    assert any("elastic_bench.models.elastic_hf:ElasticHFLM" in line for line in lines)
+
+
+def test_quiet_lm_eval_drops_only_our_metadata_advice_and_git_errors(tmp_path, monkeypatch, capfd):
+    import logging
+
+    import lm_eval.evaluator as evaluator
+
+    from elastic_bench.harness.quiet import _DropMetadataAdvice, quiet_lm_eval
+
+    monkeypatch.setattr(evaluator, "get_git_commit_hash", evaluator.get_git_commit_hash)  # restored after
+    logger = logging.getLogger("lm_eval.api.task")
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logger.addHandler(handler)
+    advice = (
+        ": Custom kwargs can be passed to `--metadata` in console (as json string) or to the TaskManager."
+    )
+    try:
+        quiet_lm_eval(["elastic_toy_t00064"])
+        for task in ("elastic_toy_t00064", "someone_elses_task"):
+            logger.warning(task + advice)
+        logger.warning("elastic_toy_t00064: another warning")
+    finally:
+        logger.removeHandler(handler)
+        for f in [f for f in logger.filters if isinstance(f, _DropMetadataAdvice)]:
+            logger.removeFilter(f)
+    assert seen == ["someone_elses_task" + advice, "elastic_toy_t00064: another warning"]
+
+    monkeypatch.chdir(tmp_path)  # not a git repository
+    capfd.readouterr()
+    assert evaluator.get_git_commit_hash() is None
+    assert "fatal" not in capfd.readouterr().err
+
+
+def test_readme_names_only_tasks_that_exist():
+    from elastic_bench.harness.lm_eval_plugin import tasks_dir
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    named = set(re.findall(r"\belastic_[a-z0-9]+_(?:t\d{5}|unconstrained)\b", readme))
+    existing = {p.stem for p in Path(tasks_dir()).rglob("*.yaml")}
+    assert named and named <= existing, sorted(named - existing)
 
 
 def test_lm_eval_sees_our_models_and_keeps_its_own():
