@@ -19,6 +19,7 @@ from lm_eval.api.model import LM
 from tqdm.auto import tqdm
 
 from elastic_bench.harness.generation import Sampling, TokenGenerator
+from elastic_bench.harness.model_args import check_model_args, parse_model_args
 from elastic_bench.harness.response import ElasticResponse, TokenAccounting
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
 from elastic_bench.models.journal import ResponseJournal, journal_key
@@ -100,6 +101,18 @@ class BudgetedLM(LM):
         self.journal = ResponseJournal(journal) if journal else None
         # what, besides the request, determines a response (journal keys)
         self.fingerprint = json.dumps([fingerprint or model_id, think_end, chat], default=str)
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def create_from_arg_string(cls, arg_string: str, additional_config: dict | None = None):
+        """lm-eval's ``--model_args`` path: names and values are checked before anything loads."""
+        return cls.create_from_arg_obj(parse_model_args(arg_string), additional_config)
+
+    @classmethod
+    def create_from_arg_obj(cls, arg_dict: dict, additional_config: dict | None = None):
+        """Build from a dict of model args plus lm-eval's ``batch_size`` / ``device``, checked first."""
+        extra = {k: v for k, v in (additional_config or {}).items() if v is not None}
+        return cls(**check_model_args(cls, {**arg_dict, **extra}))
 
     # ------------------------------------------------------------ chat templates
     @property
