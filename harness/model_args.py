@@ -84,7 +84,7 @@ def _check_value(cls: type, key: str, value: Any, hint: Any) -> Any:
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:
-        reasons = list(dict.fromkeys(e["msg"] for e in exc.errors()))
+        reasons = list(dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
         choices = _literal_strings(hint)
         hint_text = did_you_mean(value, choices) if isinstance(value, str) and choices else ""
         raise ModelArgsError(

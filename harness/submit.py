@@ -10,6 +10,7 @@ it is only parsed as JSON. An existing entry is never replaced unless ``overwrit
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -218,10 +219,17 @@ def _reproduced_problem(result: ResultFile) -> str | None:
     return None
 
 
+#: longest entry file stem; longer ones end in a hash of the full name (file systems allow 255 bytes)
+MAX_STEM = 120
+
+
 def entry_filename(result: ResultFile) -> str:
     """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id())
-    return stem.lstrip(".") + ".json"
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id()).lstrip(".")
+    if len(stem) > MAX_STEM:
+        digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
+        stem = f"{stem[: MAX_STEM - 14]}__{digest}"
+    return stem + ".json"
 
 
 def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
@@ -260,8 +268,66 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def _copy_samples(source: Path, results_dir: Path, stem: str, overwrite: bool) -> Path:
-    """Copy logged samples (a .jsonl file or a folder of them) to ``results_dir/samples/``."""
+#: lm-eval's --log_samples file names: samples_<task>_<date>.jsonl
+SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_\d{4}-\d{2}-\d{2}T[\d.\-]+\.jsonl$")
+
+
+def _inside(folder: Path, rel: str, name: str) -> Path:
+    """``folder/rel`` resolved (symlinks followed); refuses anything that ends up outside ``folder``."""
+    base = folder.resolve()
+    target = (base / rel).resolve()
+    if not target.is_relative_to(base):
+        raise SubmissionError(f"{name}: samples_file {rel!r} points outside the submission's folder")
+    return target
+
+
+def check_samples_file(path: Path, result: ResultFile, name: str) -> None:
+    """Check that ``path`` holds lm-eval sample lines (JSON objects with ``doc_id`` and responses)
+    of the tasks of ``result``; raises :class:`SubmissionError` naming file and line."""
+    match = SAMPLES_NAME.match(path.name)
+    tasks = {p.task for p in result.points}
+    if match and match["task"] not in tasks:
+        raise SubmissionError(f"{name}: {path.name}: task {match['task']} is not a task of this result")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = None
+                if not (
+                    isinstance(row, dict)
+                    and isinstance(row.get("doc_id"), int)
+                    and ("resps" in row or "filtered_resps" in row)
+                ):
+                    raise SubmissionError(
+                        f"{name}: {path.name}:{lineno}: not an lm-eval sample line "
+                        "(a JSON object with doc_id and resps)"
+                    )
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"{name}: {path.name}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise SubmissionError(f"{name}: {path.name}: cannot read: {exc.strerror or exc}") from None
+
+
+def _sample_files(source: Path, result: ResultFile, name: str) -> list[Path]:
+    """The sample files a submission brings (one file, or a folder's ``*.jsonl``), all checked."""
+    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
+    for f in files:
+        if f.is_symlink() and not f.resolve().is_relative_to(source.resolve()):
+            raise SubmissionError(
+                f"{name}: samples file {f.name} is a link to outside the submission's folder"
+            )
+        if not f.is_file():
+            raise SubmissionError(f"{name}: samples file {f.name} is not a regular file")
+        check_samples_file(f, result, name)
+    return files
+
+
+def _copy_samples(source: Path, files: list[Path], results_dir: Path, stem: str, overwrite: bool) -> Path:
+    """Copy checked sample ``files`` (from a .jsonl file or a folder) to ``results_dir/samples/``."""
     if source.is_dir():
         dest = results_dir / SAMPLES_DIRNAME / stem
         if dest.exists():
@@ -269,15 +335,14 @@ def _copy_samples(source: Path, results_dir: Path, stem: str, overwrite: bool) -
                 raise SubmissionError(f"samples folder {dest} already exists; pass overwrite to replace it")
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        for f in sorted(source.glob("*.jsonl")):
-            if f.is_file() and not f.is_symlink():
-                shutil.copyfile(f, dest / f.name)
+        for f in files:
+            shutil.copyfile(f, dest / f.name)
         return dest
     dest = results_dir / SAMPLES_DIRNAME / f"{stem}.jsonl"
     if dest.exists() and not overwrite:
         raise SubmissionError(f"samples file {dest} already exists; pass overwrite to replace it")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, dest)
+    shutil.copyfile(files[0], dest)
     return dest
 
 
@@ -293,9 +358,10 @@ def add_entry(
 
     Refuses (``SubmissionError``) when an entry with the same kind, model and task group exists,
     unless ``overwrite`` is true (then that entry is replaced in place). When ``samples_base`` is
-    given, ``samples_file`` is resolved against it and the logged samples are copied to
-    ``results_dir/samples/``; otherwise (e.g. an upload) or when it does not resolve, the
-    reference is dropped, so an entry never points at files outside the results directory.
+    given, ``samples_file`` is resolved against it and must stay inside it (symlinks included);
+    the logged samples, checked to be lm-eval sample lines of the result's tasks, are copied to
+    ``results_dir/samples/``. Without ``samples_base`` (e.g. an upload) or when the file does not
+    exist, the reference is dropped, so an entry never points at files outside the results directory.
     """
     results_dir = Path(results_dir)
     existing = find_existing_entry(result, results_dir)
@@ -307,9 +373,10 @@ def add_entry(
     dest = existing if existing is not None else entry_path(result, results_dir)
     result = result.model_copy(deep=True)
     if result.samples_file is not None:
-        source = (Path(samples_base) / result.samples_file).resolve() if samples_base is not None else None
+        source = _inside(Path(samples_base), result.samples_file, name) if samples_base is not None else None
         if source is not None and (source.is_file() or source.is_dir()):
-            copied = _copy_samples(source, results_dir, Path(entry_filename(result)).stem, overwrite)
+            files = _sample_files(source, result, name)
+            copied = _copy_samples(source, files, results_dir, Path(entry_filename(result)).stem, overwrite)
             result.samples_file = Path(os.path.relpath(copied, dest.parent)).as_posix()
         else:
             result.samples_file = None

@@ -10,6 +10,7 @@ cache hook at once, so ``--use_cache`` resumes an interrupted run where it stopp
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import Counter as CountOf
@@ -99,8 +100,20 @@ class BudgetedLM(LM):
         self._template_source = chat_template_source  # a HF tokenizer (or None: no template)
         self._lm_eval_applied_template = False
         self.journal = ResponseJournal(journal) if journal else None
-        # what, besides the request, determines a response (journal keys)
-        self.fingerprint = json.dumps([fingerprint or model_id, think_end, chat], default=str)
+        # what, besides the request (prompt, generation kwargs, sample index, seed), can change a
+        # response: the journal's keys. share_prefix is left out: sharing never changes outputs.
+        template = self.chat_template() or ""
+        self.fingerprint = json.dumps(
+            {
+                "model": fingerprint or model_id,
+                "think_end": think_end,
+                "chat": chat,
+                "chat_template_sha256": hashlib.sha256(template.encode()).hexdigest(),
+                "max_gen_toks": self.max_gen_toks,
+            },
+            sort_keys=True,
+            default=str,
+        )
 
     # ------------------------------------------------------------ construction
     @classmethod

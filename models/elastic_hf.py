@@ -15,12 +15,13 @@ journal resumes, sampled requests included), ``trust_remote_code``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import torch
 from lm_eval.api.registry import register_model
-from pydantic import PositiveInt, StringConstraints
+from pydantic import AfterValidator, PositiveInt
 
 from elastic_bench.harness.model_args import check_model_args
 from elastic_bench.models.budgeted_lm import BudgetedLM
@@ -29,8 +30,20 @@ from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+
+
+def _batch_size(value: int | str) -> int | str:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"auto(:\d+)?", value):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ValueError("expected a positive integer, 'auto' or 'auto:N'")
+
+
 #: lm-eval's batch sizes: a number, or "auto" / "auto:N" (we use a fixed safe default then)
-BatchSize = PositiveInt | Annotated[str, StringConstraints(pattern=r"^auto(:\d+)?$")]
+BatchSize = Annotated[int | str, AfterValidator(_batch_size)]
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -46,6 +59,7 @@ def load_model_and_tokenizer(
     trust_remote_code=False,
 ):
     """Load a causal LM and its tokenizer, with a one-line error when the model is missing."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     looks_local = pretrained.startswith((".", "/", "~")) or Path(pretrained).expanduser().exists()
@@ -61,8 +75,9 @@ def load_model_and_tokenizer(
         model = AutoModelForCausalLM.from_pretrained(
             pretrained, revision=revision, dtype=torch_dtype, trust_remote_code=trust_remote_code
         )
-    except OSError as exc:
-        raise ModelNotFoundError(f"cannot load model {pretrained!r}: {str(exc).splitlines()[0]}") from exc
+    except (OSError, SafetensorError) as exc:  # missing, or truncated/corrupt weights
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelNotFoundError(f"cannot load model {pretrained!r}: {reason}") from exc
     model.to(device).eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -132,16 +147,22 @@ class ElasticHFLM(BudgetedLM):
             groups_per_batch=int(groups_per_batch or self.batch_size),
             model_id=pretrained,
             journal=journal,
-            fingerprint=self._fingerprint(pretrained, revision),
+            fingerprint=self._fingerprint(pretrained, revision, str(model.dtype), device),
         )
 
     @staticmethod
-    def _fingerprint(pretrained: str, revision: str | None) -> str:
+    def _fingerprint(pretrained: str, revision: str | None, dtype: str, device: str) -> str:
+        """The weights, numeric type and kind of device: what besides the request changes an output."""
         from elastic_bench.harness.convert import weights_sha256
 
         path = Path(pretrained).expanduser()
         weights = weights_sha256(path) if path.is_dir() else None
-        return weights or f"{pretrained}@{revision or 'main'}"
+        where = torch.device(device)
+        hardware = where.type
+        if where.type == "cuda" and torch.cuda.is_available():
+            hardware += f":{torch.cuda.get_device_name(where)}"
+        model = weights or f"{pretrained}@{revision or 'main'}"
+        return f"{model}|{dtype.removeprefix('torch.')}|{hardware}"
 
     def get_model_info(self) -> dict:
         """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them)."""
