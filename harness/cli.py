@@ -199,8 +199,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     samples_dir = sample_files[0].parent if sample_files else run_dir
     for result in converted:
         console.print(render_table(result))
-        console.print(store_run_result(result, results_dir, run_dir, samples_dir, args.limit, args.overwrite))
-        console.print(f"(lm-eval outputs: {run_dir}; {wall:.1f}s)")
+        stored = store_run_result(result, results_dir, run_dir, samples_dir, args.limit, args.overwrite)
+        console.print(f"{stored}  (lm-eval outputs: {run_dir}; {wall:.1f}s)", markup=False, soft_wrap=True)
     return 0
 
 

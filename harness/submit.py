@@ -15,11 +15,11 @@ import json
 import math
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.results import ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.submitted_samples import SamplesError, copy_samples, inside, sample_files
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -268,82 +268,21 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-#: lm-eval's --log_samples file names: samples_<task>_<date>.jsonl
-SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_\d{4}-\d{2}-\d{2}T[\d.\-]+\.jsonl$")
-
-
-def _inside(folder: Path, rel: str, name: str) -> Path:
-    """``folder/rel`` resolved (symlinks followed); refuses anything that ends up outside ``folder``."""
-    base = folder.resolve()
-    target = (base / rel).resolve()
-    if not target.is_relative_to(base):
-        raise SubmissionError(f"{name}: samples_file {rel!r} points outside the submission's folder")
-    return target
-
-
-def check_samples_file(path: Path, result: ResultFile, name: str) -> None:
-    """Check that ``path`` holds lm-eval sample lines (JSON objects with ``doc_id`` and responses)
-    of the tasks of ``result``; raises :class:`SubmissionError` naming file and line."""
-    match = SAMPLES_NAME.match(path.name)
-    tasks = {p.task for p in result.points}
-    if match and match["task"] not in tasks:
-        raise SubmissionError(f"{name}: {path.name}: task {match['task']} is not a task of this result")
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    row = None
-                if not (
-                    isinstance(row, dict)
-                    and isinstance(row.get("doc_id"), int)
-                    and ("resps" in row or "filtered_resps" in row)
-                ):
-                    raise SubmissionError(
-                        f"{name}: {path.name}:{lineno}: not an lm-eval sample line "
-                        "(a JSON object with doc_id and resps)"
-                    )
-    except UnicodeDecodeError as exc:
-        raise SubmissionError(f"{name}: {path.name}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise SubmissionError(f"{name}: {path.name}: cannot read: {exc.strerror or exc}") from None
-
-
-def _sample_files(source: Path, result: ResultFile, name: str) -> list[Path]:
-    """The sample files a submission brings (one file, or a folder's ``*.jsonl``), all checked."""
-    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
-    for f in files:
-        if f.is_symlink() and not f.resolve().is_relative_to(source.resolve()):
-            raise SubmissionError(
-                f"{name}: samples file {f.name} is a link to outside the submission's folder"
-            )
-        if not f.is_file():
-            raise SubmissionError(f"{name}: samples file {f.name} is not a regular file")
-        check_samples_file(f, result, name)
-    return files
-
-
-def _copy_samples(source: Path, files: list[Path], results_dir: Path, stem: str, overwrite: bool) -> Path:
-    """Copy checked sample ``files`` (from a .jsonl file or a folder) to ``results_dir/samples/``."""
-    if source.is_dir():
-        dest = results_dir / SAMPLES_DIRNAME / stem
-        if dest.exists():
-            if not overwrite:
-                raise SubmissionError(f"samples folder {dest} already exists; pass overwrite to replace it")
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        for f in files:
-            shutil.copyfile(f, dest / f.name)
-        return dest
-    dest = results_dir / SAMPLES_DIRNAME / f"{stem}.jsonl"
-    if dest.exists() and not overwrite:
-        raise SubmissionError(f"samples file {dest} already exists; pass overwrite to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(files[0], dest)
-    return dest
+def _bring_samples(
+    result: ResultFile,
+    results_dir: Path,
+    dest: Path,
+    samples_base: str | Path | None,
+    overwrite: bool,
+    name: str,
+) -> str | None:
+    """Copy the submission's own checked samples; their path relative to ``dest`` (None: none)."""
+    source = inside(Path(samples_base), result.samples_file, name) if samples_base is not None else None
+    if source is None or not (source.is_file() or source.is_dir()):
+        return None
+    files = sample_files(source, result, name)
+    copied = copy_samples(source, files, results_dir, Path(entry_filename(result)).stem, overwrite)
+    return Path(os.path.relpath(copied, dest.parent)).as_posix()
 
 
 def add_entry(
@@ -373,13 +312,10 @@ def add_entry(
     dest = existing if existing is not None else entry_path(result, results_dir)
     result = result.model_copy(deep=True)
     if result.samples_file is not None:
-        source = _inside(Path(samples_base), result.samples_file, name) if samples_base is not None else None
-        if source is not None and (source.is_file() or source.is_dir()):
-            files = _sample_files(source, result, name)
-            copied = _copy_samples(source, files, results_dir, Path(entry_filename(result)).stem, overwrite)
-            result.samples_file = Path(os.path.relpath(copied, dest.parent)).as_posix()
-        else:
-            result.samples_file = None
+        try:
+            result.samples_file = _bring_samples(result, results_dir, dest, samples_base, overwrite, name)
+        except SamplesError as exc:
+            raise SubmissionError(str(exc)) from None
     _atomic_write(dest, result.model_dump_json(indent=2) + "\n")
     return dest
 

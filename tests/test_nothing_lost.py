@@ -42,6 +42,7 @@ def leaderboard(tmp_path: Path) -> Path:
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", [[], ["--overwrite"]])
 def test_partial_run_never_replaces_a_full_entry(leaderboard: Path, flag: list[str]) -> None:
     entry = leaderboard / "reproduced" / f"{FULL}.json"
@@ -58,7 +59,8 @@ def test_partial_run_never_replaces_a_full_entry(leaderboard: Path, flag: list[s
     assert "partial run" in proc.stdout + proc.stderr
 
 
-def test_rerun_replaces_only_with_overwrite(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_rerun_replaces_only_with_overwrite_and_convert_checks_too(tmp_path: Path) -> None:
     results = tmp_path / "results"
     small = ["run", "--metadata", '{"n_problems": 3}', "--results-dir", str(results)]
     assert _cli(*small).returncode == 0
@@ -73,11 +75,8 @@ def test_rerun_replaces_only_with_overwrite(tmp_path: Path) -> None:
     assert entry.read_bytes() != before[0][f"{FULL}.json"]
     assert (entry.parent / load_result(entry).samples_file).resolve().is_dir()
 
-
-def test_convert_goes_through_the_duplicate_check(tmp_path: Path) -> None:
-    results = tmp_path / "results"
-    assert _cli("run", "--metadata", '{"n_problems": 2}', "--results-dir", str(results)).returncode == 0
-    [run_dir] = list((results / "runs").iterdir())
+    # convert goes through the same duplicate check as submit
+    run_dir = sorted((results / "runs").iterdir())[0]
     out = tmp_path / "converted"
     first = _cli("convert", str(run_dir), "-o", str(out))
     assert first.returncode == 0, first.stderr[-2000:]
@@ -86,6 +85,8 @@ def test_convert_goes_through_the_duplicate_check(tmp_path: Path) -> None:
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
     assert _tree(out) == written
     assert _cli("convert", str(run_dir), "-o", str(out), "--overwrite").returncode == 0
+    again = _cli("convert", str(run_dir), "-o", str(results))
+    assert again.returncode == 2 and "already exists" in again.stderr
 
 
 def test_run_folders_are_unique(tmp_path: Path) -> None:
