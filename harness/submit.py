@@ -219,16 +219,18 @@ def _reproduced_problem(result: ResultFile) -> str | None:
     return None
 
 
-#: longest entry file stem; longer ones end in a hash of the full name (file systems allow 255 bytes)
-MAX_STEM = 120
+#: longest entry file stem in bytes; longer ones end in a hash of the full name (file systems
+#: allow 255 bytes per name, and a model name and a task group may each have 200 characters)
+MAX_STEM_BYTES = 120
 
 
 def entry_filename(result: ResultFile) -> str:
     """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id()).lstrip(".")
-    if len(stem) > MAX_STEM:
+    if len(stem.encode()) > MAX_STEM_BYTES:
         digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
-        stem = f"{stem[: MAX_STEM - 14]}__{digest}"
+        head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")
+        stem = f"{head}__{digest}"
     return stem + ".json"
 
 

@@ -183,14 +183,18 @@ def test_corrupt_or_locked_journal_is_one_line(tmp_path, capsys):
     )  # fmt: skip
     assert "corrupt.sqlite" in last and "journal" in last
 
+    # two runs on one journal: the second writer gives up after its timeout, with one line
+    from elastic_bench.harness.response import ElasticResponse, TokenAccounting
+
     locked = tmp_path / "locked.sqlite"
     ResponseJournal(locked)
     holder = sqlite3.connect(locked)
-    holder.execute("pragma locking_mode=exclusive")
-    holder.execute("begin exclusive")
+    holder.execute("begin immediate")
     try:
-        with pytest.raises(JournalError, match="locked"):
-            ResponseJournal(locked, timeout=0.2)
+        second = ResponseJournal(locked, timeout=0.2)
+        response = ElasticResponse("x", TokenAccounting(1, 1, False, False), "</think>")
+        with pytest.raises(JournalError, match="locked.sqlite: database is locked; another run"):
+            second.put_many([("key", response)])
     finally:
         holder.close()
 

@@ -145,13 +145,16 @@ def test_submit_validates_its_samples(tmp_path: Path) -> None:
     assert (dest.parent / load_result(dest).samples_file).is_file()
 
 
-def test_submit_a_200_character_model_name(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("model", "group"), [("é" * 200, "elastic_toy"), ("m" * 200, "t" * 200)], ids=["unicode", "long-group"]
+)
+def test_submit_a_200_character_model_name(tmp_path: Path, model: str, group: str) -> None:
     from elastic_bench.harness.cli import main
 
-    path = write_result(make_result("m" * 200), tmp_path / "sub", name="long.json")
+    path = write_result(make_result(model, task_group=group), tmp_path / "sub", name="long.json")
     assert main(["submit", str(path), "--results-dir", str(tmp_path / "results")]) == 0
     [entry] = list((tmp_path / "results").rglob("*.json"))
-    assert len(entry.name) < 255 and load_result(entry).model_name == "m" * 200
+    assert len(entry.name.encode()) < 255 and load_result(entry).model_name == model
     again = main(["submit", str(path), "--results-dir", str(tmp_path / "results")])
     assert again == 1  # the same entry is found again, under its shortened name
 
