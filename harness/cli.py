@@ -49,22 +49,70 @@ def _task_manager(tasks: list[str], include_path: list[str], metadata: dict | No
     return manager
 
 
-def _check_model(name: str) -> None:
+def _check_model(name: str) -> type:
+    """The backend class registered as ``name`` (loading its module, not its weights)."""
     import lm_eval.models  # noqa: F401
-    from lm_eval.api.registry import model_registry
+    from lm_eval.api.registry import get_model, model_registry
 
     if name not in model_registry:
         raise CLIError(f"unknown model backend {name!r}; try elastic-hf or any lm-eval model")
+    return get_model(name)
 
 
-def _parse_model_args(text: str) -> dict[str, str]:
-    args = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        if "=" not in part:
-            raise CLIError(f"malformed --model_args entry {part!r}: expected key=value")
-        key, value = part.split("=", 1)
-        args[key.strip()] = value.strip()
-    return args
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _limit(text: str) -> float:
+    """lm-eval's --limit: a number of docs (integer >= 1) or a fraction of them (0 < x < 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < 1 or (value >= 1 and value.is_integer())):
+        raise argparse.ArgumentTypeError(
+            f"expected a number of problems (1, 2, ...) or a fraction (0 < x < 1), got {text!r}"
+        )
+    return value
+
+
+def _metadata(text: str | None) -> dict | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CLIError(f"--metadata is not JSON: {exc.msg}") from None
+    if not isinstance(value, dict):
+        raise CLIError(f'--metadata must be a JSON object such as \'{{"data_dir": "/data"}}\', got {text!r}')
+    return value
+
+
+def _new_run_dir(results_dir: Path, model: str, tasks: list[str]) -> Path:
+    """A fresh folder for one run's lm-eval outputs (created here, so two runs never share one)."""
+    from elastic_bench.harness.results import RUNS_DIRNAME
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    base = results_dir / RUNS_DIRNAME / _safe_name(f"{model}__{'+'.join(tasks)}"[:150] + f"__{stamp}")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        candidate = base if n == 1 else base.with_name(f"{base.name}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise CLIError(f"cannot create a run folder next to {base}")
+
+
+def _safe_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in text)
 
 
 def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> str:
@@ -76,9 +124,7 @@ def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> st
     path = Path(pretrained).expanduser()
     key = weights_sha256(path) if path.is_dir() else None
     key = (key or f"{pretrained}@{model_args.get('revision', 'main')}")[:16]
-    safe = "".join(
-        c if c.isalnum() or c in "-_." else "_" for c in f"{model}-{path.name or pretrained}-{key}"
-    )
+    safe = _safe_name(f"{model}-{path.name or pretrained}-{key}").replace("+", "_")
     return str(results_dir / ".cache" / safe)
 
 
@@ -90,29 +136,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from elastic_bench.harness.convert import convert_run, find_run_outputs
     from elastic_bench.harness.quiet import quiet_lm_eval
+    from elastic_bench.harness.model_args import check_model_args, parse_model_args
     from elastic_bench.harness.report import render_table
-    from elastic_bench.harness.results import RUNS_DIRNAME
-    from elastic_bench.harness.submit import add_entry
+    from elastic_bench.harness.run_store import store_run_result
     from elastic_bench.harness.task_specs import task_specs
 
     console = Console(width=160 if not sys.stdout.isatty() else None)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not tasks:
         raise CLIError("--tasks is empty")
-    model_args = _parse_model_args(args.model_args)
-    _check_model(args.model)
+    backend = _check_model(args.model)
+    model_args = parse_model_args(args.model_args)
     if args.model.startswith("elastic-") and "pretrained" not in model_args:
         from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
         model_args = {"pretrained": str(CHECKPOINT_DIR), **model_args}  # recorded explicitly
-    try:
-        metadata = json.loads(args.metadata) if args.metadata else None
-    except json.JSONDecodeError as exc:
-        raise CLIError(f"--metadata is not JSON: {exc.msg}") from None
+    # names and values against the backend's declared arguments, before any weights load
+    extra = {"batch_size": args.batch_size, "device": args.device}
+    check_model_args(backend, {**model_args, **{k: v for k, v in extra.items() if v is not None}})
+    metadata = _metadata(args.metadata)
     manager = _task_manager(tasks, args.include_path, metadata)
     results_dir = Path(args.results_dir)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    run_dir = results_dir / RUNS_DIRNAME / f"{args.model}__{'+'.join(tasks)}__{stamp}"
     cache = None if args.no_cache else _cache_path(results_dir, args.model, model_args)
     if cache and args.model.startswith("elastic-"):
         # our backends journal every finished response themselves (sampled ones too, which
@@ -121,7 +165,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache = None
 
     quiet_lm_eval(_our_task_names())  # no lm-eval noise that is not about this run
-    specs = task_specs(tasks, args.k, manager) if args.k else tasks
+    specs = task_specs(tasks, args.k, manager) if args.k is not None else tasks
+    run_dir = _new_run_dir(results_dir, args.model, tasks)
 
     started = time.time()
     tracker = EvaluationTracker(output_path=str(run_dir))
@@ -155,12 +200,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     converted = convert_run(results_json, sample_files, extra_repro={"wall_time_seconds": round(wall, 1)})
     samples_dir = sample_files[0].parent if sample_files else run_dir
     for result in converted:
-        result.samples_file = os.path.relpath(samples_dir, results_dir)
-        existing = results_dir / f"{result.entry_id()}.json"
-        path = add_entry(result, results_dir, overwrite=True, samples_base=results_dir, name="run")
         console.print(render_table(result))
-        verb = "replaced" if existing.exists() and existing == path else "wrote"
-        console.print(f"{verb} {path}  (lm-eval outputs: {run_dir}; {wall:.1f}s)")
+        stored = store_run_result(result, results_dir, run_dir, samples_dir, args.limit, args.overwrite)
+        console.print(f"{stored}  (lm-eval outputs: {run_dir}; {wall:.1f}s)", markup=False, soft_wrap=True)
     return 0
 
 
@@ -174,8 +216,16 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         "--model_args", "--model-args", default="", help="lm-eval model args, e.g. pretrained=PATH"
     )
     p.add_argument("--tasks", default=DEFAULT_TASKS, help="comma-separated lm-eval tasks or groups")
-    p.add_argument("--limit", type=float, default=None, help="docs per task (int) or fraction")
-    p.add_argument("--k", type=int, default=None, help="samples per problem (overrides the tasks' repeats)")
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=None,
+        help="docs per task (int) or fraction; a partial run "
+        "is kept in results/runs and never replaces a leaderboard entry",
+    )
+    p.add_argument(
+        "--k", type=_positive_int, default=None, help="samples per problem (overrides the tasks' repeats)"
+    )
     p.add_argument("--batch_size", "--batch-size", default=None, help="passed to the backend")
     p.add_argument("--device", default=None)
     p.add_argument("--seed", type=int, default=1234)
@@ -184,6 +234,7 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include_path", action="append", default=[], help="extra lm-eval task folders")
     p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR), help="where result files go")
     p.add_argument("--no-cache", action="store_true", help="do not resume from / write the request cache")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing entry of the same model")
     p.set_defaults(func=cmd_run)
 
 
@@ -225,12 +276,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     """Convert an lm-eval --output_path of our tasks into result files."""
     from elastic_bench.harness.convert import convert_output_dir
-    from elastic_bench.harness.results import save_result
+    from elastic_bench.harness.submit import add_entry
 
-    out = Path(args.output)
     for result in convert_output_dir(args.lm_eval_output, model_name=args.model_name):
-        path = save_result(result, out / f"{result.entry_id()}.json")
-        print(path)
+        print(add_entry(result, args.output, overwrite=args.overwrite, name="convert"))
     return 0
 
 
@@ -240,6 +289,7 @@ def add_convert_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("lm_eval_output", help="lm-eval --output_path folder (or a results_*.json)")
     p.add_argument("-o", "--output", default=".", help="folder for the result files")
     p.add_argument("--model-name", default=None)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing entry of the same model")
     p.set_defaults(func=cmd_convert)
 
 

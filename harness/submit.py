@@ -10,15 +10,16 @@ it is only parsed as JSON. An existing entry is never replaced unless ``overwrit
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.results import ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.submitted_samples import SamplesError, copy_samples, inside, sample_files
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -218,10 +219,19 @@ def _reproduced_problem(result: ResultFile) -> str | None:
     return None
 
 
+#: longest entry file stem in bytes; longer ones end in a hash of the full name (file systems
+#: allow 255 bytes per name, and a model name and a task group may each have 200 characters)
+MAX_STEM_BYTES = 120
+
+
 def entry_filename(result: ResultFile) -> str:
     """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id())
-    return stem.lstrip(".") + ".json"
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id()).lstrip(".")
+    if len(stem.encode()) > MAX_STEM_BYTES:
+        digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
+        head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")
+        stem = f"{head}__{digest}"
+    return stem + ".json"
 
 
 def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
@@ -260,25 +270,21 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def _copy_samples(source: Path, results_dir: Path, stem: str, overwrite: bool) -> Path:
-    """Copy logged samples (a .jsonl file or a folder of them) to ``results_dir/samples/``."""
-    if source.is_dir():
-        dest = results_dir / SAMPLES_DIRNAME / stem
-        if dest.exists():
-            if not overwrite:
-                raise SubmissionError(f"samples folder {dest} already exists; pass overwrite to replace it")
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        for f in sorted(source.glob("*.jsonl")):
-            if f.is_file() and not f.is_symlink():
-                shutil.copyfile(f, dest / f.name)
-        return dest
-    dest = results_dir / SAMPLES_DIRNAME / f"{stem}.jsonl"
-    if dest.exists() and not overwrite:
-        raise SubmissionError(f"samples file {dest} already exists; pass overwrite to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, dest)
-    return dest
+def _bring_samples(
+    result: ResultFile,
+    results_dir: Path,
+    dest: Path,
+    samples_base: str | Path | None,
+    overwrite: bool,
+    name: str,
+) -> str | None:
+    """Copy the submission's own checked samples; their path relative to ``dest`` (None: none)."""
+    source = inside(Path(samples_base), result.samples_file, name) if samples_base is not None else None
+    if source is None or not (source.is_file() or source.is_dir()):
+        return None
+    files = sample_files(source, result, name)
+    copied = copy_samples(source, files, results_dir, Path(entry_filename(result)).stem, overwrite)
+    return Path(os.path.relpath(copied, dest.parent)).as_posix()
 
 
 def add_entry(
@@ -293,9 +299,10 @@ def add_entry(
 
     Refuses (``SubmissionError``) when an entry with the same kind, model and task group exists,
     unless ``overwrite`` is true (then that entry is replaced in place). When ``samples_base`` is
-    given, ``samples_file`` is resolved against it and the logged samples are copied to
-    ``results_dir/samples/``; otherwise (e.g. an upload) or when it does not resolve, the
-    reference is dropped, so an entry never points at files outside the results directory.
+    given, ``samples_file`` is resolved against it and must stay inside it (symlinks included);
+    the logged samples, checked to be lm-eval sample lines of the result's tasks, are copied to
+    ``results_dir/samples/``. Without ``samples_base`` (e.g. an upload) or when the file does not
+    exist, the reference is dropped, so an entry never points at files outside the results directory.
     """
     results_dir = Path(results_dir)
     existing = find_existing_entry(result, results_dir)
@@ -307,12 +314,10 @@ def add_entry(
     dest = existing if existing is not None else entry_path(result, results_dir)
     result = result.model_copy(deep=True)
     if result.samples_file is not None:
-        source = (Path(samples_base) / result.samples_file).resolve() if samples_base is not None else None
-        if source is not None and (source.is_file() or source.is_dir()):
-            copied = _copy_samples(source, results_dir, Path(entry_filename(result)).stem, overwrite)
-            result.samples_file = Path(os.path.relpath(copied, dest.parent)).as_posix()
-        else:
-            result.samples_file = None
+        try:
+            result.samples_file = _bring_samples(result, results_dir, dest, samples_base, overwrite, name)
+        except SamplesError as exc:
+            raise SubmissionError(str(exc)) from None
     _atomic_write(dest, result.model_dump_json(indent=2) + "\n")
     return dest
 

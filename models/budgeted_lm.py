@@ -10,6 +10,7 @@ cache hook at once, so ``--use_cache`` resumes an interrupted run where it stopp
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import Counter as CountOf
@@ -19,6 +20,7 @@ from lm_eval.api.model import LM
 from tqdm.auto import tqdm
 
 from elastic_bench.harness.generation import Sampling, TokenGenerator
+from elastic_bench.harness.model_args import check_model_args, parse_model_args
 from elastic_bench.harness.provenance import model_info
 from elastic_bench.harness.response import ElasticResponse, TokenAccounting
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
@@ -99,8 +101,32 @@ class BudgetedLM(LM):
         self._template_source = chat_template_source  # a HF tokenizer (or None: no template)
         self._lm_eval_applied_template = False
         self.journal = ResponseJournal(journal) if journal else None
-        # what, besides the request, determines a response (journal keys)
-        self.fingerprint = json.dumps([fingerprint or model_id, think_end, chat], default=str)
+        # what, besides the request (prompt, generation kwargs, sample index, seed), can change a
+        # response: the journal's keys. share_prefix is left out: sharing never changes outputs.
+        template = self.chat_template() or ""
+        self.fingerprint = json.dumps(
+            {
+                "model": fingerprint or model_id,
+                "think_end": think_end,
+                "chat": chat,
+                "chat_template_sha256": hashlib.sha256(template.encode()).hexdigest(),
+                "max_gen_toks": self.max_gen_toks,
+            },
+            sort_keys=True,
+            default=str,
+        )
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def create_from_arg_string(cls, arg_string: str, additional_config: dict | None = None):
+        """lm-eval's ``--model_args`` path: names and values are checked before anything loads."""
+        return cls.create_from_arg_obj(parse_model_args(arg_string), additional_config)
+
+    @classmethod
+    def create_from_arg_obj(cls, arg_dict: dict, additional_config: dict | None = None):
+        """Build from a dict of model args plus lm-eval's ``batch_size`` / ``device``, checked first."""
+        extra = {k: v for k, v in (additional_config or {}).items() if v is not None}
+        return cls(**check_model_args(cls, {**arg_dict, **extra}))
 
     # ------------------------------------------------------------ chat templates
     @property

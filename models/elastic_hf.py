@@ -15,23 +15,36 @@ journal resumes, sampled requests included), ``trust_remote_code``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Annotated, Literal
 
 import torch
 from lm_eval.api.registry import register_model
+from pydantic import AfterValidator, PositiveInt
 
+from elastic_bench.harness.model_args import check_model_args
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.hf_generator import HFTokenGenerator
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
 
-def _flag(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "y", "on")
-    return bool(value)
+def _batch_size(value: int | str) -> int | str:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"auto(:\d+)?", value):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ValueError("expected a positive integer, 'auto' or 'auto:N'")
+
+
+#: lm-eval's batch sizes: a number, or "auto" / "auto:N" (we use a fixed safe default then)
+BatchSize = Annotated[int | str, AfterValidator(_batch_size)]
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -47,6 +60,7 @@ def load_model_and_tokenizer(
     trust_remote_code=False,
 ):
     """Load a causal LM and its tokenizer, with a one-line error when the model is missing."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     looks_local = pretrained.startswith((".", "/", "~")) or Path(pretrained).expanduser().exists()
@@ -62,8 +76,9 @@ def load_model_and_tokenizer(
         model = AutoModelForCausalLM.from_pretrained(
             pretrained, revision=revision, dtype=torch_dtype, trust_remote_code=trust_remote_code
         )
-    except OSError as exc:
-        raise ModelNotFoundError(f"cannot load model {pretrained!r}: {str(exc).splitlines()[0]}") from exc
+    except (OSError, SafetensorError) as exc:  # missing, or truncated/corrupt weights
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelNotFoundError(f"cannot load model {pretrained!r}: {reason}") from exc
     model.to(device).eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -78,21 +93,27 @@ class ElasticHFLM(BudgetedLM):
         self,
         pretrained: str | None = None,
         revision: str | None = None,
-        dtype: str = "auto",
+        dtype: Dtype = "auto",
         device: str | None = None,
-        batch_size: int | str = 32,
-        max_batch_size: int | None = None,
+        batch_size: BatchSize = 32,
+        max_batch_size: PositiveInt | None = None,
         seed: int = 1234,
         think_end: str = "</think>",
-        chat: str = "auto",
-        share_prefix: bool | str = True,
-        max_gen_toks: int = 4096,
-        groups_per_batch: int | None = None,
-        threads: int | None = None,
+        chat: Literal["auto", "yes", "no"] = "auto",
+        share_prefix: bool = True,
+        max_gen_toks: PositiveInt = 4096,
+        groups_per_batch: PositiveInt | None = None,
+        threads: PositiveInt | None = None,
         journal: str | None = None,
-        trust_remote_code: bool | str = False,
-        **kwargs,
+        trust_remote_code: bool = False,
     ) -> None:
+        # the signature is the declaration: values are checked (and coerced) against it first
+        args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        args = check_model_args(type(self), args)
+        pretrained, dtype, device, seed = args["pretrained"], args["dtype"], args["device"], args["seed"]
+        batch_size, threads, share_prefix = args["batch_size"], args["threads"], args["share_prefix"]
+        max_gen_toks, groups_per_batch = args["max_gen_toks"], args["groups_per_batch"]
+        trust_remote_code = args["trust_remote_code"]
         pretrained = str(pretrained or CHECKPOINT_DIR)
         if device is None or (str(device).startswith("cuda") and not torch.cuda.is_available()):
             # lm-eval's CLI passes device="cuda" by default; fall back to the CPU when there is none
@@ -100,13 +121,13 @@ class ElasticHFLM(BudgetedLM):
         if threads:
             torch.set_num_threads(int(threads))
         if isinstance(batch_size, str):
-            batch_size = int(batch_size) if batch_size.isdigit() else 32  # "auto" -> a safe default
+            batch_size = 32  # "auto" -> a safe default
         model, tokenizer = load_model_and_tokenizer(
             pretrained,
             revision=revision,
             dtype=dtype,
             device=device,
-            trust_remote_code=_flag(trust_remote_code),
+            trust_remote_code=trust_remote_code,
         )
         self.model = model
         self.tokenizer = tokenizer
@@ -121,18 +142,23 @@ class ElasticHFLM(BudgetedLM):
             think_end=think_end,
             chat=chat,
             seed=int(seed),
-            share_prefix=_flag(share_prefix),
+            share_prefix=share_prefix,
             max_gen_toks=int(max_gen_toks),
             # a chunk's thinking KV caches stay alive until its solutions are done: bound it by the batch
             groups_per_batch=int(groups_per_batch or self.batch_size),
             model_id=pretrained,
             journal=journal,
-            fingerprint=self._fingerprint(pretrained, revision),
+            fingerprint=self._fingerprint(pretrained, revision, str(model.dtype), device),
         )
 
     @staticmethod
-    def _fingerprint(pretrained: str, revision: str | None) -> str:
-        return model_fingerprint(pretrained, revision)
+    def _fingerprint(pretrained: str, revision: str | None, dtype: str, device: str) -> str:
+        """The weights, numeric type and kind of device: what besides the request changes an output."""
+        where = torch.device(device)
+        hardware = where.type
+        if where.type == "cuda" and torch.cuda.is_available():
+            hardware += f":{torch.cuda.get_device_name(where)}"
+        return f"{model_fingerprint(pretrained, revision)}|{dtype.removeprefix('torch.')}|{hardware}"
 
     def get_model_info(self) -> dict:
         """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -56,7 +57,7 @@ def test_run_default_job_writes_a_valid_result(tmp_path):
         (["run", "--tasks", "elastic_nope"], "unknown task"),
         (["run", "--model", "no-such-backend"], "unknown model backend"),
         (["run", "--model_args", "pretrained=/no/such/model", "--limit", "1"], "no model at"),
-        (["run", "--model_args", "pretrained"], "malformed --model_args"),
+        (["run", "--model_args", "pretrained"], "malformed model_args entry"),
         (["report", "/no/such/result.json"], "result.json"),
     ],
 )
@@ -182,3 +183,89 @@ def test_killed_run_resumes_without_regenerating(tmp_path):
     log = rerun.stdout + rerun.stderr
     assert f"Cached requests: {done}, Requests remaining: {50 - done}" in log
     assert f"{50 - done}/{50 - done}" in log  # elastic-hf generated only the remaining requests
+
+
+# ----------------------------------------------------- one-line errors (issue 8), in-process
+def _main_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run ``elastic-bench ARGS`` in this process; return its one error line (exit status 2)."""
+    from elastic_bench.harness.cli import main
+
+    try:
+        status = main(list(args))
+    except SystemExit as exc:  # argparse
+        status = exc.code
+    err = capsys.readouterr().err
+    assert status == 2, err[-2000:]
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert re.match(r"elastic-bench( \w+)?: error: ", last), last
+    return last
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--metadata", "[1,2]"], "--metadata must be a JSON object"),
+        (["--limit", "0"], "--limit"),
+        (["--limit", "-3"], "--limit"),
+        (["--limit", "2.5"], "--limit"),
+        (["--k", "0"], "--k"),
+        (["--batch_size", "0"], "batch_size='0'"),
+        (["--batch_size", "abc"], "batch_size='abc'"),
+        (["--model_args", "pretrianed=/x"], "did you mean 'pretrained'?"),
+        (["--model_args", "dtyp=float32"], "did you mean 'dtype'?"),
+        (["--model_args", "dtype=float33"], "did you mean 'float32'?"),
+    ],
+)
+def test_bad_run_input_is_one_line_before_the_model_loads(tmp_path, capsys, monkeypatch, args, fragment):
+    from elastic_bench.models import elastic_hf
+
+    def no_load(*a, **k):
+        raise AssertionError("the model was loaded before the input was checked")
+
+    monkeypatch.setattr(elastic_hf, "load_model_and_tokenizer", no_load)
+    last = _main_error(capsys, "run", "--tasks", "elastic_toy_t00064", "--results-dir", str(tmp_path), *args)
+    assert fragment in last, last
+
+
+def test_corrupt_or_locked_journal_is_one_line(tmp_path, capsys):
+    from elastic_bench.models.journal import JournalError, ResponseJournal
+
+    corrupt = tmp_path / "corrupt.sqlite"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(JournalError, match="corrupt.sqlite"):
+        ResponseJournal(corrupt)
+    last = _main_error(
+        capsys, "run", "--limit", "1", "--tasks", "elastic_toy_t00064", "--results-dir", str(tmp_path),
+        "--model_args", f"journal={corrupt}",
+    )  # fmt: skip
+    assert "corrupt.sqlite" in last and "journal" in last
+
+    # two runs on one journal: the second writer gives up after its timeout, with one line
+    from elastic_bench.harness.response import ElasticResponse, TokenAccounting
+
+    locked = tmp_path / "locked.sqlite"
+    ResponseJournal(locked)
+    holder = sqlite3.connect(locked)
+    holder.execute("begin immediate")
+    try:
+        second = ResponseJournal(locked, timeout=0.2)
+        response = ElasticResponse("x", TokenAccounting(1, 1, False, False), "</think>")
+        with pytest.raises(JournalError, match="locked.sqlite: database is locked; another run"):
+            second.put_many([("key", response)])
+    finally:
+        holder.close()
+
+
+def test_truncated_safetensors_is_one_line(tmp_path, capsys):
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    model = tmp_path / "model"
+    shutil.copytree(CHECKPOINT_DIR, model)
+    [weights] = list(model.glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:1000])
+    last = _main_error(
+        capsys, "run", "--limit", "1", "--tasks", "elastic_toy_t00064", "--results-dir", str(tmp_path),
+        "--model_args", f"pretrained={model}", "--no-cache",
+    )  # fmt: skip
+    assert "cannot load model" in last and "model" in last

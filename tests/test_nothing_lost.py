@@ -1,0 +1,203 @@
+"""Issue 8, item 8: nothing a user has is replaced or deleted silently, and nothing leaks in.
+
+Runs go through the real ``elastic-bench`` command line (a few seconds each on the tiny reasoner).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from elastic_bench.harness.results import load_result
+from elastic_bench.harness.submit import SubmissionError, submit
+from tests.factories import make_result, write_result, write_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+FULL = "reproduced__tiny_reasoner__elastic_toy"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "elastic-bench"), *args], capture_output=True, text=True, env=ENV, timeout=600
+    )
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def leaderboard(tmp_path: Path) -> Path:
+    """A results folder holding a copy of the committed full 200-problem, 5-budget toy entry."""
+    results = tmp_path / "results"
+    shutil.copytree(ROOT / "results" / "reproduced", results / "reproduced")
+    shutil.copytree(ROOT / "results" / "samples" / FULL, results / "samples" / FULL)
+    return results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flag", [[], ["--overwrite"]])
+def test_partial_run_never_replaces_a_full_entry(leaderboard: Path, flag: list[str]) -> None:
+    entry = leaderboard / "reproduced" / f"{FULL}.json"
+    before = _tree(leaderboard / "reproduced"), _tree(leaderboard / "samples")
+    proc = _cli(
+        "run", "--limit", "2", "--tasks", "elastic_toy_t00064", "--results-dir", str(leaderboard), *flag
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (_tree(leaderboard / "reproduced"), _tree(leaderboard / "samples")) == before
+    assert load_result(entry).points[0].n_problems == 200
+    # the partial result is kept with the run's own lm-eval outputs, and the user is told so
+    [kept] = list((leaderboard / "runs").rglob(f"{FULL}.json"))
+    assert load_result(kept).points[0].n_problems == 2
+    assert "partial run" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_rerun_replaces_only_with_overwrite_and_convert_checks_too(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    small = ["run", "--metadata", '{"n_problems": 3}', "--results-dir", str(results)]
+    assert _cli(*small).returncode == 0
+    entry = results / "reproduced" / f"{FULL}.json"
+    before = _tree(results / "reproduced"), _tree(results / "samples")
+    proc = _cli(*small)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (_tree(results / "reproduced"), _tree(results / "samples")) == before
+    assert "--overwrite" in proc.stdout + proc.stderr
+    proc = _cli(*small, "--overwrite")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert entry.read_bytes() != before[0][f"{FULL}.json"]
+    assert (entry.parent / load_result(entry).samples_file).resolve().is_dir()
+
+    # convert goes through the same duplicate check as submit
+    run_dir = sorted((results / "runs").iterdir())[0]
+    out = tmp_path / "converted"
+    first = _cli("convert", str(run_dir), "-o", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    written = _tree(out)
+    again = _cli("convert", str(run_dir), "-o", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    assert _tree(out) == written
+    assert _cli("convert", str(run_dir), "-o", str(out), "--overwrite").returncode == 0
+    again = _cli("convert", str(run_dir), "-o", str(results))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_run_folders_are_unique(tmp_path: Path) -> None:
+    from elastic_bench.harness.cli import _new_run_dir
+
+    made = {_new_run_dir(tmp_path, "elastic-hf", ["elastic_toy"]) for _ in range(5)}
+    assert len(made) == 5 and all(d.is_dir() for d in made)
+
+
+# ----------------------------------------------------------------------- submit: samples
+def _submission(folder: Path, samples_file: str) -> Path:
+    return write_result(make_result(samples_file=samples_file), folder, name="mine.json")
+
+
+@pytest.mark.parametrize("escape", ["../../../../etc/passwd", "../secret.jsonl"])
+def test_submit_refuses_samples_outside_its_folder(tmp_path: Path, escape: str) -> None:
+    (tmp_path / "secret.jsonl").write_text('{"doc_id": 0}\n')
+    path = _submission(tmp_path / "sub", escape)
+    with pytest.raises(SubmissionError, match="outside"):
+        submit(path, tmp_path / "results")
+    assert not (tmp_path / "results").exists()
+
+
+def test_submit_refuses_a_symlink_escaping_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "secret.jsonl").write_text('{"doc_id": 0}\n')
+    folder = tmp_path / "sub"
+    path = _submission(folder, "samples_link.jsonl")
+    (folder / "samples_link.jsonl").symlink_to(tmp_path / "secret.jsonl")
+    with pytest.raises(SubmissionError, match="outside"):
+        submit(path, tmp_path / "results")
+    samples = folder / "samples_dir"
+    samples.mkdir()
+    (samples / "samples_x.jsonl").symlink_to(tmp_path / "secret.jsonl")
+    write_result(make_result(samples_file="samples_dir"), folder, name="mine.json")
+    with pytest.raises(SubmissionError, match="outside"):
+        submit(path, tmp_path / "results")
+    assert not (tmp_path / "results").exists()
+
+
+def test_submit_validates_its_samples(tmp_path: Path) -> None:
+    folder = tmp_path / "sub"
+    path = _submission(folder, "samples.jsonl")
+    (folder / "samples.jsonl").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(SubmissionError, match=r"samples\.jsonl:1: not an lm-eval sample"):
+        submit(path, tmp_path / "results")
+    result = make_result(samples_file="samples_elastic_nope_t00256_2026-01-01T00-00-00.000001.jsonl")
+    write_result(result, folder, name="mine.json")
+    write_samples(result, folder / result.samples_file)
+    with pytest.raises(SubmissionError, match="elastic_nope_t00256 is not a task of this result"):
+        submit(path, tmp_path / "results")
+    assert not (tmp_path / "results").exists()
+    good = make_result(samples_file=f"samples_{make_result().points[0].task}_2026-01-01T00-00-00.1.jsonl")
+    write_result(good, folder, name="mine.json")
+    write_samples(good, folder / good.samples_file)
+    dest = submit(path, tmp_path / "results")
+    assert (dest.parent / load_result(dest).samples_file).is_file()
+
+
+@pytest.mark.parametrize(
+    ("model", "group"), [("é" * 200, "elastic_toy"), ("m" * 200, "t" * 200)], ids=["unicode", "long-group"]
+)
+def test_submit_a_200_character_model_name(tmp_path: Path, model: str, group: str) -> None:
+    from elastic_bench.harness.cli import main
+
+    path = write_result(make_result(model, task_group=group), tmp_path / "sub", name="long.json")
+    assert main(["submit", str(path), "--results-dir", str(tmp_path / "results")]) == 0
+    [entry] = list((tmp_path / "results").rglob("*.json"))
+    assert len(entry.name.encode()) < 255 and load_result(entry).model_name == model
+    again = main(["submit", str(path), "--results-dir", str(tmp_path / "results")])
+    assert again == 1  # the same entry is found again, under its shortened name
+
+
+# ----------------------------------------------------------------------------- journal key
+def test_journal_key_covers_everything_that_changes_an_output(tmp_path: Path) -> None:
+    from lm_eval.api.instance import Instance
+
+    from elastic_bench.models.elastic_hf import ElasticHFLM
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    journal = tmp_path / "journal.sqlite"
+    retemplated = tmp_path / "model"
+    shutil.copytree(CHECKPOINT_DIR, retemplated)
+    (retemplated / "chat_template.jinja").write_text(
+        "{% for m in messages %}Q: {{ m['content'] }}\n{% endfor %}A: <think>"
+    )
+
+    def rows(**kwargs) -> int:
+        setup = {"device": "cpu", "batch_size": 2, "max_gen_toks": 6, "journal": str(journal), **kwargs}
+        lm = ElasticHFLM(**setup)
+        request = Instance("generate_until", {}, ("12+30=", {"until": []}), 0)
+        lm.generate_until([request], disable_tqdm=True)
+        return len(lm.journal)
+
+    assert rows() == 1
+    assert rows() == 1  # the same setup reuses its responses
+    changes = [
+        {"dtype": "bfloat16"},
+        {"think_end": "<|end_think|>"},
+        {"chat": "no"},
+        {"max_gen_toks": 5},
+        {"seed": 7},
+        {"pretrained": str(retemplated)},  # same weights, another chat template
+    ]
+    for n, change in enumerate(changes, start=2):
+        assert rows(**change) == n, f"{change} reused a response made under another setup"
+
+
+def test_journal_fingerprint_names_the_device() -> None:
+    from elastic_bench.models.elastic_hf import ElasticHFLM
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    cpu = ElasticHFLM._fingerprint(str(CHECKPOINT_DIR), None, "float32", "cpu")
+    gpu = ElasticHFLM._fingerprint(str(CHECKPOINT_DIR), None, "float32", "cuda:0")
+    assert cpu != gpu
