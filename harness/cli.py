@@ -70,15 +70,14 @@ def _parse_model_args(text: str) -> dict[str, str]:
 def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> str:
     """Per-model request cache, keyed by the weights (a retrained model never reuses stale answers)."""
     from elastic_bench.harness.convert import weights_sha256
+    from elastic_bench.harness.naming import safe_filename
     from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
     pretrained = model_args.get("pretrained") or (str(CHECKPOINT_DIR) if model.startswith("elastic-") else "")
     path = Path(pretrained).expanduser()
     key = weights_sha256(path) if path.is_dir() else None
     key = (key or f"{pretrained}@{model_args.get('revision', 'main')}")[:16]
-    safe = "".join(
-        c if c.isalnum() or c in "-_." else "_" for c in f"{model}-{path.name or pretrained}-{key}"
-    )
+    safe = safe_filename(f"{model}-{path.name or pretrained}-{key}")
     return str(results_dir / ".cache" / safe)
 
 

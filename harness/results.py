@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from elastic_bench.harness.naming import STRATEGY_NAMES, safe_filename
+
 SCHEMA_VERSION = "1.0"
 #: layout of a results directory: entries anywhere, except these top-level folders
 SAMPLES_DIRNAME = "samples"  # logged samples copied next to the entries
@@ -30,7 +32,6 @@ SAMPLE_METRICS = (
     "answer_truncated",
     "no_answer",
 )
-STRATEGY_NAMES = ("elastic", "truncate", "force", "prompt", "none")
 
 
 class _Strict(BaseModel):
@@ -183,7 +184,7 @@ class ResultFile(_Strict):
 
     def entry_id(self) -> str:
         """A stable file name stem for this entry: kind, model, task group."""
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.model_name)
+        safe = safe_filename(self.model_name)
         return f"{self.kind}__{safe}__{self.task_group}"
 
 

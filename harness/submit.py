@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from elastic_bench.harness.naming import safe_filename
 from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile, ResultFileError, parse_result
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
@@ -220,7 +221,7 @@ def _reproduced_problem(result: ResultFile) -> str | None:
 
 def entry_filename(result: ResultFile) -> str:
     """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id())
+    stem = safe_filename(result.entry_id())
     return stem.lstrip(".") + ".json"
 
 
