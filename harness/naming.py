@@ -11,7 +11,10 @@ ELASTIC = "elastic"
 TRUNCATE = "truncate"
 RUNNABLE_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE)
 #: every strategy a result file may state (published baselines add s1 forcing, prompt budgets, none)
-STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, "force", "prompt", "none")
+FORCE = "force"
+STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, FORCE, "prompt", "none")
+#: strategies that stop thinking at the budget (a result's mean thinking cannot exceed it)
+THINK_CAPPED_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE)
 
 _SAFE_PUNCTUATION = "-_."
 

@@ -4,7 +4,7 @@
 
 RESULT and BASE are result files, or lm-eval outputs (a results JSON or an ``--output_path``
 folder), which are converted on the fly. AES compares each budget's (accuracy, mean total
-tokens) with the base run's unconstrained point on the same benchmark.
+tokens) with the base run's unconstrained point (else its largest budget) on the same benchmark.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from elastic_bench.harness.convert import ConversionError, convert_output_dir
-from elastic_bench.harness.metrics import AES_CONVENTIONS, AESConvention, aes, auc_log_budget
+from elastic_bench.harness.metrics import AES_CONVENTIONS, AESConvention, aes, aes_base_point, auc_log_budget
 from elastic_bench.harness.results import BudgetPoint, ResultFile, ResultFileError, parse_result, read_json
 
 EXIT_OK = 0
@@ -50,18 +50,15 @@ def load_results(path: str | Path) -> list[ResultFile]:
 
 
 def base_point(base: ResultFile, benchmark: str) -> BudgetPoint:
-    """The base run's unconstrained point, checked to be on ``benchmark``."""
+    """The base run's AES point (:func:`~elastic_bench.harness.metrics.aes_base_point`) on ``benchmark``."""
     if base.benchmark != benchmark:
         raise ReportError(
             f"base run {base.model_name!r} is on benchmark {base.benchmark!r}, not {benchmark!r}"
         )
-    open_points = [p for p in base.points if p.thinking_budget is None]
-    for point in open_points:
-        if point.label == "unconstrained":
-            return point
-    if open_points:  # e.g. reported columns without budget values: the last one is the unconstrained run
-        return open_points[-1]
-    raise ReportError(f"base run {base.model_name!r} ({base.task_group}) has no unconstrained point")
+    point = aes_base_point(base.points)
+    if point is None:
+        raise ReportError(f"base run {base.model_name!r} ({base.task_group}) has no points")
+    return point
 
 
 def pick_base(bases: list[ResultFile], benchmark: str) -> ResultFile:
@@ -196,7 +193,7 @@ def render_table(
         notes.append(f"AUC of accuracy over log2(budget) {min(budgets)}–{max(budgets)}: {auc:.3f}")
     if ref is not None and base is not None:
         notes.append(
-            f"AES ({aes_convention}) vs {base.model_name} unconstrained ({100 * ref.accuracy:.1f}% at {_num(ref.mean_total_tokens)} tokens)"
+            f"AES ({aes_convention}) vs {base.model_name} {ref.label} ({100 * ref.accuracy:.1f}% at {_num(ref.mean_total_tokens)} tokens)"
         )
     if result.kind == "reported" and result.source:
         notes.append(f"source: {result.source}")
@@ -218,7 +215,10 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         "results", nargs="+", type=Path, metavar="RESULT", help="result JSON or lm-eval output"
     )
     parser.add_argument(
-        "--base", type=Path, default=None, help="base run for AES (its unconstrained point, same benchmark)"
+        "--base",
+        type=Path,
+        default=None,
+        help="base run for AES (its unconstrained point, else its largest budget; same benchmark)",
     )
     parser.add_argument(
         "--aes-convention",

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from elastic_bench.harness.naming import safe_filename
+from elastic_bench.harness.naming import THINK_CAPPED_STRATEGIES, safe_filename
 from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile, ResultFileError, parse_result
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
@@ -195,7 +195,7 @@ def _reproduced_problem(result: ResultFile) -> str | None:
         # budget-enforcing strategies cannot think longer than the budget (on average)
         if (
             p.thinking_budget is not None
-            and p.strategy in ("elastic", "truncate", "force")
+            and p.strategy in THINK_CAPPED_STRATEGIES
             and p.mean_think_tokens is not None
             and p.mean_think_tokens > p.thinking_budget + _TOL
         ):

@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from elastic_bench.harness.metrics import aes, auc_log_budget
+from elastic_bench.harness.metrics import aes, aes_base_point, auc_log_budget
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,23 @@ def _safe_aes(base_acc: float, base_len: float, acc: float, length: float, conve
     return value if math.isfinite(value) else None
 
 
+def base_row(points: pd.DataFrame | None) -> Any:
+    """The row standing for a run (:func:`~elastic_bench.harness.metrics.aes_base_point`), or None."""
+    if points is None or not len(points):
+        return None
+    ordered = points.sort_values("order", kind="stable")
+    return aes_base_point(list(ordered.astype(object).where(ordered.notna(), None).itertuples()))
+
+
 def add_aes(points: pd.DataFrame, base_points: pd.DataFrame | None, convention: str = "formula") -> pd.Series:
-    """AES of every point against the base model's point with the same budget label (None if unmatched)."""
-    if base_points is None or not len(base_points):
-        return pd.Series([None] * len(points), index=points.index, dtype="object")
-    by_label = {r.label: (r.accuracy, r.mean_total_tokens) for r in base_points.itertuples()}
-    values = []
-    for r in points.itertuples():
-        base = by_label.get(r.label)
-        values.append(
-            None if base is None else _safe_aes(base[0], base[1], r.accuracy, r.mean_total_tokens, convention)
-        )
+    """AES of every point against the base run's AES point (as ``elastic-bench report`` computes it)."""
+    base = base_row(base_points)
+    values = [
+        None
+        if base is None
+        else _safe_aes(base.accuracy, base.mean_total_tokens, r.accuracy, r.mean_total_tokens, convention)
+        for r in points.itertuples()
+    ]
     return pd.Series(values, index=points.index, dtype="object")
 
 
@@ -104,30 +111,23 @@ def budget_table(
 def summary_table(
     entries: pd.DataFrame, points: pd.DataFrame, base_entry: str | None, convention: str = "formula"
 ) -> pd.DataFrame:
-    """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its largest budget, AES vs base.
+    """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its headline point, AES vs base.
 
-    AES compares each entry's last point (unconstrained, else the largest budget) with the base's
-    last point; the per-budget table has AES budget by budget.
+    Each entry's headline point and the base's point are both chosen by
+    :func:`~elastic_bench.harness.metrics.aes_base_point` (unconstrained, else the largest budget);
+    the per-budget table has AES budget by budget against the same base point.
     """
-    base_last = None
-    if base_entry is not None:
-        bp = points[points["entry"] == base_entry]
-        if len(bp):
-            base_last = bp.sort_values("order").iloc[-1]
+    base = base_row(points[points["entry"] == base_entry]) if base_entry is not None else None
     rows = []
     for entry in entries.itertuples():
         pts = points[points["entry"] == entry.entry].sort_values("order")
         if not len(pts):
             continue
-        last = pts.iloc[-1]
+        last = base_row(pts)._asdict()
         aes_value = None
-        if base_last is not None:
+        if base is not None:
             aes_value = _safe_aes(
-                base_last["accuracy"],
-                base_last["mean_total_tokens"],
-                last["accuracy"],
-                last["mean_total_tokens"],
-                convention,
+                base.accuracy, base.mean_total_tokens, last["accuracy"], last["mean_total_tokens"], convention
             )
         auc = auc_of(pts)
         rows.append(

@@ -94,14 +94,14 @@ def test_render_table_shows_budgets_ci_tokens_auc_and_aes():
     assert "AES" not in plain
 
 
-def test_base_must_match_benchmark_and_have_unconstrained_point():
+def test_base_must_match_benchmark_and_falls_back_to_largest_budget():
     other = _reported("x", [_point(None, 0.5, 100)], benchmark="gsm8k")
     with pytest.raises(ReportError, match="benchmark 'gsm8k', not 'math'"):
         base_point(other, "math")
-    budget_only = _reported("y", [_point(256, 0.5, 100)])
-    with pytest.raises(ReportError, match="no unconstrained point"):
-        base_point(budget_only, "math")
-    assert sweep_auc(budget_only) is None
+    budget_only = _reported("y", [_point(256, 0.5, 100), _point(1024, 0.7, 900)])
+    assert base_point(budget_only, "math").thinking_budget == 1024
+    assert "vs y t=01024" in _render(render_table(SWEEP, base=budget_only))
+    assert sweep_auc(_reported("z", [_point(256, 0.5, 100)])) is None
 
 
 def test_reported_columns_without_budgets_use_labels_and_last_open_point_as_base():

@@ -157,7 +157,7 @@ def render() -> None:
                         help="area under accuracy vs log2(budget), normalised to [0, 1]"
                     ),
                     "AES_vs_base": st.column_config.NumberColumn(
-                        help="last point vs the base model's last point"
+                        help="the entry's unconstrained (else largest-budget) point vs the base model's"
                     ),
                     "source": st.column_config.TextColumn(help="citation of reported numbers"),
                 },
