@@ -24,6 +24,15 @@ AES_CONVENTIONS: tuple[str, ...] = ("formula", "paper_table")
 
 ProblemScores = Sequence[float] | Sequence[Sequence[float]] | np.ndarray
 
+#: optional per-budget rates of how answers were read: from a ``\boxed{}``, from a final-answer
+#: statement ("Answer: 42"), or not at all because grading timed out (None in older result files)
+ANSWER_RATES: tuple[str, ...] = ("boxed_rate", "fallback_rate", "timeout_rate")
+
+
+def answer_rates(point: object) -> dict[str, float | None]:
+    """The :data:`ANSWER_RATES` of a budget point; None for a rate the point does not carry."""
+    return {name: getattr(point, name, None) for name in ANSWER_RATES}
+
 
 @dataclass(frozen=True)
 class Estimate:

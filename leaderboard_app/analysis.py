@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from elastic_bench.harness.metrics import aes, aes_base_point, auc_log_budget
+from elastic_bench.harness.metrics import ANSWER_RATES, aes, aes_base_point, auc_log_budget
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,24 @@ def add_aes(points: pd.DataFrame, base_points: pd.DataFrame | None, convention: 
     return pd.Series(values, index=points.index, dtype="object")
 
 
+#: table column of each optional answer rate (harness.metrics.ANSWER_RATES)
+RATE_COLUMNS = dict(zip(ANSWER_RATES, ("boxed_%", "fallback_%", "grade_timeout_%"), strict=True))
+
+
+def _answer_rate_columns(points: pd.DataFrame) -> dict[str, pd.Series]:
+    return {
+        column: (pd.to_numeric(points[name], errors="coerce") * 100).round(1)
+        for name, column in RATE_COLUMNS.items()
+        if name in points
+    }
+
+
+def _drop_empty_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Without the rate columns no shown entry has (files written before the rates existed)."""
+    empty = [c for c in RATE_COLUMNS.values() if c in table and table[c].isna().all()]
+    return table.drop(columns=empty)
+
+
 def budget_table(
     points: pd.DataFrame, base_points: pd.DataFrame | None, convention: str = "formula"
 ) -> pd.DataFrame:
@@ -101,11 +119,12 @@ def budget_table(
             "answer_tokens": points["mean_answer_tokens"].round(1),
             "think_truncated_%": (points["think_truncation_rate"] * 100).round(1),
             "no_answer_%": (points["no_answer_rate"] * 100).round(1),
+            **_answer_rate_columns(points),
             "tokens_per_correct": points["tokens_per_correct"].round(1),
             "AES": pd.to_numeric(add_aes(points, base_points, convention), errors="coerce").round(3),
         }
     )
-    return out.reset_index(drop=True)
+    return _drop_empty_rates(out).reset_index(drop=True)
 
 
 def summary_table(
@@ -144,12 +163,16 @@ def summary_table(
                 if pd.isna(last["tokens_per_correct"])
                 else round(last["tokens_per_correct"], 1),
                 "AES_vs_base": None if aes_value is None else round(aes_value, 3),
+                **{
+                    column: None if pd.isna(last.get(name)) else round(last[name] * 100, 1)
+                    for name, column in RATE_COLUMNS.items()
+                },
                 "problems": entry.n_problems,
                 "k": entry.k,
                 "source": entry.source,
             }
         )
-    table = pd.DataFrame(rows)
+    table = _drop_empty_rates(pd.DataFrame(rows))
     if len(table):
         table = table.sort_values(
             ["kind", "AUC", "accuracy_%"], ascending=[False, False, False], na_position="last"

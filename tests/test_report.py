@@ -157,3 +157,24 @@ def test_run_report_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("elastic-bench report: error: ") and message in err
         assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def _with_rates(result: ResultFile, boxed: float, fallback: float, timeout: float | None) -> ResultFile:
+    # model_copy sets the optional rates whether or not this checkout's BudgetPoint declares them
+    rates = {"boxed_rate": boxed, "fallback_rate": fallback, "timeout_rate": timeout}
+    points = [p.model_copy(update=rates) for p in result.points]
+    return result.model_copy(update={"points": points})
+
+
+def test_answer_sources_and_timeouts_are_shown_only_when_present():
+    swept = _with_rates(SWEEP, 0.8, 0.15, 0.025)
+    text = _render(render_table(swept))
+    assert "boxed/fallback" in text and "80.0% / 15.0%" in text
+    assert "timeouts" in text and "2.5%" in text
+    frame = summary_frame(swept)
+    assert list(frame["boxed_rate"]) == [0.8] * 3 and list(frame["timeout_rate"]) == [0.025] * 3
+    no_timeouts = _render(render_table(_with_rates(SWEEP, 0.8, 0.15, None)))
+    assert "boxed/fallback" in no_timeouts and "timeouts" not in no_timeouts
+    plain = _render(render_table(SWEEP))  # a file written before the rates existed
+    assert "boxed/fallback" not in plain and "timeouts" not in plain
+    assert summary_frame(SWEEP)["boxed_rate"].isna().all()
