@@ -30,6 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from elastic_bench.harness.naming import STRATEGY_NAMES  # noqa: E402
 from elastic_bench.leaderboard_app.launch import (  # noqa: E402
     HEADLESS_CHROMIUM_ARGS,
     find_chromium,
@@ -59,7 +60,7 @@ def generate(directory: Path, n_files: int, n_benchmarks: int = 5) -> None:
             result = make_result(
                 f"model-{m:04d}",
                 benchmark=f"bench{b}",
-                strategy=("elastic", "truncate", "force", "prompt")[m % 4],
+                strategy=STRATEGY_NAMES[m % 4],
                 budgets=budgets,
                 tokens=tokens,
                 n_problems=30,

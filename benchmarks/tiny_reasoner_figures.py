@@ -17,6 +17,7 @@ from collections import defaultdict
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.generation import Sampling
 from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
@@ -70,7 +71,7 @@ def main() -> None:
     free = [results[i] for i in range(len(budgets) - 1, len(results), len(budgets))]
     # minimal correct trace in the model's own tokens, with its own </think> (as think_tokens counts it)
     minimal = [
-        len(tokenizer(minimal_thinking(p) + "</think>", add_special_tokens=False)["input_ids"])
+        len(tokenizer(minimal_thinking(p) + THINK_END, add_special_tokens=False)["input_ids"])
         for p in problems
     ]
     by_level: dict[int, list[tuple[int, int]]] = defaultdict(list)

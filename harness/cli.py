@@ -117,6 +117,7 @@ def _safe_name(text: str) -> str:
 
 def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> str:
     """Per-model request cache, keyed by the weights (a retrained model never reuses stale answers)."""
+    from elastic_bench.harness.naming import safe_filename
     from elastic_bench.harness.provenance import weights_sha256
     from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
@@ -124,7 +125,7 @@ def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> st
     path = Path(pretrained).expanduser()
     key = weights_sha256(path) if path.is_dir() else None
     key = (key or f"{pretrained}@{model_args.get('revision', 'main')}")[:16]
-    safe = _safe_name(f"{model}-{path.name or pretrained}-{key}").replace("+", "_")
+    safe = safe_filename(f"{model}-{path.name or pretrained}-{key}")
     return str(results_dir / ".cache" / safe)
 
 
@@ -135,8 +136,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from elastic_bench.harness.convert import convert_run, find_run_outputs
-    from elastic_bench.harness.quiet import quiet_lm_eval
     from elastic_bench.harness.model_args import check_model_args, parse_model_args
+    from elastic_bench.harness.quiet import quiet_lm_eval
     from elastic_bench.harness.report import render_table
     from elastic_bench.harness.run_store import store_run_result
     from elastic_bench.harness.task_specs import task_specs

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -23,6 +23,15 @@ AESConvention = Literal["formula", "paper_table"]
 AES_CONVENTIONS: tuple[str, ...] = ("formula", "paper_table")
 
 ProblemScores = Sequence[float] | Sequence[Sequence[float]] | np.ndarray
+
+#: optional per-budget rates of how answers were read: from a ``\boxed{}``, from a final-answer
+#: statement ("Answer: 42"), or not at all because grading timed out (None in older result files)
+ANSWER_RATES: tuple[str, ...] = ("boxed_rate", "fallback_rate", "timeout_rate")
+
+
+def answer_rates(point: object) -> dict[str, float | None]:
+    """The :data:`ANSWER_RATES` of a budget point; None for a rate the point does not carry."""
+    return {name: getattr(point, name, None) for name in ANSWER_RATES}
 
 
 @dataclass(frozen=True)
@@ -264,6 +273,37 @@ def aes(
     if convention == "paper_table" or d_acc >= 0:
         return alpha * d_len + beta * abs(d_acc)
     return alpha * d_len - gamma * abs(d_acc)
+
+
+class _SweepPoint(Protocol):
+    label: Any
+    thinking_budget: Any
+
+
+P = TypeVar("P", bound=_SweepPoint)
+
+
+def _no_budget(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def aes_base_point(points: Sequence[P]) -> P | None:
+    """The point that stands for a whole run in AES (as the base, and in one-row summaries).
+
+    The run's ``unconstrained`` point; else its last point without a stated budget (published
+    columns whose budget is unknown); else its largest thinking budget. None when there are no
+    points. Works on :class:`~elastic_bench.harness.results.BudgetPoint` objects and on rows of
+    the app's points frame (``itertuples()``; a missing budget is NaN there).
+    """
+    open_points = [p for p in points if _no_budget(p.thinking_budget)]
+    for point in open_points:
+        if point.label == "unconstrained":
+            return point
+    if open_points:
+        return open_points[-1]
+    if not points:
+        return None
+    return max(points, key=lambda p: float(p.thinking_budget))
 
 
 def auc_log_budget(budgets: Sequence[float], accuracies: Sequence[float]) -> float:

@@ -4,7 +4,7 @@
 
 RESULT and BASE are result files, or lm-eval outputs (a results JSON or an ``--output_path``
 folder), which are converted on the fly. AES compares each budget's (accuracy, mean total
-tokens) with the base run's unconstrained point on the same benchmark.
+tokens) with the base run's unconstrained point (else its largest budget) on the same benchmark.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from rich.console import Console
 from rich.table import Table
 
 from elastic_bench.harness.convert import ConversionError, convert_output_dir
-from elastic_bench.harness.metrics import AES_CONVENTIONS, AESConvention, aes, auc_log_budget
+from elastic_bench.harness.metrics import (
+    AES_CONVENTIONS,
+    AESConvention,
+    aes,
+    aes_base_point,
+    answer_rates,
+    auc_log_budget,
+)
 from elastic_bench.harness.results import BudgetPoint, ResultFile, ResultFileError, parse_result, read_json
 
 EXIT_OK = 0
@@ -50,18 +57,15 @@ def load_results(path: str | Path) -> list[ResultFile]:
 
 
 def base_point(base: ResultFile, benchmark: str) -> BudgetPoint:
-    """The base run's unconstrained point, checked to be on ``benchmark``."""
+    """The base run's AES point (:func:`~elastic_bench.harness.metrics.aes_base_point`) on ``benchmark``."""
     if base.benchmark != benchmark:
         raise ReportError(
             f"base run {base.model_name!r} is on benchmark {base.benchmark!r}, not {benchmark!r}"
         )
-    open_points = [p for p in base.points if p.thinking_budget is None]
-    for point in open_points:
-        if point.label == "unconstrained":
-            return point
-    if open_points:  # e.g. reported columns without budget values: the last one is the unconstrained run
-        return open_points[-1]
-    raise ReportError(f"base run {base.model_name!r} ({base.task_group}) has no unconstrained point")
+    point = aes_base_point(base.points)
+    if point is None:
+        raise ReportError(f"base run {base.model_name!r} ({base.task_group}) has no points")
+    return point
 
 
 def pick_base(bases: list[ResultFile], benchmark: str) -> ResultFile:
@@ -117,6 +121,7 @@ def summary_frame(
             "answer_truncation_rate": p.answer_truncation_rate,
             "no_answer_rate": p.no_answer_rate,
             "tokens_per_correct": p.tokens_per_correct,
+            **answer_rates(p),
         }
         if ref is not None:
             row["aes"] = point_aes(p, ref, aes_convention)
@@ -149,6 +154,9 @@ def render_table(
 ) -> Table:
     """The per-budget table of one result file (what ``run`` prints after a run and ``report`` shows)."""
     ref = base_point(base, result.benchmark) if base is not None else None
+    rates = [answer_rates(p) for p in result.points]
+    show_sources = any(r["boxed_rate"] is not None or r["fallback_rate"] is not None for r in rates)
+    show_timeouts = any(r["timeout_rate"] is not None for r in rates)
     ks = "/".join(str(k) for k in sorted({p.k for p in result.points}))
     n = max(p.n_problems for p in result.points)
     strategies = {p.strategy for p in result.points}
@@ -166,10 +174,14 @@ def render_table(
         table.add_column(name, justify="right")
     table.add_column("trunc think/ans", justify="right", no_wrap=True)
     table.add_column("no answer", justify="right")
+    if show_sources:
+        table.add_column("boxed/fallback", justify="right", no_wrap=True)
+    if show_timeouts:
+        table.add_column("timeouts", justify="right")
     table.add_column("tok/correct", justify="right")
     if ref is not None:
         table.add_column("AES", justify="right", no_wrap=True)
-    for p in result.points:
+    for p, rate in zip(result.points, rates, strict=True):
         cells = [p.label if p.thinking_budget is None else str(p.thinking_budget)]
         if len(strategies) > 1:
             cells.append(p.strategy)
@@ -180,8 +192,12 @@ def render_table(
             _num(p.mean_total_tokens),
             f"{_pct(p.think_truncation_rate)} / {_pct(p.answer_truncation_rate)}",
             _pct(p.no_answer_rate),
-            _num(p.tokens_per_correct),
         ]
+        if show_sources:
+            cells.append(f"{_pct(rate['boxed_rate'])} / {_pct(rate['fallback_rate'])}")
+        if show_timeouts:
+            cells.append(_pct(rate["timeout_rate"]))
+        cells.append(_num(p.tokens_per_correct))
         if ref is not None:
             value = point_aes(p, ref, aes_convention)
             cells.append("–" if value is None else f"{value:+.3f}")
@@ -196,8 +212,10 @@ def render_table(
         notes.append(f"AUC of accuracy over log2(budget) {min(budgets)}–{max(budgets)}: {auc:.3f}")
     if ref is not None and base is not None:
         notes.append(
-            f"AES ({aes_convention}) vs {base.model_name} unconstrained ({100 * ref.accuracy:.1f}% at {_num(ref.mean_total_tokens)} tokens)"
+            f"AES ({aes_convention}) vs {base.model_name} {ref.label} ({100 * ref.accuracy:.1f}% at {_num(ref.mean_total_tokens)} tokens)"
         )
+    if show_sources:
+        notes.append("boxed/fallback: answers read from a \\boxed{} / from a final-answer statement")
     if result.kind == "reported" and result.source:
         notes.append(f"source: {result.source}")
     table.caption = "\n".join(notes)
@@ -218,7 +236,10 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         "results", nargs="+", type=Path, metavar="RESULT", help="result JSON or lm-eval output"
     )
     parser.add_argument(
-        "--base", type=Path, default=None, help="base run for AES (its unconstrained point, same benchmark)"
+        "--base",
+        type=Path,
+        default=None,
+        help="base run for AES (its unconstrained point, else its largest budget; same benchmark)",
     )
     parser.add_argument(
         "--aes-convention",

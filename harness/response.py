@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from elastic_bench.harness.benchmarks import THINK_END
+
 
 @dataclass(frozen=True)
 class TokenAccounting:
@@ -34,7 +36,7 @@ class ElasticResponse(str):
     accounting: TokenAccounting
     marker: str
 
-    def __new__(cls, text: str, accounting: TokenAccounting, marker: str = "</think>") -> ElasticResponse:
+    def __new__(cls, text: str, accounting: TokenAccounting, marker: str = THINK_END) -> ElasticResponse:
         obj = super().__new__(cls, text)
         obj.accounting = accounting
         obj.marker = marker
@@ -49,7 +51,7 @@ class ElasticResponse(str):
         return asdict(self.accounting)
 
 
-def split_thinking(text: str, marker: str = "</think>") -> tuple[str, str | None]:
+def split_thinking(text: str, marker: str = THINK_END) -> tuple[str, str | None]:
     """(thinking, solution) split at the LAST marker; solution is None when there is no marker."""
     at = text.rfind(marker)
     if at < 0:
@@ -57,6 +59,6 @@ def split_thinking(text: str, marker: str = "</think>") -> tuple[str, str | None
     return text[:at], text[at + len(marker) :]
 
 
-def accounting(response: str, marker: str = "</think>") -> TokenAccounting | None:
+def accounting(response: str, marker: str = THINK_END) -> TokenAccounting | None:
     """The accounting of a response, or None for a plain string (no token counts known)."""
     return getattr(response, "accounting", None)

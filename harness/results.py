@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from elastic_bench.harness.naming import STRATEGY_NAMES, safe_filename
 from elastic_bench.harness.records import TEST_VERDICTS, CodeforcesRating, TrainingRecord
 from elastic_bench.harness.records import StrictModel as _Strict
 
@@ -67,7 +68,6 @@ SAMPLE_METRICS = (
     "fallback_answer",
     "grade_timeout",
 )
-STRATEGY_NAMES = ("elastic", "truncate", "force", "prompt", "none")
 UNCONSTRAINED = "unconstrained"
 
 
@@ -280,7 +280,7 @@ class ResultFile(_Strict):
 
     def entry_id(self) -> str:
         """A stable file name stem for this entry: kind, model, task group."""
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.model_name)
+        safe = safe_filename(self.model_name)
         return f"{self.kind}__{safe}__{self.task_group}"
 
 

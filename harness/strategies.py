@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.generation import GenerationCall, Sampling, TokenGenerator, stable_seed
+from elastic_bench.harness.naming import ELASTIC, RUNNABLE_STRATEGIES
 
-STRATEGIES = ("elastic", "truncate")
+STRATEGIES = RUNNABLE_STRATEGIES  # the strategies this module runs (harness.naming defines the names)
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Budget:
 
     thinking: int | None
     solution: int | None
-    strategy: str = "elastic"
+    strategy: str = ELASTIC
     max_tokens: int = 4096
 
     def __post_init__(self) -> None:
@@ -149,7 +151,7 @@ def _strip_eos(ids: list[int], eos: set[int]) -> tuple[list[int], bool]:
 class BudgetedGenerator:
     """Runs budgeted requests on a :class:`TokenGenerator`, sharing prefixes across budgets."""
 
-    def __init__(self, backend: TokenGenerator, marker: str = "</think>", share_prefix: bool = True):
+    def __init__(self, backend: TokenGenerator, marker: str = THINK_END, share_prefix: bool = True):
         self.backend = backend
         self.marker = marker
         self.marker_ids = backend.encode(marker)
@@ -184,7 +186,7 @@ class BudgetedGenerator:
                 by_strategy.setdefault(requests[members[0]].budget.strategy, []).append(members)
             done: list[int] = []
             for strategy, members_list in by_strategy.items():
-                run_groups = self._elastic if strategy == "elastic" else self._truncate
+                run_groups = self._elastic if strategy == ELASTIC else self._truncate
                 for members, group_results in zip(
                     members_list, run_groups([[requests[i] for i in m] for m in members_list]), strict=True
                 ):

@@ -18,6 +18,7 @@ import re
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from elastic_bench.harness.naming import THINK_CAPPED_STRATEGIES, safe_filename
 from elastic_bench.harness.results import ResultFile, ResultFileError, parse_result
 from elastic_bench.harness.submitted_samples import SamplesError, copy_samples, inside, sample_files
 
@@ -195,7 +196,7 @@ def _reproduced_problem(result: ResultFile) -> str | None:
         # budget-enforcing strategies cannot think longer than the budget (on average)
         if (
             p.thinking_budget is not None
-            and p.strategy in ("elastic", "truncate", "force")
+            and p.strategy in THINK_CAPPED_STRATEGIES
             and p.mean_think_tokens is not None
             and p.mean_think_tokens > p.thinking_budget + _TOL
         ):
@@ -226,7 +227,7 @@ MAX_STEM_BYTES = 120
 
 def entry_filename(result: ResultFile) -> str:
     """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.entry_id()).lstrip(".")
+    stem = safe_filename(result.entry_id()).lstrip(".")
     if len(stem.encode()) > MAX_STEM_BYTES:
         digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
         head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")

@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from elastic_bench.harness.metrics import aes, auc_log_budget
+from elastic_bench.harness.metrics import ANSWER_RATES, aes, aes_base_point, auc_log_budget
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,42 @@ def _safe_aes(base_acc: float, base_len: float, acc: float, length: float, conve
     return value if math.isfinite(value) else None
 
 
+def base_row(points: pd.DataFrame | None) -> Any:
+    """The row standing for a run (:func:`~elastic_bench.harness.metrics.aes_base_point`), or None."""
+    if points is None or not len(points):
+        return None
+    ordered = points.sort_values("order", kind="stable")
+    return aes_base_point(list(ordered.astype(object).where(ordered.notna(), None).itertuples()))
+
+
 def add_aes(points: pd.DataFrame, base_points: pd.DataFrame | None, convention: str = "formula") -> pd.Series:
-    """AES of every point against the base model's point with the same budget label (None if unmatched)."""
-    if base_points is None or not len(base_points):
-        return pd.Series([None] * len(points), index=points.index, dtype="object")
-    by_label = {r.label: (r.accuracy, r.mean_total_tokens) for r in base_points.itertuples()}
-    values = []
-    for r in points.itertuples():
-        base = by_label.get(r.label)
-        values.append(
-            None if base is None else _safe_aes(base[0], base[1], r.accuracy, r.mean_total_tokens, convention)
-        )
+    """AES of every point against the base run's AES point (as ``elastic-bench report`` computes it)."""
+    base = base_row(base_points)
+    values = [
+        None
+        if base is None
+        else _safe_aes(base.accuracy, base.mean_total_tokens, r.accuracy, r.mean_total_tokens, convention)
+        for r in points.itertuples()
+    ]
     return pd.Series(values, index=points.index, dtype="object")
+
+
+#: table column of each optional answer rate (harness.metrics.ANSWER_RATES)
+RATE_COLUMNS = dict(zip(ANSWER_RATES, ("boxed_%", "fallback_%", "grade_timeout_%"), strict=True))
+
+
+def _answer_rate_columns(points: pd.DataFrame) -> dict[str, pd.Series]:
+    return {
+        column: (pd.to_numeric(points[name], errors="coerce") * 100).round(1)
+        for name, column in RATE_COLUMNS.items()
+        if name in points
+    }
+
+
+def _drop_empty_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Without the rate columns no shown entry has (files written before the rates existed)."""
+    empty = [c for c in RATE_COLUMNS.values() if c in table and table[c].isna().all()]
+    return table.drop(columns=empty)
 
 
 def budget_table(
@@ -94,40 +119,34 @@ def budget_table(
             "answer_tokens": points["mean_answer_tokens"].round(1),
             "think_truncated_%": (points["think_truncation_rate"] * 100).round(1),
             "no_answer_%": (points["no_answer_rate"] * 100).round(1),
+            **_answer_rate_columns(points),
             "tokens_per_correct": points["tokens_per_correct"].round(1),
             "AES": pd.to_numeric(add_aes(points, base_points, convention), errors="coerce").round(3),
         }
     )
-    return out.reset_index(drop=True)
+    return _drop_empty_rates(out).reset_index(drop=True)
 
 
 def summary_table(
     entries: pd.DataFrame, points: pd.DataFrame, base_entry: str | None, convention: str = "formula"
 ) -> pd.DataFrame:
-    """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its largest budget, AES vs base.
+    """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its headline point, AES vs base.
 
-    AES compares each entry's last point (unconstrained, else the largest budget) with the base's
-    last point; the per-budget table has AES budget by budget.
+    Each entry's headline point and the base's point are both chosen by
+    :func:`~elastic_bench.harness.metrics.aes_base_point` (unconstrained, else the largest budget);
+    the per-budget table has AES budget by budget against the same base point.
     """
-    base_last = None
-    if base_entry is not None:
-        bp = points[points["entry"] == base_entry]
-        if len(bp):
-            base_last = bp.sort_values("order").iloc[-1]
+    base = base_row(points[points["entry"] == base_entry]) if base_entry is not None else None
     rows = []
     for entry in entries.itertuples():
         pts = points[points["entry"] == entry.entry].sort_values("order")
         if not len(pts):
             continue
-        last = pts.iloc[-1]
+        last = base_row(pts)._asdict()
         aes_value = None
-        if base_last is not None:
+        if base is not None:
             aes_value = _safe_aes(
-                base_last["accuracy"],
-                base_last["mean_total_tokens"],
-                last["accuracy"],
-                last["mean_total_tokens"],
-                convention,
+                base.accuracy, base.mean_total_tokens, last["accuracy"], last["mean_total_tokens"], convention
             )
         auc = auc_of(pts)
         rows.append(
@@ -144,12 +163,16 @@ def summary_table(
                 if pd.isna(last["tokens_per_correct"])
                 else round(last["tokens_per_correct"], 1),
                 "AES_vs_base": None if aes_value is None else round(aes_value, 3),
+                **{
+                    column: None if pd.isna(last.get(name)) else round(last[name] * 100, 1)
+                    for name, column in RATE_COLUMNS.items()
+                },
                 "problems": entry.n_problems,
                 "k": entry.k,
                 "source": entry.source,
             }
         )
-    table = pd.DataFrame(rows)
+    table = _drop_empty_rates(pd.DataFrame(rows))
     if len(table):
         table = table.sort_values(
             ["kind", "AUC", "accuracy_%"], ascending=[False, False, False], na_position="last"

@@ -14,6 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from elastic_bench.harness.metrics import ANSWER_RATES
+
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
 GROUP_TITLES = {"reproduced": "Reproduced", "reported": "Reported (published numbers)"}
 
@@ -40,6 +42,21 @@ def _fmt(value: object, pattern: str, scale: float = 1.0) -> str:
     return format(float(value) * scale, pattern)
 
 
+def _answer_sources(r: object) -> str:
+    """Hover line of the answer-source rates, or '' for points without them."""
+    boxed, fallback, timeout = (getattr(r, name, None) for name in ANSWER_RATES)
+    parts = []
+    if not (_missing(boxed) and _missing(fallback)):
+        parts.append(f"answers boxed {_fmt(boxed, '.1f', 100)} %, fallback {_fmt(fallback, '.1f', 100)} %")
+    if not _missing(timeout):
+        parts.append(f"grading timeouts {_fmt(timeout, '.1f', 100)} %")
+    return "".join(f"<br>{p}" for p in parts)
+
+
+def _missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
 def _hover_data(pts: pd.DataFrame) -> list[list[str]]:
     rows = []
     for r in pts.itertuples():
@@ -54,6 +71,7 @@ def _hover_data(pts: pd.DataFrame) -> list[list[str]]:
                 _fmt(r.mean_answer_tokens, ",.0f"),
                 _fmt(r.think_truncation_rate, ".1f", 100),
                 _fmt(r.no_answer_rate, ".1f", 100),
+                _answer_sources(r),
             ]
         )
     return rows
@@ -62,7 +80,7 @@ def _hover_data(pts: pd.DataFrame) -> list[list[str]]:
 HOVER = (
     "<b>%{customdata[0]}</b><br>budget: %{customdata[1]}<br>accuracy: %{customdata[2]} %<br>"
     "tokens: %{customdata[3]} (think %{customdata[4]}, answer %{customdata[5]})<br>"
-    "think truncated: %{customdata[6]} %<br>no answer: %{customdata[7]} %<extra></extra>"
+    "think truncated: %{customdata[6]} %<br>no answer: %{customdata[7]} %%{customdata[8]}<extra></extra>"
 )
 
 

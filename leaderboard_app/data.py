@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from elastic_bench.harness.metrics import ANSWER_RATES, answer_rates
 from elastic_bench.harness.results import (
     RUNS_DIRNAME,
     SAMPLES_DIRNAME,
@@ -65,6 +66,7 @@ POINT_COLUMNS = [
     "answer_truncation_rate",
     "no_answer_rate",
     "tokens_per_correct",
+    *ANSWER_RATES,
 ]
 
 Stamp = tuple[str, int, int]  # (path relative to the results dir, mtime_ns, size)
@@ -182,6 +184,7 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
                 "answer_truncation_rate": p.answer_truncation_rate,
                 "no_answer_rate": p.no_answer_rate,
                 "tokens_per_correct": tpc,
+                **answer_rates(p),
             }
         )
     return entry, points
@@ -246,6 +249,8 @@ def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None =
         )
     for col in ("thinking_budget", "solution_budget"):
         points_df[col] = points_df[col].astype("Int64")
+    for col in ANSWER_RATES:  # None (files without the rate) becomes NaN
+        points_df[col] = points_df[col].astype(float)
     return LeaderboardData(entries=entries_df, points=points_df, skipped=skipped)
 
 

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.response import split_thinking
 from elastic_bench.harness.results import SAMPLE_METRICS
 
 SAMPLE_METRIC_KEYS = (*SAMPLE_METRICS, "exact_match")
@@ -23,7 +25,7 @@ class SamplesError(ValueError):
 
 @dataclass(frozen=True)
 class Generation:
-    """One response split at the end-of-thinking marker."""
+    """One response split at the end-of-thinking marker (``has_marker``: the solution part exists)."""
 
     thinking: str
     answer: str
@@ -98,14 +100,20 @@ def responses(record: dict) -> list[str]:
     return out
 
 
-def split_generation(text: str, marker: str = "</think>") -> Generation:
-    """Split a full continuation into thinking and answer at the first end-of-thinking marker."""
-    if marker and marker in text:
-        thinking, _, answer = text.partition(marker)
-        return Generation(
-            thinking=thinking.removeprefix("<think>").strip(), answer=answer.strip(), has_marker=True
-        )
-    return Generation(thinking=text.removeprefix("<think>").strip(), answer="", has_marker=False)
+def split_generation(text: str, marker: str | None = THINK_END) -> Generation:
+    """Split a full continuation into thinking and answer exactly where the grader does.
+
+    The rule is :func:`elastic_bench.harness.response.split_thinking` (the LAST marker); an empty
+    ``marker`` means the whole text is the answer, as in the grader.
+    """
+    if not marker:
+        return Generation(thinking="", answer=text.strip(), has_marker=True)
+    thinking, answer = split_thinking(text, marker)
+    return Generation(
+        thinking=thinking.removeprefix("<think>").strip(),
+        answer="" if answer is None else answer.strip(),
+        has_marker=answer is not None,
+    )
 
 
 def sample_metrics(record: dict) -> dict[str, object]:

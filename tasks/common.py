@@ -58,10 +58,6 @@ def score(results: Sequence, gold: str, benchmark: str, *, problem: str | None =
                 "total_tokens": float(acct.total_tokens) if acct else nan,
                 "think_truncated": float(acct.think_truncated) if acct else nan,
                 "answer_truncated": float(acct.answer_truncated) if acct else nan,
-                # this grader reads boxed answers only (helper B's grader adds the fallback)
-                "boxed": float(g.extracted is not None),
-                "fallback_answer": 0.0,
-                "grade_timeout": float(g.timed_out),
             }
         )
     return {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}

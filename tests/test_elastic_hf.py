@@ -7,6 +7,7 @@ import pickle
 import pytest
 from lm_eval.api.instance import Instance
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.response import ElasticResponse
 from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.toy.arithmetic import generate
@@ -76,7 +77,7 @@ def test_accounting_and_budgets(backends):
         if budget is not None:
             assert acct.think_tokens <= budget
         assert acct.answer_tokens <= 32
-        assert "</think>" in response  # appended when the thinking was cut
+        assert THINK_END in response  # appended when the thinking was cut
         assert acct.marker_appended == acct.think_truncated
     smallest = [
         r.accounting for r, q in zip(responses, requests, strict=True) if q.args[1]["thinking_budget"] == 32
@@ -89,17 +90,23 @@ def test_accounting_and_budgets(backends):
 
 def test_sampled_samples_share_thinking_across_budgets(backends):
     shared, separate = backends
-    requests = _requests(6, budgets=[64, None], k=2, sampled=True)
+    # budget 16 cuts every trace (the shortest correct trace of a toy problem is far longer)
+    requests = _requests(6, budgets=[16, None], k=2, sampled=True)
+    before = shared.engine.stats.thinking_generations, separate.engine.stats.thinking_generations
     swept = shared.generate_until(requests, disable_tqdm=True)
     alone = separate.generate_until(requests, disable_tqdm=True)
     # sample j at every budget starts from the same thinking; seeded, so separate runs agree too
     assert [str(r) for r in swept] == [str(r) for r in alone]
+    # and the shared run generated it once per (prompt, sample), the separate one once per budget too
+    assert shared.engine.stats.thinking_generations - before[0] == 6 * 2
+    assert separate.engine.stats.thinking_generations - before[1] == 6 * 2 * 2
     for p in range(6):
-        cut = swept[p * 4 : p * 4 + 2]  # budget 64, samples 0 and 1
+        cut = swept[p * 4 : p * 4 + 2]  # budget 16, samples 0 and 1
         free = swept[p * 4 + 2 : p * 4 + 4]
         for j in range(2):
-            if cut[j].accounting.think_truncated:
-                assert str(free[j]).startswith(str(cut[j]).split("</think>")[0])
+            assert cut[j].accounting.think_truncated and cut[j].accounting.think_tokens == 16
+            assert not free[j].accounting.think_truncated
+            assert str(free[j]).startswith(str(cut[j]).split(THINK_END)[0])
     # sampling really samples: some prompt's two unconstrained samples differ
     assert any(str(swept[p * 4 + 2]) != str(swept[p * 4 + 3]) for p in range(6))
 
@@ -129,7 +136,11 @@ def test_journal_resumes_sampled_requests(tmp_path):
     after = second.generate_until(requests, disable_tqdm=True)
     assert _accounting(after) == _accounting(before)
     assert second.engine.stats.requests == 1  # only the lost one was generated again
-    third = ElasticHFLM(batch_size=16, journal=str(tmp_path / "other.sqlite"), seed=99)
-    assert third.engine.stats.requests == 0
+    # the same journal with another seed shares nothing: every request is generated afresh
+    third = ElasticHFLM(batch_size=16, journal=str(journal), seed=99)
     third.generate_until(requests[:2], disable_tqdm=True)
-    assert third.engine.stats.requests == 2  # another journal (or seed) shares nothing
+    assert third.engine.stats.requests == 2
+    # another journal file shares nothing either
+    fourth = ElasticHFLM(batch_size=16, journal=str(tmp_path / "other.sqlite"))
+    fourth.generate_until(requests[:2], disable_tqdm=True)
+    assert fourth.engine.stats.requests == 2

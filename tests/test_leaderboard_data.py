@@ -22,7 +22,7 @@ from elastic_bench.leaderboard_app.analysis import (
     summary_table,
 )
 from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
-from elastic_bench.leaderboard_app.data import load_entry, load_leaderboard, scan_results
+from elastic_bench.leaderboard_app.data import _entry_rows, load_entry, load_leaderboard, scan_results
 from elastic_bench.leaderboard_app.export import figure_html, table_csv
 from elastic_bench.leaderboard_app.launch import app_command
 from elastic_bench.leaderboard_app.published import published_results, write_published
@@ -111,14 +111,16 @@ def test_filters_and_tables(results_dir: Path) -> None:
     base_points = data.points[data.points["entry"] == base_entry]
     table = budget_table(points, base_points, "formula")
     short = table[table["model"] == "short · elastic"].set_index("budget")
-    expected = aes(0.3, base_points.iloc[0]["mean_total_tokens"], 0.4, 150.0)
+    # every budget is measured against the base's largest budget (it has no unconstrained point)
+    expected = aes(0.6, base_points.iloc[-1]["mean_total_tokens"], 0.4, 150.0)
     assert short.loc["t=00256", "AES"] == pytest.approx(expected, abs=1e-3)
-    assert table[table["model"] == "base · elastic"]["AES"].abs().max() == pytest.approx(0.0)
-    # budgets the base did not run get no AES
+    base_rows = table[table["model"] == "base · elastic"].set_index("budget")
+    assert base_rows.loc["t=01024", "AES"] == pytest.approx(0.0)
+    assert base_rows.loc["t=00256", "AES"] < 0  # less accurate than the base point
+    # a budget the base did not run still gets an AES (against the base's point)
     trunc_points = data.points[data.points["model_name"] == "trunc"]
     against_trunc = budget_table(points, trunc_points, "formula").set_index(["model", "budget"])
-    assert pd.isna(against_trunc.loc[("short · elastic", "t=01024"), "AES"])
-    assert not pd.isna(against_trunc.loc[("short · elastic", "t=00512"), "AES"])
+    assert not pd.isna(against_trunc.loc[("short · elastic", "t=01024"), "AES"])
 
     summary = summary_table(entries, data.points, base_entry, "formula").set_index("model")
     assert summary.loc["short · elastic", "AUC"] == pytest.approx(
@@ -183,6 +185,39 @@ def test_exports(results_dir: Path) -> None:
     data = load_leaderboard(results_dir)
     html_doc = figure_html(curves_figure(data.points[data.points["benchmark"] == "toy"]))
     assert "<html>" in html_doc[:100] and "Plotly.newPlot" in html_doc
+
+
+def test_answer_sources_and_timeouts_in_tables_and_hover(results_dir: Path) -> None:
+    data = load_leaderboard(results_dir)  # files written before the rates existed: no rate columns
+    entries = filter_entries(data.entries, Filters("toy"))
+    points = points_of(data.points, entries)
+    assert points["boxed_rate"].isna().all()
+    for table in (budget_table(points, None), summary_table(entries, data.points, None)):
+        assert not {"boxed_%", "fallback_%", "grade_timeout_%"} & set(table.columns)
+    assert "answers boxed" not in str(curves_figure(points).data[-1].customdata)
+
+    # a result file whose points carry the rates (model_copy: whether or not BudgetPoint declares them)
+    rates = {"boxed_rate": 0.75, "fallback_rate": 0.125, "timeout_rate": 0.0}
+    result = make_result("rated", budgets=(256, 512))
+    result = result.model_copy(update={"points": [p.model_copy(update=rates) for p in result.points]})
+    rows = _entry_rows("rated.json", result)[1]
+    assert [(r["boxed_rate"], r["fallback_rate"], r["timeout_rate"]) for r in rows] == [
+        (0.75, 0.125, 0.0)
+    ] * 2
+
+    short = points["model_name"] == "short"
+    points = points.assign(
+        boxed_rate=points["boxed_rate"].mask(short, 0.75),
+        timeout_rate=points["timeout_rate"].mask(short, 0.0),
+    )
+    table = budget_table(points, None).set_index("model")
+    assert list(table.loc["short · elastic", "boxed_%"]) == [75.0] * 3
+    assert table.loc["base · elastic", "boxed_%"].isna().all()
+    assert "grade_timeout_%" in table and "fallback_%" not in table
+    summary = summary_table(entries, points, None).set_index("model")
+    assert summary.loc["short · elastic", "boxed_%"] == 75.0 and "fallback_%" not in summary
+    hover = curves_figure(points[short]).data[-1].customdata
+    assert "answers boxed 75.0 %, fallback n/a %" in hover[0][-1] and "grading timeouts 0.0 %" in hover[0][-1]
 
 
 def test_samples_reading(tmp_path: Path) -> None:

@@ -94,14 +94,14 @@ def test_render_table_shows_budgets_ci_tokens_auc_and_aes():
     assert "AES" not in plain
 
 
-def test_base_must_match_benchmark_and_have_unconstrained_point():
+def test_base_must_match_benchmark_and_falls_back_to_largest_budget():
     other = _reported("x", [_point(None, 0.5, 100)], benchmark="gsm8k")
     with pytest.raises(ReportError, match="benchmark 'gsm8k', not 'math'"):
         base_point(other, "math")
-    budget_only = _reported("y", [_point(256, 0.5, 100)])
-    with pytest.raises(ReportError, match="no unconstrained point"):
-        base_point(budget_only, "math")
-    assert sweep_auc(budget_only) is None
+    budget_only = _reported("y", [_point(256, 0.5, 100), _point(1024, 0.7, 900)])
+    assert base_point(budget_only, "math").thinking_budget == 1024
+    assert "vs y t=01024" in _render(render_table(SWEEP, base=budget_only))
+    assert sweep_auc(_reported("z", [_point(256, 0.5, 100)])) is None
 
 
 def test_reported_columns_without_budgets_use_labels_and_last_open_point_as_base():
@@ -157,3 +157,24 @@ def test_run_report_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("elastic-bench report: error: ") and message in err
         assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def _with_rates(result: ResultFile, boxed: float, fallback: float, timeout: float | None) -> ResultFile:
+    # model_copy sets the optional rates whether or not this checkout's BudgetPoint declares them
+    rates = {"boxed_rate": boxed, "fallback_rate": fallback, "timeout_rate": timeout}
+    points = [p.model_copy(update=rates) for p in result.points]
+    return result.model_copy(update={"points": points})
+
+
+def test_answer_sources_and_timeouts_are_shown_only_when_present():
+    swept = _with_rates(SWEEP, 0.8, 0.15, 0.025)
+    text = _render(render_table(swept))
+    assert "boxed/fallback" in text and "80.0% / 15.0%" in text
+    assert "timeouts" in text and "2.5%" in text
+    frame = summary_frame(swept)
+    assert list(frame["boxed_rate"]) == [0.8] * 3 and list(frame["timeout_rate"]) == [0.025] * 3
+    no_timeouts = _render(render_table(_with_rates(SWEEP, 0.8, 0.15, None)))
+    assert "boxed/fallback" in no_timeouts and "timeouts" not in no_timeouts
+    plain = _render(render_table(SWEEP))  # a file written before the rates existed
+    assert "boxed/fallback" not in plain and "timeouts" not in plain
+    assert summary_frame(SWEEP)["boxed_rate"].isna().all()

@@ -87,11 +87,19 @@ def test_truncate_splits_at_marker():
 
 def test_samples_share_thinking_per_index():
     prompts = [prompt(8, 9)]
-    results, _, _ = _run(_requests([8, None], prompts, Sampling(temperature=1.0), k=3), share=True)
+    requests = _requests([8, None], prompts, Sampling(temperature=1.0), k=3)
+    results, backend, engine = _run(requests, share=True)
     by = {(r_i % 3, r_i // 3): r for r_i, r in enumerate(results)}
     for j in range(3):
         short, full = by[(j, 0)], by[(j, 1)]
-        assert full.thinking_ids[:8] == short.thinking_ids  # sample j's budgets share its thinking
+        assert short.think_truncated and full.thinking_ids[:8] == short.thinking_ids
+    # shared: one thinking generation per sample index, not one per (sample, budget)
+    assert engine.stats.thinking_generations == 3
+    assert sum(call.parent is None for call in backend.calls) == 3
+    separate, separate_backend, alone = _run(requests, share=False)
+    assert [r.output_ids() for r in separate] == [r.output_ids() for r in results]
+    assert alone.stats.thinking_generations == 6
+    assert backend.generated < separate_backend.generated
 
 
 def test_budget_validation():

@@ -20,6 +20,14 @@ from elastic_bench.leaderboard_app.export import figure_export, table_csv
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
 
 KIND_LABELS = {"reproduced": "Reproduced", "reported": "Reported (published)"}
+#: column help of the answer-source rates (the columns exist only when some shown entry has them)
+RATE_HELP = {
+    "boxed_%": st.column_config.NumberColumn(help="answers read from the last \\boxed{} of the solution"),
+    "fallback_%": st.column_config.NumberColumn(
+        help="answers read from a final-answer statement ('Answer: 42', 'the answer is ...')"
+    ),
+    "grade_timeout_%": st.column_config.NumberColumn(help="samples whose grading hit the hard timeout"),
+}
 
 
 def _sidebar_filters(
@@ -157,16 +165,17 @@ def render() -> None:
                         help="area under accuracy vs log2(budget), normalised to [0, 1]"
                     ),
                     "AES_vs_base": st.column_config.NumberColumn(
-                        help="last point vs the base model's last point"
+                        help="the entry's unconstrained (else largest-budget) point vs the base model's"
                     ),
                     "source": st.column_config.TextColumn(help="citation of reported numbers"),
+                    **RATE_HELP,
                 },
             )
             _download_table("Download table (CSV)", summary, f"summary_{benchmark}.csv", "dl_summary")
     if tab_budgets.open:
         with tab_budgets:
             per_budget = budget_table(points, base_points, convention)
-            st.dataframe(per_budget, hide_index=True, width="stretch")
+            st.dataframe(per_budget, hide_index=True, width="stretch", column_config=RATE_HELP)
             _download_table("Download table (CSV)", per_budget, f"budgets_{benchmark}.csv", "dl_budgets")
     if tab_pareto.open:
         with tab_pareto:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from elastic_bench.harness.metrics import ANSWER_RATES
 from elastic_bench.harness.results import ResultFile, ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure
@@ -94,6 +95,8 @@ def render() -> None:
     table = pd.DataFrame(
         [p.model_dump(exclude={"per_problem_accuracy", "per_problem_tokens"}) for p in result.points]
     )
+    # answer-source rates only where this entry has them (None in files written before they existed)
+    table = table.drop(columns=[c for c in ANSWER_RATES if c in table and table[c].isna().all()])
     if "accuracy_ci" in table:
         table["accuracy_ci"] = table["accuracy_ci"].map(
             lambda ci: "" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"

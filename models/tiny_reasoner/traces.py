@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import random
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.toy.arithmetic import Operation, Problem
 
 THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
+THINK_CLOSE = THINK_END  # one token in the tokenizer: must equal the harness default marker
 
 P_RECHECK_HARD = 0.85
 P_RECHECK_EASY = 0.1
