@@ -10,6 +10,7 @@ import math
 import os
 import random
 import threading
+import time
 import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,6 +195,7 @@ FAILED_COMMENT = "contestId: Contest with id 1003 has not started"
 
 class FakeCodeforces(BaseHTTPRequestHandler):
     hits: Counter = Counter()
+    times: list[float] = []
     contests = {1001: ICPC, 1002: POINTS, 1004: ICPC}
     flaky_left = {1004: 1}  # 1004 answers 503 once, then as 1001
 
@@ -205,6 +207,7 @@ class FakeCodeforces(BaseHTTPRequestHandler):
         method = url.path.rsplit("/", 1)[-1]
         cid = int(urllib.parse.parse_qs(url.query)["contestId"][0])
         FakeCodeforces.hits[(method, cid)] += 1
+        FakeCodeforces.times.append(time.monotonic())
         if FakeCodeforces.flaky_left.get(cid, 0) > 0 and method == "contest.standings":
             FakeCodeforces.flaky_left[cid] -= 1
             return self._send(503, {"status": "FAILED", "comment": "busy"})
@@ -226,6 +229,7 @@ class FakeCodeforces(BaseHTTPRequestHandler):
 @pytest.fixture
 def api():
     FakeCodeforces.hits = Counter()
+    FakeCodeforces.times = []
     FakeCodeforces.flaky_left = {1004: 1}
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeCodeforces)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -261,6 +265,12 @@ def test_fetch_fills_cache_reuses_it_and_reports_failed_contests(api, tmp_path):
     assert all(
         hits[(m, c)] <= 2 for m in ("contest.standings", "contest.ratingChanges") for c in (1001, 1002)
     )
+
+
+def test_fetch_is_polite_one_request_at_a_time_with_a_delay(api, tmp_path):
+    fetch_standings([1001, 1002], tmp_path, api, delay_s=0.2)
+    gaps = [b - a for a, b in zip(FakeCodeforces.times, FakeCodeforces.times[1:], strict=False)]
+    assert len(gaps) == 3 and min(gaps) >= 0.19
 
 
 def test_rating_excludes_unrated_and_disqualified_rows(api, tmp_path):
