@@ -1,4 +1,5 @@
-"""``elastic-bench codeforces fetch-standings``: fill the standings cache the rating is computed from."""
+"""``elastic-bench codeforces fetch-standings`` fills the standings cache; ``codeforces rating`` rates a
+model offline from it (CodeElo's method, ``harness.codeforces``)."""
 
 from __future__ import annotations
 
@@ -54,12 +55,47 @@ def add_codeforces_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
     f.add_argument("--cache-dir", default=None, help=f"cache folder (default: {default_cache_dir()})")
     f.add_argument("--base-url", default=DEFAULT_BASE_URL, help="Codeforces API base URL")
     f.add_argument("--delay", type=float, default=DEFAULT_DELAY_S, help="seconds between requests")
+    r = sub.add_parser(
+        "rating",
+        help="rate per-problem results offline from the cache (JSON: {problem_id: bool | [bool per sample]})",
+    )
+    r.add_argument("results", help="JSON file {problem_id: bool or [bool per sample]}, e.g. 1971A")
+    r.add_argument("--cache-dir", default=None, help=f"cache folder (default: {default_cache_dir()})")
+    r.add_argument(
+        "--ratings", default=None, help="histogram of rated users (ratings_2024.json) for the percentile"
+    )
+    r.add_argument("--mode", choices=["per_sample", "attempts"], default="per_sample")
     p.set_defaults(func=run_codeforces)
     return p
 
 
+def _read_json(path: str, what: str) -> object:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CodeforcesError(f"{path}: {what} is not JSON ({exc.msg})") from None
+
+
+def _rating(args: argparse.Namespace) -> int:
+    from elastic_bench.harness.codeforces import codeforces_rating
+
+    results = _read_json(args.results, "results")
+    if not isinstance(results, dict):
+        raise CodeforcesError(f"{args.results}: expected an object {{problem_id: outcomes}}")
+    histogram = _read_json(args.ratings, "ratings histogram") if args.ratings else None
+    cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    rating = codeforces_rating(results, cache_dir, histogram=histogram, mode=args.mode)
+    print(json.dumps(rating.to_dict(), indent=1))
+    if rating.rating is None:
+        print(f"rating unavailable: {rating.unavailable_reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_codeforces(args: argparse.Namespace) -> int:
-    """Run a ``codeforces`` sub-command; 1 when some contest could not be fetched."""
+    """Run a ``codeforces`` sub-command; 1 when some contest could not be fetched or rated."""
+    if args.codeforces_command == "rating":
+        return _rating(args)
     if args.codeforces_command != "fetch-standings":
         raise CodeforcesError(f"unknown codeforces command {args.codeforces_command!r}")
     ids = parse_contest_ids(args.contests)

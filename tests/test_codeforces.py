@@ -190,13 +190,24 @@ POINTS = {
     },
     "changes": [change("p1", 2000), change("p2", 1600), change("p3", 1400), change("p4", 1200)],
 }
+# 1005, ICPC-style and big enough for CodeElo's floor (> 200 rated): 100 rows with 3 solved, 100 with
+# 2, 50 with 1, penalties 0..249 in order, ratings 2000 - 4 i; plus an unrated 3-solver at the top
+BIG_RATINGS = [2000 - 4 * i for i in range(250)]
+BIG = {
+    "standings": {
+        "contest": {"id": 1005, "name": "Div. 3", "type": "ICPC"},
+        "problems": [{"contestId": 1005, "index": x} for x in "ABC"],
+        "rows": [row("ghost", 3, 0)] + [row(f"u{i}", 3 - i // 100, i) for i in range(250)],
+    },
+    "changes": [change(f"u{i}", r) for i, r in enumerate(BIG_RATINGS)],
+}
 FAILED_COMMENT = "contestId: Contest with id 1003 has not started"
 
 
 class FakeCodeforces(BaseHTTPRequestHandler):
     hits: Counter = Counter()
     times: list[float] = []
-    contests = {1001: ICPC, 1002: POINTS, 1004: ICPC}
+    contests = {1001: ICPC, 1002: POINTS, 1004: ICPC, 1005: BIG}
     flaky_left = {1004: 1}  # 1004 answers 503 once, then as 1001
 
     def log_message(self, *args):  # quiet
@@ -352,6 +363,32 @@ def test_cli_fetch_standings(api, tmp_path, capsys):
     assert args.func(args) == 1  # 1003 failed
     out = capsys.readouterr().out
     assert "0 fetched, 1 already cached, 1 failed (1 requests)" in out and FAILED_COMMENT in out
+
+
+def test_cli_rating_offline_from_the_cache(api, tmp_path, capsys):
+    parser = argparse.ArgumentParser(prog="elastic-bench")
+    add_codeforces_parser(parser.add_subparsers(dest="command"))
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"1001A": [False, False, True], "1001B": [False, False, False]}))
+    cache = tmp_path / "cache"
+    args = parser.parse_args(
+        ["codeforces", "rating", str(results), "--cache-dir", str(cache), "--mode", "attempts"]
+    )
+    assert args.func(args) == 1  # nothing cached yet: unavailable, not estimated
+    assert json.loads(capsys.readouterr().out)["rating"] is None
+    fetch([1001], cache, api)
+    # the CLI keeps CodeElo's 200-participant floor: the 3-participant fake contest stays unrated
+    assert args.func(args) == 1
+    assert "3 rated participants" in capsys.readouterr().out
+    # 1005 has 250 rated rows; A and B solved first try (2 solved, penalty 0): the 100 three-solvers
+    # are ahead and every two-solver has more penalty, so rank 100 (the unrated 'ghost' does not count)
+    results.write_text(json.dumps({"1005A": [True], "1005B": [True], "1005C": [False]}))
+    fetch([1005], cache, api)
+    assert args.func(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["contests"][0]["sample_ranks"] == [100] and out["contests"][0]["participants"] == 250
+    assert out["rating"] == pytest.approx(rating_from_rank(BIG_RATINGS, 100))
+    assert out["percentile"] is None and out["contests_rated"] == 1
 
 
 def test_corrupt_cache_file_is_a_one_line_error(tmp_path):
