@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from elastic_bench.harness.codeforces_standings import (
     CodeforcesError,
     ContestStandings,
@@ -57,8 +59,8 @@ __all__ = [
 ]
 
 
-def _expected_rank(rating: float, participant_ratings: Sequence[float]) -> float:
-    return 1.0 + sum(1.0 / (1.0 + 10.0 ** ((rating - r_i) / 400.0)) for r_i in participant_ratings)
+def _expected_rank(rating: float, participant_ratings: np.ndarray) -> float:
+    return 1.0 + float(np.sum(1.0 / (1.0 + 10.0 ** ((rating - participant_ratings) / 400.0))))
 
 
 def rating_from_rank(participant_ratings: Sequence[float], rank: float) -> float:
@@ -70,12 +72,12 @@ def rating_from_rank(participant_ratings: Sequence[float], rank: float) -> float
     bracket cannot reach (rank at or below 1, i.e. ahead of everyone, or at or beyond ``n + 1``)
     gives the bracket's edge, as CodeElo's bisection does.
     """
-    ratings = [float(r) for r in participant_ratings]
-    if not ratings:
+    ratings = np.asarray(participant_ratings, dtype=float)
+    if ratings.size == 0:
         raise ValueError("rating_from_rank needs at least one participant rating")
-    if not all(math.isfinite(r) for r in ratings) or not math.isfinite(rank):
+    if not np.all(np.isfinite(ratings)) or not math.isfinite(rank):
         raise ValueError("ratings and rank must be finite numbers")
-    lo, hi = min(0.0, min(ratings)), max(ratings) + 100.0
+    lo, hi = min(0.0, float(ratings.min())), float(ratings.max()) + 100.0
     if _expected_rank(hi, ratings) >= rank:
         return hi
     if _expected_rank(lo, ratings) <= rank:
@@ -216,12 +218,15 @@ def rate_contest(
         out.unavailable_reason = f"{len(rows)} rated participants (< {min_participants})"
         return out
     problems = standings.standings.get("problems", [])
+    by_rank: dict[int, float] = {}  # samples often share a rank
     for run in _runs(results, mode):
         score, penalty = model_score(problems, run)
         rank = model_rank(rows, score, penalty)
+        if rank not in by_rank:
+            by_rank[rank] = rating_from_rank(ratings, rank)
         out.sample_scores.append(score)
         out.sample_ranks.append(rank)
-        out.sample_ratings.append(rating_from_rank(ratings, rank))
+        out.sample_ratings.append(by_rank[rank])
     out.rating = sum(out.sample_ratings) / len(out.sample_ratings)
     return out
 
