@@ -22,6 +22,7 @@ permissions, via the private uid when root), and without root no per-test proces
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -305,10 +306,8 @@ class _Outcome:
 
 
 def _kill(proc: subprocess.Popen, uid: int | None) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
     if uid is not None:
         kill_uid(uid)
 

@@ -25,10 +25,26 @@ import sys
 STATUS_FD = 3
 
 #: the modules LiveCodeBench star-imports and imports before every solution
-_PRELUDE_MODULES = (
-    "string re datetime collections heapq bisect copy math random statistics itertools functools "
-    "operator io sys json builtins typing"
-).split()
+_PRELUDE_MODULES = [
+    "string",
+    "re",
+    "datetime",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "math",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "operator",
+    "io",
+    "sys",
+    "json",
+    "builtins",
+    "typing",
+]
 
 
 def _prelude() -> str:
