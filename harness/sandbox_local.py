@@ -135,9 +135,8 @@ def _bwrap_cmd(python: str, box: str, limits: Limits) -> list[str]:
     ]  # fmt: skip
 
 
-def kill_uid(uid: int) -> int:
-    """SIGKILL every process whose real uid is ``uid`` (the private uid of one slot)."""
-    killed = 0
+def _uid_processes(uid: int) -> list[int]:
+    pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -145,10 +144,19 @@ def kill_uid(uid: int) -> int:
             with open(f"/proc/{entry}/status") as f:
                 uid_line = next(line for line in f if line.startswith("Uid:"))
             if int(uid_line.split()[1]) == uid:
-                os.kill(int(entry), signal.SIGKILL)
-                killed += 1
+                pids.append(int(entry))
         except (OSError, StopIteration, ValueError):
             continue
+    return pids
+
+
+def kill_uid(uid: int) -> int:
+    """SIGKILL every process whose real uid is ``uid`` (the private uid of one slot)."""
+    killed = 0
+    for pid in _uid_processes(uid):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
     return killed
 
 
@@ -243,7 +251,9 @@ class LocalExecutor:
             "limits": {
                 "cpu_s": max(1, round(limits.cpu_s)),
                 "memory_bytes": limits.memory_bytes,
-                "processes": limits.processes,
+                # without a private uid the process count is the caller's: allow what it runs now
+                "processes": limits.processes
+                + (len(_uid_processes(os.getuid())) if not self._mode.endswith("+uid") else 0),
                 "file_bytes": limits.file_bytes,
                 "open_files": limits.open_files,
             },
