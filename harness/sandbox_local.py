@@ -381,10 +381,13 @@ def _collect(
                 break
     finally:
         sel.close()
+        if out.exit_code is None and not (out.timed_out or out.over_output):
+            grace = min(deadline, time.monotonic() + 1.0)  # all streams closed: it is exiting
+            while not _reap(proc, out, block=False) and time.monotonic() < grace:
+                time.sleep(0.002)
         if out.exit_code is None:
-            if out.timed_out or out.over_output or not _reap(proc, out, block=False):
-                _kill(proc, uid)
-                _reap(proc, out, block=True)
+            _kill(proc, uid)
+            _reap(proc, out, block=True)
         elif out.timed_out or out.over_output:
             _kill(proc, uid)
         proc.stdout.close()

@@ -1,0 +1,108 @@
+"""Throughput (tests/s) of the sandboxed executor, and its overhead per test versus plain ``python``.
+
+Two stdin programs: ``trivial`` (echo one line) and ``realistic`` (read 100k integers, sort, prefix
+sums, answer queries: about what a Codeforces B/C solution does). For each, ``--tests`` tests run
+
+* through the executor with ``--workers`` parallel slots (all verdicts, so every test runs): tests/s;
+* one at a time through the executor and one at a time as ``python -I program.py < input`` with
+  the same interpreter: the mean wall time per test, whose difference is the sandbox's overhead (the share of it that
+  LiveCodeBench's standard-library prelude costs is measured apart).
+
+    python benchmarks/sandbox_throughput.py [--workers 2] [--tests 40] [--mode auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from elastic_bench.harness.sandbox import ExecutionRequest, TestCase
+from elastic_bench.harness.sandbox_local import PROTECTIONS, LocalExecutor
+from elastic_bench.harness.sandbox_runner import _prelude
+
+TRIVIAL = "print(input())\n"
+REALISTIC = """
+import sys
+from itertools import accumulate
+data = sys.stdin.buffer.read().split()
+n, q = int(data[0]), int(data[1])
+a = sorted(map(int, data[2:2 + n]))
+pre = [0, *accumulate(a)]
+out = []
+for i in range(q):
+    l, r = int(data[2 + n + 2 * i]), int(data[3 + n + 2 * i])
+    out.append(pre[r] - pre[l - 1])
+print("\\n".join(map(str, out)))
+"""
+
+
+def _realistic_test(seed: int) -> TestCase:
+    rng = random.Random(seed)
+    n, q = 100_000, 1_000
+    a = [rng.randint(1, 10**9) for _ in range(n)]
+    queries = [sorted((rng.randint(1, n), rng.randint(1, n))) for _ in range(q)]
+    pre = [0]
+    for x in sorted(a):
+        pre.append(pre[-1] + x)
+    lines = [f"{n} {q}", " ".join(map(str, a)), *(f"{lo} {hi}" for lo, hi in queries)]
+    return TestCase("\n".join(lines) + "\n", "\n".join(str(pre[hi] - pre[lo - 1]) for lo, hi in queries))
+
+
+def _direct(python: str, program: str, tests: list[TestCase]) -> list[float]:
+    """Wall seconds per test of ``python -I program.py < input`` run one at a time, no sandbox."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = Path(tmp) / "program.py"
+        prog.write_text(program)
+        for test in tests:
+            start = time.perf_counter()
+            subprocess.run(
+                [python, "-I", str(prog)], input=test.input.encode(), capture_output=True, check=True
+            )
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure both programs and print one line per figure."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tests", type=int, default=40)
+    ap.add_argument("--mode", default="auto")
+    args = ap.parse_args(argv)
+    workloads = {
+        "trivial": (TRIVIAL, [TestCase(f"line {i}\n", f"line {i}") for i in range(args.tests)]),
+        "realistic": (REALISTIC, [_realistic_test(i) for i in range(args.tests)]),
+    }
+    with (
+        LocalExecutor(mode=args.mode, workers=args.workers) as ex,
+        LocalExecutor(mode=args.mode, workers=1) as one,
+    ):
+        print(f"mode {ex.mode}: {PROTECTIONS[ex.mode]}")
+        print(f"interpreter {ex.python}, {args.workers} workers, {args.tests} tests per workload")
+        for name, (program, tests) in workloads.items():
+            request = ExecutionRequest(program=program, tests=tests, all_verdicts=True)
+            start = time.perf_counter()
+            result = ex.run(request)
+            elapsed = time.perf_counter() - start
+            assert result.passed, result.reason
+            serial = [v.wall_s for v in one.run(request).verdicts]
+            direct = _direct(ex.python, program, tests)
+            with_prelude = _direct(ex.python, _prelude() + program, tests)
+            sandbox_ms, direct_ms = 1000 * statistics.mean(serial), 1000 * statistics.mean(direct)
+            prelude_ms = 1000 * statistics.mean(with_prelude) - direct_ms
+            print(
+                f"{name:9s}: {len(tests) / elapsed:6.1f} tests/s on {args.workers} workers; per test "
+                f"{sandbox_ms:6.1f} ms sandboxed vs {direct_ms:6.1f} ms plain python: overhead "
+                f"{sandbox_ms - direct_ms:+.1f} ms, of which {prelude_ms:+.1f} ms LiveCodeBench's import prelude"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
