@@ -30,6 +30,9 @@ from elastic_bench.harness.sandbox import (
 )
 from elastic_bench.harness.sandbox_local import LocalExecutor
 
+#: a sandbox that fails to kill must fail the test, not hang the suite
+pytestmark = pytest.mark.timeout(60)
+
 UID_BASE = 210_000
 WORKERS = 2
 PROJECT = Path(__file__).resolve().parents[1]
