@@ -315,11 +315,49 @@ class _Outcome:
         self.maxrss_bytes = 0
 
 
+def _descendants(root: int) -> list[int]:
+    """Every live descendant of ``root``, from the parent links in /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def _kill(proc: subprocess.Popen, uid: int | None) -> None:
+    """Kill what is left of a finished test: its process group and, with a private uid, that uid."""
     with contextlib.suppress(OSError):
         os.killpg(proc.pid, signal.SIGKILL)
     if uid is not None:
         kill_uid(uid)
+
+
+def _stop(proc: subprocess.Popen, out: _Outcome, uid: int | None) -> None:
+    """Kill a running test from the inside out, so each process is reaped by its own parent.
+
+    Killing bwrap first would orphan its namespace's init, and an init that does not reap (as in
+    some containers) would keep it as a zombie that counts against the slot's process limit.
+    """
+    victims = set(_descendants(proc.pid)) | (set(_uid_processes(uid)) if uid is not None else set())
+    for pid in victims - {proc.pid}:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    grace = time.monotonic() + 1.0
+    while not _reap(proc, out, block=False) and time.monotonic() < grace:
+        time.sleep(0.005)
+    if out.exit_code is None:
+        _kill(proc, uid)
+        _reap(proc, out, block=True)
 
 
 def _reap(proc: subprocess.Popen, out: _Outcome, block: bool) -> bool:
@@ -386,8 +424,7 @@ def _collect(
             while not _reap(proc, out, block=False) and time.monotonic() < grace:
                 time.sleep(0.002)
         if out.exit_code is None:
-            _kill(proc, uid)
-            _reap(proc, out, block=True)
+            _stop(proc, out, uid)
         elif out.timed_out or out.over_output:
             _kill(proc, uid)
         proc.stdout.close()
