@@ -8,7 +8,9 @@ only when the mode in force cannot provide the protection it attacks (no bubblew
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -114,6 +116,50 @@ def test_verdicts(executor, program, fn_name, tests, reason):
     assert result.reason == reason, result
     assert result.passed == (reason == "passed")
     assert result.mode == executor.mode
+
+
+LCB_FILE = Path("/work/shared/data/livecodebench/deepcoder_lcb_2408_2501_public_tests.json")
+SECOND_LARGEST = "n = int(input())\na = list(map(int, input().split()))\nprint(a.index(sorted(a)[-2]) + 1)\n"
+SHORTEST_PATH = """
+from collections import deque
+class Solution:
+    def shortestDistanceAfterQueries(self, n, queries):
+        adj = [[i + 1] for i in range(n - 1)] + [[]]
+        answer = []
+        for u, v in queries:
+            adj[u].append(v)
+            dist = [-1] * n
+            dist[0] = 0
+            todo = deque([0])
+            while todo:
+                x = todo.popleft()
+                for y in adj[x]:
+                    if dist[y] < 0:
+                        dist[y] = dist[x] + 1
+                        todo.append(y)
+            answer.append(dist[n - 1])
+        return answer
+"""
+
+
+@pytest.mark.skipif(not LCB_FILE.exists(), reason=f"LiveCodeBench public tests not found at {LCB_FILE}")
+@pytest.mark.parametrize(
+    ("index", "program", "reason"),
+    [
+        (0, SECOND_LARGEST, "passed"),
+        (0, SECOND_LARGEST.replace("[-2]", "[-1]"), "wrong_answer"),  # the largest, not the second
+        (5, SHORTEST_PATH, "passed"),
+        (5, SHORTEST_PATH.replace("adj[u].append(v)", "pass"), "wrong_answer"),  # ignores the new roads
+        (5, SHORTEST_PATH.replace("dist[n - 1]", "dist[n]"), "runtime_error"),
+    ],
+)
+def test_real_livecodebench_problems(executor, index, program, reason):
+    """Hand-written solutions to real LiveCodeBench v5 problems (stdin and functional) on their tests."""
+    problem = json.loads(LCB_FILE.read_text())[index]
+    match = re.search(r"def (\w+)\(self", problem["starter_code"])
+    tests = [Case(t["input"], t["output"]) for t in problem["tests"]]
+    result = run(executor, program, tests, fn_name=match.group(1) if match else None, all_verdicts=True)
+    assert result.reason == reason, result.verdicts
 
 
 def test_stops_at_first_failure_unless_all_verdicts_wanted(executor):
