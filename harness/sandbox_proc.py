@@ -78,17 +78,18 @@ def _kill(proc: subprocess.Popen, uid: int | None) -> None:
         kill_uid(uid)
 
 
-def _stop(proc: subprocess.Popen, out: Outcome, uid: int | None) -> None:
+def _stop(proc: subprocess.Popen, out: Outcome, uid: int | None, wrapper: bool) -> None:
     """Kill a running test from the inside out, so each process is reaped by its own parent.
 
     Killing bwrap first would orphan its namespace's init, and an init that does not reap (as in
     some containers) would keep it as a zombie that counts against the slot's process limit.
+    ``wrapper``: ``proc`` is bwrap, which exits by itself once its namespace is dead.
     """
     victims = set(_descendants(proc.pid)) | (set(uid_processes(uid)) if uid is not None else set())
-    for pid in victims - {proc.pid}:
+    for pid in victims - {proc.pid} if wrapper else victims | {proc.pid}:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-    grace = time.monotonic() + 1.0
+    grace = time.monotonic() + 0.5
     while not _reap(proc, out, block=False) and time.monotonic() < grace:
         time.sleep(0.005)
     if out.exit_code is None:
@@ -160,7 +161,7 @@ def collect(
             while not _reap(proc, out, block=False) and time.monotonic() < grace:
                 time.sleep(0.002)
         if out.exit_code is None:
-            _stop(proc, out, uid)
+            _stop(proc, out, uid, wrapper=mode.startswith("bwrap"))
         elif out.timed_out or out.over_output:
             _kill(proc, uid)
         proc.stdout.close()
