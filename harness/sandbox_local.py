@@ -54,8 +54,8 @@ MODES = ("bwrap+uid", "bwrap", "rlimits+uid", "rlimits")
 PROTECTIONS = {
     "bwrap+uid": "user/pid/net/ipc/uts/mount namespaces, read-only /usr only, private tmpfs cwd and "
     "/tmp, cleared env, private unprivileged uid per slot, rlimits, wall limit, output cap",
-    "bwrap": "namespaces as bwrap+uid, but the process limit counts all of the caller's processes "
-    "(no private uid without root)",
+    "bwrap": "namespaces as bwrap+uid and no capabilities, but no private uid: the process limit counts "
+    "all of the caller's processes, and the kernel does not apply it at all when the caller is root",
     "rlimits+uid": "private unprivileged uid per slot (Unix permissions only: no network or "
     "filesystem isolation, world-writable dirs such as /tmp stay writable), rlimits, wall limit, "
     "output cap, leftover processes killed by uid",
@@ -119,6 +119,7 @@ def _bwrap_cmd(python: str, box: str, limits: Limits) -> list[str]:
         "--disable-userns",
         "--die-with-parent",
         "--new-session",
+        "--cap-drop", "ALL",  # matters when bwrap itself runs as root (mode "bwrap" under root)
         "--clearenv",
         "--setenv", "PATH", "/usr/bin:/bin",
         "--setenv", "HOME", "/sandbox",
