@@ -6,9 +6,10 @@ lists what each keeps):
 * ``bwrap``: bubblewrap puts each test in new user, pid, network, ipc, uts and mount namespaces: no
   network but a private loopback, a read-only view of ``/usr`` (and the interpreter's prefix) and
   nothing else of the host (no /home, /root, /work, /etc), private size-capped tmpfs for the
-  working directory and /tmp, a cleared environment, its own session, and no nested user
-  namespaces. When the program exits or the executor kills bwrap at the wall limit, the pid
-  namespace dies and takes every descendant (detached or not) with it.
+  working directory and /tmp, a cleared environment, its own session, no capabilities and no
+  nested user namespaces. When the program exits, or the executor kills the namespace's processes
+  at the wall limit or the output cap, the pid namespace dies and takes every descendant (detached
+  or not) with it; bwrap then exits and is reaped.
 * ``+uid`` (when the executor runs as root): each concurrent slot runs as its own unprivileged
   uid (``uid_base + slot``), so the process limit counts only that test's processes, the program
   holds no capabilities, and leftovers can be found and killed by uid.
