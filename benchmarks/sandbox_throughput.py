@@ -4,9 +4,10 @@ Two stdin programs: ``trivial`` (echo one line) and ``realistic`` (read 100k int
 sums, answer queries: about what a Codeforces B/C solution does). For each, ``--tests`` tests run
 
 * through the executor with ``--workers`` parallel slots (all verdicts, so every test runs): tests/s;
-* one at a time through the executor and one at a time as ``python -I program.py < input`` with
-  the same interpreter: the mean wall time per test, whose difference is the sandbox's overhead (the share of it that
-  LiveCodeBench's standard-library prelude costs is measured apart).
+* one at a time through the executor, as ``python -I program.py < input`` with the same
+  interpreter, and the same with LiveCodeBench's standard-library prelude prepended, the three
+  back to back per test so that load hits them alike: the median wall time per test, whose
+  difference is the sandbox's overhead (and the prelude's share of it).
 
     python benchmarks/sandbox_throughput.py [--workers 2] [--tests 40] [--mode auto]
 """
@@ -53,19 +54,26 @@ def _realistic_test(seed: int) -> TestCase:
     return TestCase("\n".join(lines) + "\n", "\n".join(str(pre[hi] - pre[lo - 1]) for lo, hi in queries))
 
 
-def _direct(python: str, program: str, tests: list[TestCase]) -> list[float]:
-    """Wall seconds per test of ``python -I program.py < input`` run one at a time, no sandbox."""
-    times = []
+def _direct(python: str, program: Path, test: TestCase) -> float:
+    """Wall seconds of ``python -I program.py < input``, no sandbox."""
+    start = time.perf_counter()
+    subprocess.run([python, "-I", str(program)], input=test.input.encode(), capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def _interleaved(one: LocalExecutor, program: str, tests: list[TestCase]) -> tuple[float, float, float]:
+    """Median ms per test: sandboxed, plain, plain with the prelude; interleaved so load hits all three."""
+    sandboxed, plain, prelude = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        prog = Path(tmp) / "program.py"
-        prog.write_text(program)
+        bare, with_prelude = Path(tmp) / "bare.py", Path(tmp) / "prelude.py"
+        bare.write_text(program)
+        with_prelude.write_text(_prelude() + program)
         for test in tests:
-            start = time.perf_counter()
-            subprocess.run(
-                [python, "-I", str(prog)], input=test.input.encode(), capture_output=True, check=True
-            )
-            times.append(time.perf_counter() - start)
-    return times
+            verdict = one.run(ExecutionRequest(program=program, tests=[test])).verdicts[0]
+            sandboxed.append(verdict.wall_s)
+            plain.append(_direct(one.python, bare, test))
+            prelude.append(_direct(one.python, with_prelude, test))
+    return tuple(1000 * statistics.median(x) for x in (sandboxed, plain, prelude))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,11 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             result = ex.run(request)
             elapsed = time.perf_counter() - start
             assert result.passed, result.reason
-            serial = [v.wall_s for v in one.run(request).verdicts]
-            direct = _direct(ex.python, program, tests)
-            with_prelude = _direct(ex.python, _prelude() + program, tests)
-            sandbox_ms, direct_ms = 1000 * statistics.mean(serial), 1000 * statistics.mean(direct)
-            prelude_ms = 1000 * statistics.mean(with_prelude) - direct_ms
+            sandbox_ms, direct_ms, with_prelude_ms = _interleaved(one, program, tests)
+            prelude_ms = with_prelude_ms - direct_ms
             print(
                 f"{name:9s}: {len(tests) / elapsed:6.1f} tests/s on {args.workers} workers; per test "
                 f"{sandbox_ms:6.1f} ms sandboxed vs {direct_ms:6.1f} ms plain python: overhead "
