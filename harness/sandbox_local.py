@@ -227,9 +227,10 @@ class LocalExecutor:
             "limits": {
                 "cpu_s": max(1, round(limits.cpu_s)),
                 "memory_bytes": limits.memory_bytes,
-                # without a private uid the process count is the caller's: allow what it runs now
+                # without namespaces or a private uid the count is the caller's: allow what it runs now
+                # (inside bwrap's user namespace the limit counts only that namespace's processes)
                 "processes": limits.processes
-                + (len(uid_processes(os.getuid())) if not self._mode.endswith("+uid") else 0),
+                + (len(uid_processes(os.getuid())) if self._mode == "rlimits" else 0),
                 "file_bytes": limits.file_bytes,
                 "open_files": limits.open_files,
             },
