@@ -55,8 +55,9 @@ MODES = ("bwrap+uid", "bwrap", "rlimits+uid", "rlimits")
 PROTECTIONS = {
     "bwrap+uid": "user/pid/net/ipc/uts/mount namespaces, read-only /usr only, private tmpfs cwd and "
     "/tmp, cleared env, private unprivileged uid per slot, rlimits, wall limit, output cap",
-    "bwrap": "namespaces as bwrap+uid and no capabilities, but no private uid: the process limit counts "
-    "all of the caller's processes, and the kernel does not apply it at all when the caller is root",
+    "bwrap": "namespaces as bwrap+uid and no capabilities, but no private uid (leftovers are found "
+    "through the process tree only), and when the caller is root the kernel exempts the sandbox "
+    "from the process limit",
     "rlimits+uid": "private unprivileged uid per slot (Unix permissions only: no network or "
     "filesystem isolation, world-writable dirs such as /tmp stay writable), rlimits, wall limit, "
     "output cap, leftover processes killed by uid",
