@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 EXTRAS ?= train,app,dev
 
-.PHONY: install run test lint bench chromium
+.PHONY: install run test lint bench chromium bubblewrap
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ run: install
 	$(BIN)/elastic-bench run
 
 # the whole test suite (unit + end-to-end: lm_eval, elastic-bench, the app in a real browser)
-test: install chromium
+# bubblewrap for the code sandbox (Debian package); without it the sandbox falls back to its weaker rlimits modes
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
+		|| echo "note: could not install bubblewrap; the code sandbox runs in a weaker mode and its tests say which"
+
+test: install chromium bubblewrap
 	$(BIN)/python -m pytest -q
 
 lint:

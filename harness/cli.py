@@ -317,6 +317,7 @@ def add_app_parser(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
+    from elastic_bench.harness.codeforces_cli import add_codeforces_parser
     from elastic_bench.harness.regrade import add_grade_parser
     from elastic_bench.harness.report import add_report_parser
     from elastic_bench.harness.submit import add_submit_parser
@@ -333,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert_parser(sub)
     add_submit_parser(sub)
     add_app_parser(sub)
+    add_codeforces_parser(sub)
     return parser
 
 

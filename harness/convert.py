@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.lm_eval_output import (
     ConversionError,
     Subtask,
@@ -37,6 +38,7 @@ from elastic_bench.harness.lm_eval_output import (
     opt_int,
     read_results,
 )
+from elastic_bench.harness.model_args import parse_model_args
 from elastic_bench.harness.points import build_points
 from elastic_bench.harness.provenance import (
     chat_template_sha256,
@@ -51,23 +53,9 @@ __all__ = ["ConversionError", "convert_output_dir", "convert_run", "find_run_out
 
 SAMPLING_KEYS = ("do_sample", "temperature", "top_p", "top_k", "min_p")
 SEED_KEYS = ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
-DEFAULT_MARKER = "</think>"
+DEFAULT_MARKER = THINK_END
 #: local checkpoint folder names too generic to name a model by
 GENERIC_DIR_NAMES = frozenset({"checkpoint", "model", "final", "best", "latest", "hf", "weights"})
-
-
-def _parse_model_args(model_args: Any) -> dict[str, Any]:
-    """lm-eval keeps model_args as given: a dict, or a 'k=v,k=v' string."""
-    if isinstance(model_args, dict):
-        return dict(model_args)
-    if isinstance(model_args, str) and model_args.strip():
-        out: dict[str, Any] = {}
-        for part in model_args.split(","):
-            if "=" in part:
-                key, value = part.split("=", 1)
-                out[key.strip()] = value.strip()
-        return out
-    return {}
 
 
 def _evaluated_docs_sha256(subs: list[Subtask]) -> str | None:
@@ -97,7 +85,7 @@ def _reproducibility(
     raw: dict[str, Any], subs: list[Subtask], points: list[BudgetPoint], *, hash_weights: bool
 ) -> dict[str, Any]:
     config = _dict(raw.get("config"))
-    model_args = _parse_model_args(config.get("model_args"))
+    model_args = parse_model_args(config.get("model_args"), strict=False)
     first = subs[0]
     meta: dict[str, Any] = {}
     for sub in reversed(subs):  # first subtask wins on conflicts

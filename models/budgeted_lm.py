@@ -19,6 +19,7 @@ from typing import Any
 from lm_eval.api.model import LM
 from tqdm.auto import tqdm
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.generation import Sampling, TokenGenerator
 from elastic_bench.harness.model_args import check_model_args, parse_model_args
 from elastic_bench.harness.provenance import model_info
@@ -77,7 +78,7 @@ class BudgetedLM(LM):
         generator: TokenGenerator,
         *,
         chat_template_source: Any = None,
-        think_end: str = "</think>",
+        think_end: str = THINK_END,
         chat: str = "auto",
         seed: int = 1234,
         share_prefix: bool = True,

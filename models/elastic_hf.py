@@ -23,6 +23,7 @@ import torch
 from lm_eval.api.registry import register_model
 from pydantic import AfterValidator, PositiveInt
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.model_args import check_model_args
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
@@ -98,7 +99,7 @@ class ElasticHFLM(BudgetedLM):
         batch_size: BatchSize = 32,
         max_batch_size: PositiveInt | None = None,
         seed: int = 1234,
-        think_end: str = "</think>",
+        think_end: str = THINK_END,
         chat: Literal["auto", "yes", "no"] = "auto",
         share_prefix: bool = True,
         max_gen_toks: PositiveInt = 4096,
