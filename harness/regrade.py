@@ -62,13 +62,17 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def _read_lines(name: str) -> Iterator[tuple[int, str]]:
-    stream: IO[str] = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+    stream: IO[bytes] = sys.stdin.buffer if name == "-" else open(name, "rb")  # noqa: SIM115
     try:
-        for ln, line in enumerate(stream, start=1):
+        for ln, raw in enumerate(stream, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise GradeInputError(f"{name}:{ln}: not UTF-8 text (byte {exc.start} of the line)") from None
             if line.strip():
                 yield ln, line
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
 
 

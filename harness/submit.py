@@ -62,6 +62,10 @@ def validate_submission_bytes(data: bytes, name: str = "submission") -> ResultFi
         raise SubmissionError(f"{name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
     except ValueError as exc:
         raise SubmissionError(f"{name}: not valid JSON: {exc}") from exc
+    if isinstance(raw, dict) and "results" in raw and "configs" in raw and "schema_version" not in raw:
+        raise SubmissionError(
+            f"{name}: this is a raw lm-eval output, not a result file; run `elastic-bench convert` on its folder first"
+        )
     try:
         result = parse_result(raw, name=name)
     except ResultFileError as exc:

@@ -87,6 +87,16 @@ def test_bad_line_is_a_one_line_error_naming_it(
     assert not o.exists() and not Path(f"{o}.partial").exists()  # nothing half-written
 
 
+def test_invalid_utf8_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "in.jsonl"
+    f.write_bytes(
+        json.dumps(LINES[0]).encode() + b"\n" + b'{"task": "gsm8k", "gold": "1", "response": "\xff"}\n'
+    )
+    assert run_grade(parse([str(f)])) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{f}:2: not UTF-8" in err and "\n" not in err
+
+
 def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_grade(parse([str(tmp_path / "nope.jsonl")])) == 2
     assert "nope.jsonl" in capsys.readouterr().err

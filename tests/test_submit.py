@@ -62,6 +62,7 @@ def test_published_rows_validate() -> None:
         (b'{"schema_version": "1.0", "schema_version": "1.0"}', "duplicate key 'schema_version'"),
         (b'{"a": NaN}', "non-finite number NaN"),
         (b'{"results": {}}', "unsupported schema_version"),
+        (b'{"results": {}, "configs": {}, "versions": {}}', "run `elastic-bench convert`"),
     ],
 )
 def test_malformed_bytes(data: bytes, expected: str) -> None:

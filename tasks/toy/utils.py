@@ -22,6 +22,8 @@ def load(
 ) -> DatasetSplits:
     """The split (deterministic by seed) as lm-eval's custom_dataset, with the rendered prompt per doc
     (template: ``prompt_template``, else the registry's) and the facts about the data."""
+    if int(n_problems) < 1:
+        raise ValueError(f"n_problems must be a positive integer, got {n_problems!r}")
     rows = [p.to_record() for p in generate(split, int(n_problems), seed=int(seed))]
     for row in rows:
         row["operations"] = [f"{sym}{operand}" for sym, operand in row["operations"]]
