@@ -96,10 +96,11 @@ def _metadata(text: str | None) -> dict | None:
 
 def _new_run_dir(results_dir: Path, model: str, tasks: list[str]) -> Path:
     """A fresh folder for one run's lm-eval outputs (created here, so two runs never share one)."""
+    from elastic_bench.harness.naming import safe_filename
     from elastic_bench.harness.results import RUNS_DIRNAME
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    base = results_dir / RUNS_DIRNAME / _safe_name(f"{model}__{'+'.join(tasks)}"[:150] + f"__{stamp}")
+    base = results_dir / RUNS_DIRNAME / safe_filename(f"{model}__{'+'.join(tasks)}"[:150] + f"__{stamp}")
     base.parent.mkdir(parents=True, exist_ok=True)
     for n in range(1, 10_000):
         candidate = base if n == 1 else base.with_name(f"{base.name}-{n}")
@@ -109,10 +110,6 @@ def _new_run_dir(results_dir: Path, model: str, tasks: list[str]) -> Path:
             continue
         return candidate
     raise CLIError(f"cannot create a run folder next to {base}")
-
-
-def _safe_name(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in text)
 
 
 def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> str:
