@@ -10,18 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-#: final verdicts of a generated program on a code task's tests (one per sample)
-TEST_VERDICTS = (
-    "passed",
-    "wrong_answer",
-    "runtime_error",
-    "time_limit",
-    "memory_limit",
-    "compile_error",
-    "output_limit",
-    "no_code",
-    "sandbox_error",
-)
+from elastic_bench.harness.sandbox import REASONS
+
+#: final verdicts of a generated program on a code task's tests (one per sample): the executor's
+#: per-test reasons (less "not_run"), plus no code found and a sandbox failure
+TEST_VERDICTS = (*(r for r in REASONS if r != "not_run"), "no_code", "sandbox_error")
 SHA256 = r"^[0-9a-f]{64}$"
 
 
