@@ -46,7 +46,7 @@ from elastic_bench.harness.sandbox import (
     call_matches,
     stdout_matches,
 )
-from elastic_bench.harness.sandbox_proc import Outcome, collect, uid_processes
+from elastic_bench.harness.sandbox_proc import Outcome, collect, peak_rss_bytes, uid_processes
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 MODES = ("bwrap+uid", "bwrap", "rlimits+uid", "rlimits")
@@ -297,7 +297,7 @@ def _verdict(index: int, request: ExecutionRequest, out: Outcome, wall: float) -
         reason, detail = status["status"], str(status.get("error", ""))
     elif out.exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or out.cpu_s >= limits.cpu_s - 0.05:
         reason = "time_limit"
-    elif out.maxrss_bytes >= 0.9 * limits.memory_bytes:
+    elif out.maxrss_bytes >= 0.9 * limits.memory_bytes and out.maxrss_bytes > 1.05 * peak_rss_bytes():
         reason = "memory_limit"
     else:
         reason = "runtime_error"

@@ -51,6 +51,22 @@ class Outcome:
         self.maxrss_bytes = 0
 
 
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (VmHWM), 0 when /proc cannot tell.
+
+    A forked child's ``ru_maxrss`` starts from the RSS high-water mark it inherits from its parent,
+    so a test's ``maxrss`` below the spawner's own peak says nothing about the test's memory.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _descendants(root: int) -> list[int]:
     """Every live descendant of ``root``, from the parent links in /proc."""
     children: dict[int, list[int]] = {}

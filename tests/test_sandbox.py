@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -188,6 +189,31 @@ def test_limits_hold_after_the_program_tries_to_lift_them(executor):
         "block = bytearray(512 << 20)\n"  # fits in RAM, not in the 256 MiB limit
     )
     assert run(executor, program, [Case("", "")], limits=ADVERSARIAL).reason == "memory_limit"
+
+
+def test_a_big_grader_process_does_not_turn_a_crash_into_a_memory_verdict():
+    """A forked child's ru_maxrss starts at its parent's peak RSS: a grader that has loaded a model
+    (here: 400 MiB touched, over the 256 MiB limit) must still call a crash a runtime error.
+    CI failed on this: closing every fd read as ``memory_limit`` inside a pytest that had loaded torch."""
+    script = (
+        "from elastic_bench.harness.sandbox import ExecutionRequest, Limits, TestCase\n"
+        "from elastic_bench.harness.sandbox_local import LocalExecutor\n"
+        "big = bytearray(400 << 20)\n"
+        "for i in range(0, len(big), 4096): big[i] = 1\n"
+        "limits = Limits(wall_s=3, cpu_s=2, memory_bytes=256 << 20, output_bytes=1 << 20, processes=16)\n"
+        "ex = LocalExecutor()\n"
+        "try:\n"
+        "    crash = ex.run(ExecutionRequest(program='import os\\nos.closerange(0, 65536)\\nprint(1)\\n',"
+        " tests=[TestCase('', '1')], limits=limits))\n"
+        "    bomb = ex.run(ExecutionRequest(program='x = bytearray(512 << 20)\\n',"
+        " tests=[TestCase('', '')], limits=limits))\n"
+        "finally:\n"
+        "    ex.close()\n"
+        "print(crash.reason, bomb.reason)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["runtime_error", "memory_limit"]
 
 
 # --- adversarial suite --------------------------------------------------------------------------
