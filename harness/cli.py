@@ -332,7 +332,28 @@ def build_parser() -> argparse.ArgumentParser:
     add_submit_parser(sub)
     add_app_parser(sub)
     add_codeforces_parser(sub)
+    for add_parser in _plugin_commands():
+        add_parser(sub)
     return parser
+
+
+#: entry-point group through which other parts of the project (baselines: ``train``, ``baselines``)
+#: and third-party packages add subcommands, so the harness never imports them by name
+COMMANDS_GROUP = "elastic_bench.commands"
+
+
+def _plugin_commands() -> list:
+    """The ``add_parser(subparsers)`` callables registered under :data:`COMMANDS_GROUP`."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            found.append(entry.load())
+        except ImportError as exc:  # a command whose module is missing here: leave it out
+            if not (getattr(exc, "name", "") or "").startswith("elastic_bench."):
+                print(f"elastic-bench: note: command {entry.name!r} unavailable ({exc})", file=sys.stderr)
+    return found
 
 
 def _error_types() -> tuple[type[BaseException], ...]:
