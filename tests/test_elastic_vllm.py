@@ -207,3 +207,58 @@ def test_sampling_is_batch_independent_and_the_solution_phase_hits_the_prefix_ca
     assert len({tuple(t) for t in facts["batched"]}) > 1  # and the seeds do differ
     # every full 32-token block of the prompt + thinking comes from the cache, none prefilled again
     assert facts["cached"] == (facts["prefix"] - 1) // 32 * 32 > 0  # (the last token is always fed)
+
+
+def test_data_parallel_replicas_are_ray_actors_with_one_engine_each(fake_vllm, monkeypatch):
+    """data_parallel_size=2: two Ray actors reserving tensor_parallel_size GPUs, each building one
+    LLM without the driver's DP env; a round is dispatched to both at once; results in order."""
+    import importlib.machinery
+
+    from elastic_bench.models.elastic_vllm import ElasticVLLM
+
+    engines, reserved, pending = [], [], []
+
+    class FakeLLM:
+        def __init__(self, **args):
+            self.args, self.dp_env = args, os.environ.get("VLLM_DP_RANK")
+            engines.append(self)
+
+        def generate(self, prompts, sampling_params, use_tqdm=False):
+            # answer "\\boxed{<replica>}" then EOS (id 0 in the tiny reasoner is EOS)
+            me = engines.index(self)
+            return [_FakeOutput([*tok.encode(f"</think>\\boxed{{{me}}}"), 0], 0) for _ in prompts]
+
+    sys.modules["vllm"].LLM = FakeLLM
+    sys.modules["vllm"].__version__ = "0.0-fake"
+    ray = types.ModuleType("ray")
+    ray.__spec__ = importlib.machinery.ModuleSpec("ray", None)
+
+    def remote(num_gpus):
+        reserved.append(num_gpus)
+
+        def wrap(cls):
+            class Handle:
+                def __init__(self, obj):
+                    self.generate = types.SimpleNamespace(
+                        remote=lambda *a: pending.append(1) or obj.generate(*a)
+                    )
+
+            return types.SimpleNamespace(remote=lambda *a: Handle(cls(*a)))
+
+        return wrap
+
+    ray.remote = remote
+    ray.get = lambda refs: (pending.clear(), refs)[1]
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    monkeypatch.setenv("VLLM_DP_RANK", "3")
+
+    lm = ElasticVLLM(data_parallel_size=2, tensor_parallel_size=2, seed=7)
+    tok = lm.tokenizer
+    assert reserved == [2] and len(engines) == 2 and all(e.dp_env is None for e in engines)
+    assert engines[0].args["tensor_parallel_size"] == 2 and engines[0].args["enable_prefix_caching"]
+    responses = lm.generate_until(
+        # replicas 0, 1, 0; a round robin (not the parent's replica) would send the solutions to 1, 0, 1
+        [types.SimpleNamespace(args=(f"problem {i}", {"until": [], "thinking_budget": 8})) for i in range(3)],
+        disable_tqdm=True,
+    )
+    assert [str(r).endswith(f"\\boxed{{{i % 2}}}") for i, r in enumerate(responses)] == [True] * 3
