@@ -138,6 +138,7 @@ def _lm_eval(bin_dir: Path, model: str, model_args: str, out: Path) -> subproces
         "--model_args", model_args,
         "--tasks", "elastic_toy",
         "--limit", str(LIMIT),
+        "--batch_size", "16",  # elastic-hf's rows per batch (elastic-vllm: vLLM schedules its own)
         "--log_samples",
         "--output_path", str(out),
     ]  # fmt: skip
