@@ -19,7 +19,9 @@ def load_base(base: str | Path):
     try:
         config = AutoConfig.from_pretrained(str(base))
     except (OSError, ValueError) as exc:
-        raise ValueError(f"base {base!r} is not a model folder or hub id: {str(exc).splitlines()[0]}") from None
+        raise ValueError(
+            f"base {base!r} is not a model folder or hub id: {str(exc).splitlines()[0]}"
+        ) from None
     if config.model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
         raise ValueError(f"base {base!r} is not a causal LM (model_type {config.model_type!r})")
     tokenizer = AutoTokenizer.from_pretrained(str(base))

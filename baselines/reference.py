@@ -22,7 +22,7 @@ from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.provenance import sha256_text, weights_sha256
 from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class ReferenceSample:
     """One sample of the base model for one training problem."""
 
     problem_id: str
-    prompt: str
+    user: str  # the user turn (rendered problem)
+    prompt: str  # the full prompt the model saw (chat template + generation prompt)
     completion: str
     answer: str
     think_tokens: int
@@ -127,6 +128,9 @@ def sample_references(
     generator = BudgetedGenerator(backend)
     sampling = Sampling(temperature=float(temperature), top_p=float(top_p))
     budget = Budget(thinking=None, solution=None, max_tokens=int(max_tokens))
+    from elastic_bench.tasks.prompts import render
+
+    users = [render(p.problem, prompt_template) for p in problems]
     prompts = [prompt_text(tokenizer, p.problem, prompt_template) for p in problems]
     requests = [
         BudgetedRequest(tuple(backend.encode(prompt)), budget, sampling, sample_index=j, seed=int(seed))
@@ -134,13 +138,16 @@ def sample_references(
         for j in range(int(k))
     ]
     with tqdm(total=len(requests), desc="reference sampling", unit="sample") as bar:
-        results = generator.run(requests, groups_per_batch=batch_size, on_done=lambda i, _r: bar.update(len(i)))
+        results = generator.run(
+            requests, groups_per_batch=batch_size, on_done=lambda i, _r: bar.update(len(i))
+        )
     texts = [backend.decode(r.output_ids()) for r in results]
     items = [(text, problems[i // int(k)].answer, benchmark) for i, text in enumerate(texts)]
     grades = grade_many(items)
     samples = [
         ReferenceSample(
             problem_id=problems[i // int(k)].id,
+            user=users[i // int(k)],
             prompt=prompts[i // int(k)],
             completion=texts[i],
             answer=problems[i // int(k)].answer,
