@@ -19,7 +19,7 @@ class DataConfig:
     """Training problems and reference sampling (shared by every method)."""
 
     benchmark: str = "toy"
-    n_problems: int = 48
+    n_problems: int = 32
     problems_seed: int = 0
     k: int = 8
     temperature: float = 1.0
