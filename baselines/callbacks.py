@@ -45,7 +45,14 @@ class EvalOnSaveCallback(TrainerCallback):
 
     def command(self, checkpoint: Path) -> list[str]:
         """The ``elastic-bench run`` command line for ``checkpoint``."""
-        cmd = [sys.executable, "-m", "elastic_bench.harness.cli", "run", "--model_args", f"pretrained={checkpoint}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "elastic_bench.harness.cli",
+            "run",
+            "--model_args",
+            f"pretrained={checkpoint}",
+        ]
         cmd += ["--tasks", sweep_tasks(self.tasks, self.budgets), "--results-dir", str(self.results_dir)]
         if self.limit:
             cmd += ["--limit", str(self.limit)]

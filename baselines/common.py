@@ -50,11 +50,11 @@ def with_generation_markers(template: str) -> str:
     """
     if TRAINING_CHAT_TEMPLATE_MARK in template:
         return template
-    old = "{{ message['content'] }}<|im_end|>"
+    old = "{{ message['content'] }}<|im_end|>\n"  # HF renders with trim_blocks: keep the newline in a {{ }}
     if old not in template:
         raise ValueError("chat template has no ChatML assistant turn to mark; add {% generation %} by hand")
     new = (
         "{% if message['role'] == 'assistant' %}{% generation %}{{ message['content'] }}<|im_end|>"
-        "{% endgeneration %}{% else %}{{ message['content'] }}<|im_end|>{% endif %}"
+        "{% endgeneration %}{% else %}{{ message['content'] }}<|im_end|>{% endif %}{{ '\\n' }}"
     )
     return template.replace(old, new)
