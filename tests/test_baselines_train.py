@@ -92,6 +92,17 @@ def test_reference_cache_hit_miss_and_key(tmp_path):
     assert reference_key("w", "p", settings) != reference_key("w", "p", {**settings, "k": 3})  # sampling
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_every_shipped_recipe_parses(method):
+    from elastic_bench.baselines.recipe import RECIPES_DIR, load_recipe
+    from elastic_bench.baselines.train import method_module
+
+    recipes = sorted(RECIPES_DIR.glob(f"{method}_*.yaml"))
+    assert len(recipes) == 2  # the toy recipe and the documented GPU recipe
+    for path in recipes:
+        assert load_recipe(path, method_module(method).CONFIG_CLASS)["method"] == method
+
+
 # ---------------------------------------------------------------------------- recipe smoke runs
 class _Losses(TrainerCallback):
     def __init__(self):
