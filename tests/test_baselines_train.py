@@ -173,6 +173,7 @@ def test_bad_inputs_give_one_line_and_keep_earlier_runs(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_accelerate_launch_reaches_the_trainer(tmp_path):
     """``accelerate launch -m elastic_bench.baselines.train_cli`` parses and reaches train_method."""
     cmd = [
@@ -198,6 +199,7 @@ def _weights(path: Path) -> dict:
     return AutoModelForCausalLM.from_pretrained(path).state_dict()
 
 
+@pytest.mark.slow
 def test_kill_then_resume_gives_the_uninterrupted_weights(tmp_path, smoke_cache):
     overrides = [
         f"{k}={v}" for k, v in {**SMOKE, "trainer.max_steps": "4", "data.cache_dir": smoke_cache}.items()
