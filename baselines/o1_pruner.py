@@ -1,0 +1,146 @@
+"""O1-Pruner (length-harmonizing fine-tuning, arXiv 2501.12570) as a small Trainer in TRL's style.
+
+Reward per reference sample y of problem x (DESIGN.md "Baselines"):
+``R = Lbar_ref(x) / L(y) - 1 + lambda * (A(y) - Abar_ref(x))`` with lambda = 2; rewards are
+clipped to [-2, 4] and z-scored over the data set (as the paper's code does), and the loss is the
+off-policy PPO-clip objective on length-normalised log-prob ratios
+``r = exp(mean log pi_theta(y|x) - mean log pi_ref(y|x))``:
+``loss = -mean(min(r * R, clip(r, 1 - eps, 1 + eps) * R))`` with eps = 0.2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from datasets import Dataset
+from transformers import Trainer, TrainingArguments
+
+from elastic_bench.baselines.reference import ReferenceSet
+
+
+@dataclass
+class O1PrunerConfig(TrainingArguments):
+    """TrainingArguments plus the O1-Pruner objective's constants."""
+
+    pruner_lambda: float = field(default=2.0, metadata={"help": "weight of the accuracy term"})
+    clip_epsilon: float = field(default=0.2, metadata={"help": "PPO clip range"})
+    advantage_min: float = field(default=-2.0, metadata={"help": "rewards clipped below"})
+    advantage_max: float = field(default=4.0, metadata={"help": "rewards clipped above"})
+    max_length: int = field(default=1024, metadata={"help": "prompt + completion tokens kept"})
+    remove_unused_columns: bool = False
+
+
+CONFIG_CLASS = O1PrunerConfig
+FORCED = {"remove_unused_columns": False}
+
+
+def rewards(refs: ReferenceSet, lam: float = 2.0) -> list[float]:
+    """R = Lbar_ref/L - 1 + lam * (A - Abar_ref) per sample, in ``refs.samples`` order."""
+    stats = {}
+    for pid, samples in refs.by_problem().items():
+        stats[pid] = (
+            sum(s.total_tokens for s in samples) / len(samples),
+            sum(s.correct for s in samples) / len(samples),
+        )
+    out = []
+    for s in refs.samples:
+        mean_len, mean_acc = stats[s.problem_id]
+        out.append(mean_len / max(s.total_tokens, 1) - 1.0 + lam * (float(s.correct) - mean_acc))
+    return out
+
+
+def advantages(values: list[float], low: float = -2.0, high: float = 4.0) -> list[float]:
+    """Clip to [low, high], then z-score (population std, as in the paper's code)."""
+    t = torch.tensor(values, dtype=torch.float64).clamp(low, high)
+    std = t.std(unbiased=False)
+    t = (t - t.mean()) / (std if std > 0 else 1.0)
+    return t.tolist()
+
+
+def o1_pruner_loss(
+    logp: torch.Tensor, ref_logp: torch.Tensor, adv: torch.Tensor, eps: float = 0.2
+) -> torch.Tensor:
+    """PPO-clip on length-normalised log-prob ratios: ``-mean(min(r A, clip(r, 1-eps, 1+eps) A))``."""
+    ratio = torch.exp(logp - ref_logp)
+    unclipped = ratio * adv
+    clipped = ratio.clamp(1.0 - eps, 1.0 + eps) * adv
+    return -torch.minimum(unclipped, clipped).mean()
+
+
+def mean_logprob(
+    model, input_ids: torch.Tensor, attention_mask: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """Mean log-probability of the completion tokens (``mask`` = 1 on completion positions)."""
+    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float()
+    target = input_ids[:, 1:]
+    logps = torch.log_softmax(logits, dim=-1).gather(-1, target.unsqueeze(-1)).squeeze(-1)
+    m = mask[:, 1:].to(logps.dtype)
+    return (logps * m).sum(-1) / m.sum(-1).clamp(min=1.0)
+
+
+def _collate(pad_id: int):
+    def collate(rows: list[dict]) -> dict:
+        width = max(len(r["input_ids"]) for r in rows)
+        ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        att = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, r in enumerate(rows):  # right padding
+            n = len(r["input_ids"])
+            ids[i, :n] = torch.tensor(r["input_ids"])
+            att[i, :n] = 1
+            mask[i, r["prompt_len"] : n] = 1
+        return {
+            "input_ids": ids,
+            "attention_mask": att,
+            "completion_mask": mask,
+            "advantage": torch.tensor([r["advantage"] for r in rows], dtype=torch.float32),
+            "ref_logp": torch.tensor([r["ref_logp"] for r in rows], dtype=torch.float32),
+        }
+
+    return collate
+
+
+def build_dataset(refs: ReferenceSet, tokenizer, model, args: O1PrunerConfig) -> Dataset:
+    """Rows with token ids, the z-scored advantage and the base model's mean log-prob (off-policy)."""
+    advs = advantages(rewards(refs, args.pruner_lambda), args.advantage_min, args.advantage_max)
+    rows = []
+    for s, adv in zip(refs.samples, advs, strict=True):
+        prompt = tokenizer(s.prompt, add_special_tokens=False)["input_ids"]
+        completion = tokenizer(s.completion, add_special_tokens=False)["input_ids"]
+        ids = (prompt + completion)[: args.max_length]
+        rows.append({"input_ids": ids, "prompt_len": len(prompt), "advantage": adv, "ref_logp": 0.0})
+    collate = _collate(tokenizer.pad_token_id or 0)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():  # pi_ref = the base model, before any update
+        for start in range(0, len(rows), 16):
+            batch = collate(rows[start : start + 16])
+            lp = mean_logprob(model, batch["input_ids"], batch["attention_mask"], batch["completion_mask"])
+            for row, value in zip(rows[start : start + 16], lp.tolist(), strict=True):
+                row["ref_logp"] = value
+    model.train(was_training)
+    return Dataset.from_list(rows)
+
+
+class O1PrunerTrainer(Trainer):
+    """Trainer whose ``compute_loss`` is the O1-Pruner objective."""
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        logp = mean_logprob(model, inputs["input_ids"], inputs["attention_mask"], inputs["completion_mask"])
+        loss = o1_pruner_loss(logp, inputs["ref_logp"], inputs["advantage"], self.args.clip_epsilon)
+        return (loss, {"logp": logp}) if return_outputs else loss
+
+
+def make_trainer(
+    model, tokenizer, refs: ReferenceSet, args: O1PrunerConfig, callbacks=None
+) -> O1PrunerTrainer:
+    """The O1-Pruner trainer on all K reference samples per problem."""
+    return O1PrunerTrainer(
+        model=model,
+        args=args,
+        train_dataset=build_dataset(refs, tokenizer, model, args),
+        data_collator=_collate(tokenizer.pad_token_id or 0),
+        processing_class=tokenizer,
+        callbacks=callbacks,
+    )

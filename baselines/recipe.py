@@ -1,0 +1,79 @@
+"""Recipes: a YAML with a ``data`` section (reference sampling) and a ``trainer`` section (the
+method's TRL-style config), plus ``key=value`` overrides (``trainer.learning_rate=1e-4`` or a bare
+key that belongs to exactly one section)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+RECIPES_DIR = Path(__file__).parent / "recipes"
+SECTIONS = ("method", "data", "trainer")
+
+
+@dataclass
+class DataConfig:
+    """Training problems and reference sampling (shared by every method)."""
+
+    benchmark: str = "toy"
+    n_problems: int = 32
+    problems_seed: int = 0
+    k: int = 8
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 1024
+    prompt_template: str = "e1"
+    batch_size: int = 64
+    cache_dir: str | None = None  # default: ~/.cache/elastic_bench/references
+
+
+def default_recipe(method: str) -> Path:
+    """The toy recipe of ``method``."""
+    return RECIPES_DIR / f"{method}_toy.yaml"
+
+
+def load_recipe(path: str | Path, config_class: type, overrides: dict[str, str] | None = None) -> dict:
+    """``{"method", "data": DataConfig kwargs, "trainer": config kwargs}``; ValueError on unknown keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"recipe {str(path)!r} not found")
+    raw = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"recipe {path.name}: expected a mapping with sections {SECTIONS}")
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ValueError(f"recipe {path.name}: unknown key(s) {unknown}; sections are {list(SECTIONS)}")
+    recipe = {
+        "method": raw.get("method"),
+        "data": dict(raw.get("data") or {}),
+        "trainer": dict(raw.get("trainer") or {}),
+    }
+    data_keys = {f.name for f in dataclasses.fields(DataConfig)}
+    trainer_keys = {f.name for f in dataclasses.fields(config_class)}
+    for key, value in (overrides or {}).items():
+        section, _, name = key.rpartition(".")
+        if not section:
+            section = "data" if name in data_keys else "trainer"
+        if section not in ("data", "trainer"):
+            raise ValueError(f"override {key!r}: section must be data or trainer")
+        recipe[section][name] = yaml.safe_load(value) if isinstance(value, str) else value
+    for section, allowed in (("data", data_keys), ("trainer", trainer_keys)):
+        bad = sorted(set(recipe[section]) - allowed)
+        if bad:
+            where = "DataConfig" if section == "data" else config_class.__name__
+            raise ValueError(f"recipe {path.name}: unknown {section} key(s) {bad} (not fields of {where})")
+    return recipe
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``["a=1", "trainer.b=x"]`` -> dict; ValueError on an item without ``=``."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"override {item!r} is not key=value")
+        out[key.strip()] = value
+    return out

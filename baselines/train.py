@@ -1,0 +1,152 @@
+"""``train_method``: one entry point for every baseline recipe (SFT, DPO, O1-Pruner).
+
+Every method starts from the same base, trains on the same problems (the toy task's train split)
+with the shared cached reference samples, and writes an HF checkpoint folder plus
+``training_record.json`` (:class:`~elastic_bench.harness.records.TrainingRecord`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+from pathlib import Path
+
+from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe
+from elastic_bench.harness.provenance import current_hardware, git_commit
+from elastic_bench.harness.records import TrainingRecord
+
+METHODS = ("sft", "dpo", "o1_pruner")
+RUN_FILE = "run.json"
+RECORD_FILE = "training_record.json"
+#: set for every method: nothing leaves the machine, token counts are recorded
+COMMON_FORCED = {"report_to": "none", "include_num_input_tokens_seen": True}
+
+
+def method_module(method: str):
+    """The recipe module of ``method`` (``baselines/<method>.py``)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    return importlib.import_module(f"elastic_bench.baselines.{method}")
+
+
+def _check_output_dir(out: Path, method: str, base: str, resume: bool) -> None:
+    run_file = out / RUN_FILE
+    if (out / RECORD_FILE).is_file():
+        raise ValueError(f"output dir {str(out)!r} holds a finished run; choose another --output-dir")
+    if out.is_dir() and any(out.iterdir()):
+        if not resume:
+            raise ValueError(
+                f"output dir {str(out)!r} is not empty (another run?); use --resume or a new dir"
+            )
+        if not run_file.is_file():
+            raise ValueError(f"output dir {str(out)!r} holds no training run to resume")
+        earlier = json.loads(run_file.read_text())
+        if earlier.get("method") != method or earlier.get("base") != base:
+            raise ValueError(
+                f"output dir {str(out)!r} holds a {earlier.get('method')} run of {earlier.get('base')}; "
+                "choose another --output-dir"
+            )
+
+
+def _last_checkpoint(out: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(out)) if out.is_dir() else None
+
+
+def train_method(
+    method: str,
+    base: str | Path,
+    output_dir: str | Path,
+    recipe: str | Path | None = None,
+    overrides: dict[str, str] | None = None,
+    resume: bool = False,
+    callbacks: list | None = None,
+):
+    """Train ``method`` from ``base`` into ``output_dir``; returns the TrainingRecord."""
+    module = method_module(method)
+    recipe_path = Path(recipe) if recipe else default_recipe(method)
+    spec = load_recipe(recipe_path, module.CONFIG_CLASS, overrides)
+    if spec["method"] not in (None, method):
+        raise ValueError(f"recipe {recipe_path.name} is for method {spec['method']!r}, not {method!r}")
+    out = Path(output_dir)
+    base = str(base)
+    _check_output_dir(out, method, base, resume)
+
+    from transformers import set_seed
+
+    from elastic_bench.baselines.common import load_base, training_problems
+    from elastic_bench.baselines.reference import sample_references
+
+    model, tokenizer = load_base(base)  # one-line error when base is not a causal LM
+    data = DataConfig(**spec["data"])
+    trainer_kwargs = {**spec["trainer"], **COMMON_FORCED, **module.FORCED, "output_dir": str(out)}
+    args = module.CONFIG_CLASS(**trainer_kwargs)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RUN_FILE).write_text(
+        json.dumps(
+            {"method": method, "base": base, "recipe": str(recipe_path), "spec": spec}, indent=1, default=str
+        )
+    )
+    start = time.monotonic()
+    problems = training_problems(data.n_problems, data.problems_seed)
+    cache = data.cache_dir or os.path.join(Path.home(), ".cache", "elastic_bench", "references")
+    refs = sample_references(
+        base,
+        problems,
+        data.k,
+        temperature=data.temperature,
+        top_p=data.top_p,
+        max_tokens=data.max_tokens,
+        seed=args.seed,
+        benchmark=data.benchmark,
+        prompt_template=data.prompt_template,
+        batch_size=data.batch_size,
+        cache_dir=cache,
+        model=model,
+        tokenizer=tokenizer,
+    )
+    original_template = tokenizer.chat_template
+    set_seed(args.seed)
+    trainer = module.make_trainer(model, tokenizer, refs, args, callbacks=callbacks)
+    checkpoint = _last_checkpoint(out) if resume else None
+    trainer.train(resume_from_checkpoint=checkpoint)
+    tokenizer.chat_template = original_template  # the saved model renders prompts as the base did
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(str(out))
+    state = trainer.state
+    tokens = int(getattr(state, "num_input_tokens_seen", 0) or 0)
+    record = TrainingRecord(
+        method=method,
+        base_model=base,
+        base_weights_sha256=refs.base_weights_sha256,
+        training_data=f"elastic_bench.tasks.toy.arithmetic split=train n={data.n_problems} seed={data.problems_seed}; "
+        f"references k={data.k} key={refs.key}",
+        training_data_sha256=refs.problems_sha256,
+        hyperparameters={"data": json.loads(json.dumps(spec["data"])), "trainer": _plain(args)},
+        optimizer_steps=int(state.global_step),
+        training_tokens=tokens,
+        reference_sampling_tokens=int(refs.generated_tokens),
+        wall_time_seconds=round(time.monotonic() - start, 2),  # reference sampling included unless cached
+        seed=int(args.seed),
+        hardware=current_hardware(),
+        git_commit=git_commit(),
+    )
+    (out / RECORD_FILE).write_text(record.model_dump_json(indent=1))
+    return record
+
+
+def _plain(args) -> dict:
+    """The config's non-default-free values that define the run, as plain JSON."""
+    keep = {}
+    for key, value in args.to_dict().items():
+        if key in ("output_dir", "logging_dir", "hub_token", "push_to_hub_token") or key.startswith("_"):
+            continue
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            value = str(value)
+        keep[key] = value
+    return keep

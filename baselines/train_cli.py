@@ -1,0 +1,80 @@
+"""``elastic-bench train METHOD --base ... --output-dir ... [--recipe FILE] [--resume] [key=value ...]``.
+
+Also runnable as a module, so ``accelerate launch -m elastic_bench.baselines.train_cli sft ...``
+runs a recipe unchanged on several processes / GPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+class _OverridesParser(argparse.ArgumentParser):
+    """Takes ``key=value`` words anywhere on the line (argparse alone wants them before options)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        overrides = [a for a in args if "=" in a and not a.startswith("-")]
+        rest = [a for a in args if a not in overrides]
+        namespace, extra = super().parse_known_args(rest, namespace)
+        namespace.overrides = overrides
+        return namespace, extra
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The train command's arguments."""
+    p.__class__ = _OverridesParser
+    p.add_argument("method", help="sft, dpo or o1_pruner")
+    p.add_argument("--base", required=True, help="base model: folder or hub id")
+    p.add_argument("--output-dir", "--output_dir", dest="output_dir", required=True, help="checkpoint folder")
+    p.add_argument("--recipe", default=None, help="recipe YAML (default: baselines/recipes/METHOD_toy.yaml)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output-dir")
+    p.add_argument(
+        "overrides", nargs="*", metavar="key=value", help="recipe overrides (trainer.x=..., data.y=...)"
+    )
+    p.set_defaults(overrides=[])
+
+
+def add_train_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``train`` on the elastic-bench CLI."""
+    p = subparsers.add_parser("train", help="retrain a baseline (SFT, DPO, O1-Pruner) from a base model")
+    add_arguments(p)
+    p.set_defaults(func=cmd_train)
+    return p
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Run the recipe and print where the checkpoint went."""
+    from elastic_bench.baselines.recipe import parse_overrides
+    from elastic_bench.baselines.train import train_method
+
+    record = train_method(
+        args.method,
+        args.base,
+        args.output_dir,
+        recipe=args.recipe,
+        overrides=parse_overrides(args.overrides),
+        resume=args.resume,
+    )
+    print(
+        f"trained {record.method}: {record.optimizer_steps} steps, {record.training_tokens} tokens, "
+        f"{record.wall_time_seconds:.0f} s -> {args.output_dir}"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Module entry point (``python -m`` / ``accelerate launch -m``): errors as one line."""
+    parser = argparse.ArgumentParser(prog="elastic-bench train")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_train(args)
+    except ValueError as exc:
+        print(f"elastic-bench: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

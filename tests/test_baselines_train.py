@@ -1,0 +1,246 @@
+"""Baseline training (SFT, DPO, O1-Pruner): the objective by hand, reference caching, every
+recipe's smoke run, bad input as one line, and kill -9 + --resume."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+
+from elastic_bench.baselines import o1_pruner
+from elastic_bench.baselines.common import load_base, prompt_text, training_problems, with_generation_markers
+from elastic_bench.baselines.reference import ReferenceSample, ReferenceSet, reference_key, sample_references
+from elastic_bench.baselines.train import METHODS, RECORD_FILE, train_method
+from elastic_bench.harness.cli import main as cli_main
+from elastic_bench.tasks.toy.arithmetic import generate
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "models" / "tiny_reasoner" / "checkpoint"
+#: tiny data for CI: 2 problems x 4 samples, two optimizer steps
+SMOKE = {
+    "data.n_problems": "2",
+    "data.k": "4",
+    "trainer.max_steps": "2",
+    "trainer.per_device_train_batch_size": "2",
+    "trainer.logging_steps": "1",
+    "trainer.save_steps": "1",
+}
+
+
+# ----------------------------------------------------------------- O1-Pruner objective by hand
+def test_o1_pruner_loss_matches_hand_computation():
+    logp = torch.tensor([-1.0, -2.0])
+    ref = torch.tensor([-1.1, -1.5])
+    adv = torch.tensor([1.0, -1.0])
+    # r1 = e^0.1 = 1.10517 (inside the clip range): r1 * A1 = 1.10517
+    # r2 = e^-0.5 = 0.60653: min(0.60653 * -1, 0.8 * -1) = -0.8 (the clipped side)
+    expected = -(math.exp(0.1) - 0.8) / 2
+    assert o1_pruner.o1_pruner_loss(logp, ref, adv, eps=0.2).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_o1_pruner_rewards_and_advantages_by_hand():
+    def sample(pid, n, ok):
+        return ReferenceSample(pid, "u", "p", "c", "1", n, n, ok)
+
+    refs = ReferenceSet("k", None, "h", {}, [sample("a", 100, True), sample("a", 300, False)])
+    # Lbar = 200, Abar = 0.5: R = 200/100 - 1 + 2 * 0.5 = 2 and 200/300 - 1 - 2 * 0.5 = -4/3
+    assert o1_pruner.rewards(refs, lam=2.0) == pytest.approx([2.0, -4 / 3])
+    # clipped to [-2, 4] -> [4, -2, 0], then z-scored with the population std
+    mean, std = 2 / 3, math.sqrt(((4 - 2 / 3) ** 2 + (-2 - 2 / 3) ** 2 + (2 / 3) ** 2) / 3)
+    assert o1_pruner.advantages([5.0, -3.0, 0.0]) == pytest.approx([(v - mean) / std for v in (4, -2, 0)])
+
+
+# ----------------------------------------------------------------------------- data and prompts
+def test_training_problems_are_never_test_problems():
+    test = {p.problem for p in generate("test", 200)}
+    assert not test & {p.problem for p in training_problems(300)}
+
+
+def test_generation_markers_keep_prompts_and_mask_only_the_assistant_turn():
+    tok = AutoTokenizer.from_pretrained(BASE)
+    before = prompt_text(tok, "Start with 3. What is the result?")
+    tok.chat_template = with_generation_markers(tok.chat_template)
+    assert prompt_text(tok, "Start with 3. What is the result?") == before
+    chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "<think>\nok</think>\nA"}]
+    out = tok.apply_chat_template(chat, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
+    kept = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
+    assert tok.decode(kept) == "<think>\nok</think>\nA<|im_end|>"
+
+
+def test_reference_cache_hit_miss_and_key(tmp_path):
+    problems = training_problems(2)
+    model, tok = load_base(BASE)
+    kwargs = {"max_tokens": 8, "cache_dir": tmp_path, "model": model, "tokenizer": tok}
+    first = sample_references(BASE, problems, 2, **kwargs)
+    assert not first.cache_hit and len(first.samples) == 4
+    assert all(s.think_tokens <= 8 and s.total_tokens <= 16 for s in first.samples)  # cap per phase
+    again = sample_references(BASE, problems, 2, **kwargs)
+    assert again.cache_hit and again.samples == first.samples
+    assert not sample_references(BASE, problems, 2, **{**kwargs, "temperature": 0.5}).cache_hit
+    settings = first.settings
+    assert reference_key("w", "p", settings) != reference_key("w2", "p", settings)  # base weights
+    assert reference_key("w", "p", settings) != reference_key("w", "p2", settings)  # problems
+    assert reference_key("w", "p", settings) != reference_key("w", "p", {**settings, "k": 3})  # sampling
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_shipped_recipe_parses(method):
+    from elastic_bench.baselines.recipe import RECIPES_DIR, load_recipe
+    from elastic_bench.baselines.train import method_module
+
+    recipes = sorted(RECIPES_DIR.glob(f"{method}_*.yaml"))
+    assert len(recipes) == 2  # the toy recipe and the documented GPU recipe
+    for path in recipes:
+        assert load_recipe(path, method_module(method).CONFIG_CLASS)["method"] == method
+
+
+# ---------------------------------------------------------------------------- recipe smoke runs
+class _Losses(TrainerCallback):
+    def __init__(self):
+        self.losses = []
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.losses.append(float(logs["loss"]))
+
+
+@pytest.fixture(scope="module")
+def smoke_cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("refs"))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_recipe_smoke(method, tmp_path, smoke_cache):
+    losses = _Losses()
+    out = tmp_path / method
+    record = train_method(
+        method, str(BASE), out, overrides={**SMOKE, "data.cache_dir": smoke_cache}, callbacks=[losses]
+    )
+    assert losses.losses and all(math.isfinite(x) for x in losses.losses)
+    saved = json.loads((out / RECORD_FILE).read_text())
+    assert saved == json.loads(record.model_dump_json())
+    for key, value in saved.items():
+        assert value not in (None, "", {}), f"training record field {key} is empty"
+    assert (
+        saved["optimizer_steps"] == 2
+        and saved["training_tokens"] > 0
+        and saved["reference_sampling_tokens"] > 0
+    )
+    model = AutoModelForCausalLM.from_pretrained(out)
+    tok = AutoTokenizer.from_pretrained(out)
+    assert (out / "chat_template.jinja").read_text() == (BASE / "chat_template.jinja").read_text()
+    ids = tok(prompt_text(tok, training_problems(1)[0].problem), return_tensors="pt").input_ids
+    assert model.generate(ids, max_new_tokens=4, do_sample=False).shape[1] == ids.shape[1] + 4
+
+
+# ----------------------------------------------------------------------- bad input, one line
+def _cli(capsys, *argv):
+    code = cli_main(["train", *argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err[-1] if err else ""
+
+
+def test_bad_inputs_give_one_line_and_keep_earlier_runs(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, line = _cli(capsys, "ppo", "--base", str(BASE), "--output-dir", str(out))
+    assert code == 2 and "unknown method 'ppo'" in line
+    notlm = tmp_path / "notlm"
+    notlm.mkdir()
+    (notlm / "config.json").write_text(json.dumps({"model_type": "vit"}))
+    code, line = _cli(capsys, "sft", "--base", str(notlm), "--output-dir", str(out))
+    assert code == 2 and "is not a causal LM" in line
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: sft\ntrainer:\n  learning_rat: 1.0e-4\n")
+    code, line = _cli(capsys, "sft", "--base", str(BASE), "--output-dir", str(out), "--recipe", str(recipe))
+    assert code == 2 and "unknown trainer key(s) ['learning_rat']" in line
+    code, line = _cli(capsys, "sft", "--base", str(BASE), "--output-dir", str(out), "data.n_problem=3")
+    assert code == 2 and "n_problem" in line
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "model.safetensors").write_text("an earlier run")
+    code, line = _cli(capsys, "sft", "--base", str(BASE), "--output-dir", str(earlier))
+    assert code == 2 and "not empty" in line
+    assert (earlier / "model.safetensors").read_text() == "an earlier run"
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_accelerate_launch_reaches_the_trainer(tmp_path):
+    """``accelerate launch -m elastic_bench.baselines.train_cli`` parses and reaches train_method."""
+    cmd = [
+        "accelerate",
+        "launch",
+        "--cpu",
+        "--num_processes",
+        "1",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+    ]
+    cmd += ["--dynamo_backend", "no", "-m", "elastic_bench.baselines.train_cli", "dpo", "--base", str(BASE)]
+    cmd += ["--output-dir", str(tmp_path / "o"), "trainer.not_a_field=1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "unknown trainer key(s) ['not_a_field'] (not fields of DPOConfig)" in proc.stderr
+
+
+# ------------------------------------------------------------------------- kill -9 and --resume
+def _weights(path: Path) -> dict:
+    return AutoModelForCausalLM.from_pretrained(path).state_dict()
+
+
+@pytest.mark.slow
+def test_kill_then_resume_gives_the_uninterrupted_weights(tmp_path, smoke_cache):
+    overrides = [
+        f"{k}={v}" for k, v in {**SMOKE, "trainer.max_steps": "4", "data.cache_dir": smoke_cache}.items()
+    ]
+    base_cmd = [sys.executable, "-m", "elastic_bench.harness.cli", "train", "o1_pruner", "--base", str(BASE)]
+    whole = tmp_path / "whole"
+    subprocess.run([*base_cmd, "--output-dir", str(whole), *overrides], check=True, capture_output=True)
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen(
+        [*base_cmd, "--output-dir", str(cut), *overrides],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    while not (cut / "checkpoint-2" / "trainer_state.json").is_file() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (cut / RECORD_FILE).exists(), "the run finished before it could be killed"
+    subprocess.run(
+        [*base_cmd, "--output-dir", str(cut), "--resume", *overrides], check=True, capture_output=True
+    )
+    a, b = _weights(whole), _weights(cut)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+# ------------------------------------------------------------------------------- eval on save
+def test_eval_on_save_runs_the_project_sweep_on_each_checkpoint(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from elastic_bench.baselines import callbacks
+
+    ran = []
+    monkeypatch.setattr(callbacks.subprocess, "run", lambda cmd, check: ran.append(cmd))
+    cb = callbacks.EvalOnSaveCallback(tasks="elastic_toy", budgets=(64, 256), limit=5, results_dir=tmp_path)
+    (tmp_path / "checkpoint-7").mkdir()
+    state = SimpleNamespace(is_world_process_zero=True, global_step=7)
+    cb.on_save(SimpleNamespace(output_dir=str(tmp_path)), state, None)
+    assert len(ran) == 1 and ran[0][2:4] == ["elastic_bench.harness.cli", "run"]
+    assert f"pretrained={tmp_path / 'checkpoint-7'}" in ran[0]
+    tasks = ran[0][ran[0].index("--tasks") + 1].split(",")
+    assert tasks == ["elastic_toy_t00064", "elastic_toy_t00256"]
+    assert all((ROOT / "tasks" / "toy" / f"{t}.yaml").is_file() for t in tasks)
