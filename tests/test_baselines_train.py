@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -177,7 +175,7 @@ def test_bad_inputs_give_one_line_and_keep_earlier_runs(tmp_path, capsys):
 def test_accelerate_launch_reaches_the_trainer(tmp_path):
     """``accelerate launch -m elastic_bench.baselines.train_cli`` parses and reaches train_method."""
     cmd = [
-        "accelerate",
+        str(Path(sys.executable).parent / "accelerate"),  # CI does not put the venv on PATH
         "launch",
         "--cpu",
         "--num_processes",
@@ -199,6 +197,24 @@ def _weights(path: Path) -> dict:
     return AutoModelForCausalLM.from_pretrained(path).state_dict()
 
 
+#: the interrupted run: the real trainer, SIGKILLed by itself right after checkpoint-2 is on disk
+#: (a kill at a deterministic point; polling for the folder raced a fast machine's last steps)
+_KILLED_AT_STEP_2 = """
+import os, signal, sys
+from transformers import TrainerCallback
+from elastic_bench.baselines.recipe import parse_overrides
+from elastic_bench.baselines.train import train_method
+
+class KillAfterSave(TrainerCallback):
+    def on_save(self, args, state, control, **kw):
+        if state.global_step == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+base, out, *overrides = sys.argv[1:]
+train_method("o1_pruner", base, out, overrides=parse_overrides(overrides), callbacks=[KillAfterSave()])
+"""
+
+
 @pytest.mark.slow
 def test_kill_then_resume_gives_the_uninterrupted_weights(tmp_path, smoke_cache):
     overrides = [
@@ -208,18 +224,15 @@ def test_kill_then_resume_gives_the_uninterrupted_weights(tmp_path, smoke_cache)
     whole = tmp_path / "whole"
     subprocess.run([*base_cmd, "--output-dir", str(whole), *overrides], check=True, capture_output=True)
     cut = tmp_path / "cut"
-    proc = subprocess.Popen(
-        [*base_cmd, "--output-dir", str(cut), *overrides],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_STEP_2, str(BASE), str(cut), *overrides],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    deadline = time.monotonic() + 240
-    while not (cut / "checkpoint-2" / "trainer_state.json").is_file() and proc.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (cut / RECORD_FILE).exists(), "the run finished before it could be killed"
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert (cut / "checkpoint-2" / "trainer_state.json").is_file()
+    assert not (cut / RECORD_FILE).exists() and not (cut / "checkpoint-4").exists()
     subprocess.run(
         [*base_cmd, "--output-dir", str(cut), "--resume", *overrides], check=True, capture_output=True
     )
