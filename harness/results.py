@@ -33,6 +33,7 @@ __all__ = [
     "RUNS_DIRNAME",
     "SAMPLES_DIRNAME",
     "SAMPLE_METRICS",
+    "CODE_SAMPLE_METRICS",
     "SCHEMA_VERSION",
     "STRATEGY_NAMES",
     "TEST_VERDICTS",
@@ -67,6 +68,13 @@ SAMPLE_METRICS = (
     "boxed",
     "fallback_answer",
     "grade_timeout",
+)
+#: the code tasks' per-sample metrics: no boxes, but the share of samples per final test verdict and
+#: ``pass_bits`` (bit j set when sample j passed; per-sample Codeforces ratings need which samples)
+CODE_SAMPLE_METRICS = (
+    *(m for m in SAMPLE_METRICS if m not in ("boxed", "fallback_answer", "grade_timeout")),
+    *(f"verdict_{v}" for v in TEST_VERDICTS),
+    "pass_bits",
 )
 UNCONSTRAINED = "unconstrained"
 
