@@ -62,8 +62,8 @@ class Benchmark:
     """One benchmark: identity, data, prompt, grader and sweep defaults.
 
     ``answer_kind`` tells the grader how to compare (``latex``, ``number``, ``integer``,
-    ``gaokao`` multiple-choice-or-latex, ``toy``); ``grader`` names the Grader implementation
-    (``math`` today; ``code`` for the code benchmarks). ``family`` names the task package whose
+    ``gaokao`` multiple-choice-or-latex, ``toy``, ``code``); ``grader`` names the Grader implementation
+    (``math``, or ``code`` for the code benchmarks). ``family`` names the task package whose
     loader and lm-eval hooks serve it (``tasks/<family>``). ``components`` lists the data
     benchmarks a sweep concatenates (``aime`` = aime24 + aime25); a benchmark with its own data
     has none. ``prompt_template`` names a template of ``tasks/prompts.py``.
@@ -139,8 +139,8 @@ GSM8K_BUDGETS = (128, 256, 512, 1024)
 # Code sweeps (LiveCodeBench, Codeforces), same E1 sampling (temperature 0.6, top_p 0.95). A code
 # answer is a whole program (often 300-1500 tokens with its explanation), so the solution budget is
 # s = 2048 rather than math's 1024, and the thinking budgets reach further: t in {1024, 2048, 4096,
-# 8192} (DeepCoder-14B, E1-Code's base, thinks ~10k tokens unconstrained on these sets; below 1024
-# almost nothing is solved). Unconstrained cap 32768 as for math. k: Codeforces 8 (E1 / CodeElo:
+# 8192} (DeepCoder-14B, E1-Code's base, thinks for many thousands of tokens unconstrained on these
+# sets, so the sweep needs its upper budgets far above math's). Unconstrained cap 32768 as for math. k: Codeforces 8 (E1 / CodeElo:
 # eight attempts per problem); LiveCodeBench 4 (279 problems: as for MATH500 the problem-to-problem
 # variance dominates, and each sample costs a full sandbox run over the tests).
 CODE_BUDGETS = (1024, 2048, 4096, 8192)

@@ -221,6 +221,19 @@ def render_table(
         )
     if show_sources:
         notes.append("boxed/fallback: answers read from a \\boxed{} / from a final-answer statement")
+    if result.test_set:
+        tests = "public tests only" if result.test_set == "public" else "hidden tests"
+        notes.append(f"code: {tests}" + (f", sandbox {result.sandbox_mode}" if result.sandbox_mode else ""))
+    for p in result.points:
+        if p.codeforces is not None:
+            cf = p.codeforces
+            rating = (
+                f"{cf.rating:.0f}"
+                + (f" ({cf.percentile:.1f} percentile)" if cf.percentile is not None else "")
+                if cf.rating is not None
+                else f"unavailable ({cf.unavailable})"
+            )
+            notes.append(f"Codeforces rating at {p.label}: {rating}")
     if result.kind == "reported" and result.source:
         notes.append(f"source: {result.source}")
     table.caption = "\n".join(notes)

@@ -208,3 +208,25 @@ def test_grade_cli_grades_code_and_math_lines(tmp_path: Path) -> None:
         and proc.stderr.strip().count("\n") == 0
         and f"{src}:1: 'tests' must be" in proc.stderr
     )
+
+
+def test_codeelo_hub_rows_become_statement_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datasets
+
+    row = {"problem_id": "1971A", "description": "Print min and max.", "input": "t, then x y",
+           "output": "min max", "tags": ["math"], "time_limit_ms": 1000, "memory_limit_mb": 256,
+           "examples": [["1\n9 1\n", "1 9\n"]]}  # fmt: skip
+    calls = []
+
+    def fake_load(repo: str, split: str, revision: str | None) -> list[dict]:
+        calls.append((repo, split, revision))
+        return [row, {**row, "problem_id": "1971B", "examples": []}]
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load)
+    with pytest.raises(DataError, match=r"hf:Qwen/CodeElo@default-branch: row 1: no tests"):
+        load_code_problems("codeforces", data_dir=None)
+    monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: [row])
+    [rec] = load_code_problems("codeforces", data_dir=None, check_count=False)
+    assert rec["tests"] == [{"input": "1\n9 1\n", "output": "1 9\n"}] and rec["contest_id"] == "1971"
+    assert "Input Format:\nt, then x y" in rec["problem"] and "Time Limit: 1000 ms" in rec["problem"]
+    assert calls == [("Qwen/CodeElo", "test", None)] and rec["test_set"] == "public"
