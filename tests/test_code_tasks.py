@@ -230,3 +230,17 @@ def test_codeelo_hub_rows_become_statement_problems(monkeypatch: pytest.MonkeyPa
     assert rec["tests"] == [{"input": "1\n9 1\n", "output": "1 9\n"}] and rec["contest_id"] == "1971"
     assert "Input Format:\nt, then x y" in rec["problem"] and "Time Limit: 1000 ms" in rec["problem"]
     assert calls == [("Qwen/CodeElo", "test", None)] and rec["test_set"] == "public"
+
+
+def test_extra_lm_eval_models_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lm_eval.models
+    from lm_eval.api.registry import model_registry
+
+    from elastic_bench.harness.lm_eval_plugin import EXTRA_MODELS_ENV, register_models
+
+    monkeypatch.setenv(EXTRA_MODELS_ENV, "scripted-code-unit=tests.scripted_code_lm:ScriptedCodeLM")
+    register_models(lm_eval.models)
+    assert "scripted-code-unit" in model_registry
+    monkeypatch.setenv(EXTRA_MODELS_ENV, "no-target-here")
+    with pytest.raises(ValueError, match="expected name=module:Class pairs"):
+        register_models(lm_eval.models)
