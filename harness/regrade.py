@@ -123,7 +123,7 @@ def _parse(name: str, ln: int, line: str) -> dict[str, Any]:
 
 
 def _item(obj: dict[str, Any]) -> tuple:
-    if "gold" not in obj and "tests" in obj:
+    if get_benchmark(obj["task"]).grader == "code":
         reference = reference_json(obj["tests"], obj.get("fn_name"))
         return (obj["response"] or "", reference, obj["task"], None)
     return (obj["response"] or "", str(obj["gold"]), obj["task"], obj.get("problem"))
