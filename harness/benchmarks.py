@@ -62,8 +62,8 @@ class Benchmark:
     """One benchmark: identity, data, prompt, grader and sweep defaults.
 
     ``answer_kind`` tells the grader how to compare (``latex``, ``number``, ``integer``,
-    ``gaokao`` multiple-choice-or-latex, ``toy``); ``grader`` names the Grader implementation
-    (``math`` today; ``code`` for the code benchmarks). ``family`` names the task package whose
+    ``gaokao`` multiple-choice-or-latex, ``toy``, ``code``); ``grader`` names the Grader implementation
+    (``math``, or ``code`` for the code benchmarks). ``family`` names the task package whose
     loader and lm-eval hooks serve it (``tasks/<family>``). ``components`` lists the data
     benchmarks a sweep concatenates (``aime`` = aime24 + aime25); a benchmark with its own data
     has none. ``prompt_template`` names a template of ``tasks/prompts.py``.
@@ -134,6 +134,29 @@ class Benchmark:
 # are smaller: t in {128, 256, 512, 1024}, s = 512.
 MATH_BUDGETS = (512, 1024, 2048, 4096)
 GSM8K_BUDGETS = (128, 256, 512, 1024)
+
+
+# Code sweeps (LiveCodeBench, Codeforces), same E1 sampling (temperature 0.6, top_p 0.95). A code
+# answer is a whole program (often 300-1500 tokens with its explanation), so the solution budget is
+# s = 2048 rather than math's 1024, and the thinking budgets reach further: t in {1024, 2048, 4096,
+# 8192} (DeepCoder-14B, E1-Code's base, thinks for many thousands of tokens unconstrained on these
+# sets, so the sweep needs its upper budgets far above math's). Unconstrained cap 32768 as for math. k: Codeforces 8 (E1 / CodeElo:
+# eight attempts per problem); LiveCodeBench 4 (279 problems: as for MATH500 the problem-to-problem
+# variance dominates, and each sample costs a full sandbox run over the tests).
+CODE_BUDGETS = (1024, 2048, 4096, 8192)
+
+
+def _e1_code(repeats: int) -> SweepDefaults:
+    return SweepDefaults(
+        budgets=CODE_BUDGETS,
+        solution_budget=2048,
+        max_gen_toks=32768,
+        do_sample=True,
+        temperature=0.6,
+        top_p=0.95,
+        repeats=repeats,
+        protocol="E1 sampling",
+    )
 
 
 def _e1_math(
@@ -252,6 +275,48 @@ BENCHMARKS: dict[str, Benchmark] = {
             hub=HubSource("EleutherAI/hendrycks_math", None, "test", configs=_MATH_SUBJECTS),
             local_files=("math_test5000/test.jsonl", "math.jsonl"),
             expected_count=5000,
+        ),
+        Benchmark(
+            name="lcb",
+            description="LiveCodeBench v5, 2024-08-01..2025-02-01 (279)",
+            answer_kind="code",
+            grader="code",
+            family="code",
+            aliases=("livecodebench", "livecodebench_v5", "lcb_v5"),
+            # release_v5 = test.jsonl .. test5.jsonl of the dataset repo (the hidden tests are in
+            # private_test_cases); revision as pinned by public LCB evaluation scripts
+            hub=HubSource(
+                "livecodebench/code_generation_lite",
+                "48d36ed304dca42cf8ab20e941262ccd096518a3",
+                "test",
+                config="release_v5",
+            ),
+            # ids and dates come from the QwQ copy, the (public) tests from the DeepCoder copy
+            local_files=(
+                "livecodebench/qwq_livecodebench_v5.jsonl",
+                "livecodebench/deepcoder_lcb_2408_2501_public_tests.json",
+            ),
+            expected_count=279,
+            prompt_template="lcb",
+            sweep=_e1_code(4),
+            metadata={
+                "release": "release_v5",
+                "contest_date_from": "2024-08-01",
+                "contest_date_to": "2025-02-01",
+            },
+        ),
+        Benchmark(
+            name="codeforces",
+            description="CodeElo Codeforces set, 57 contests of 2024 (408)",
+            answer_kind="code",
+            grader="code",
+            family="code",
+            aliases=("codeelo", "cf"),
+            hub=HubSource("Qwen/CodeElo", None, "test"),
+            local_files=("codeforces/rllm_codeforces_codeelo408.json", "codeforces/metadata_cf.json"),
+            expected_count=408,
+            prompt_template="lcb",
+            sweep=_e1_code(8),
         ),
     )
 }

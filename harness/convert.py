@@ -173,6 +173,20 @@ def _reproducibility(
     }
 
 
+def _code_record(subs: list[Subtask], file: str) -> dict[str, Any]:
+    """``test_set`` and ``sandbox_mode`` of a code sweep (its loader's facts); one value per run."""
+    out: dict[str, Any] = {}
+    for key in ("test_set", "sandbox_mode"):
+        values = {str(s.meta[key]) for s in subs if s.meta.get(key)}
+        if len(values) > 1:
+            raise ConversionError(f"{file}: subtasks disagree on {key}: {sorted(values)}")
+        if values:
+            out[key] = values.pop()
+    if out.get("test_set") not in (None, "public", "hidden"):
+        raise ConversionError(f"{file}: test_set must be public or hidden, got {out['test_set']!r}")
+    return out
+
+
 def _created(raw: dict[str, Any]) -> datetime:
     date = raw.get("date")
     if isinstance(date, int | float) and not isinstance(date, bool) and math.isfinite(date):
@@ -224,6 +238,7 @@ def convert_run(
         repro.update(extra_repro or {})
         benchmark = next((s.meta["benchmark"] for s in subs if s.meta.get("benchmark")), None)
         benchmark = str(benchmark or group.removeprefix("elastic_"))
+        code = _code_record(subs, path.name)
         try:
             result = ResultFile(
                 kind="reproduced",
@@ -234,6 +249,7 @@ def convert_run(
                 points=points,
                 problem_ids=problem_ids,
                 reproducibility=repro,
+                **code,
             )
         except ValidationError as exc:
             first = exc.errors()[0]

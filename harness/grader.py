@@ -1,6 +1,6 @@
 """The ``Grader`` protocol: a batch of (response, reference[, problem]) in, one verdict each out.
 
-A benchmark's registry entry names its grader (``Benchmark.grader``: ``"math"`` today, ``"code"`` for
+A benchmark's registry entry names its grader (``Benchmark.grader``: ``"math"``, or ``"code"`` for
 the code benchmarks); :func:`get_grader` returns the implementation. Every verdict is a
 :class:`Grade`: correct or not, the no-answer and timeout categories, the extraction that produced the
 graded answer (``boxed``, ``statement`` or ``none``) and a one-line reason.
@@ -95,7 +95,10 @@ class UnknownGrader(ValueError):
 
 
 #: grader name -> ``"module:factory"`` (imported on first use, so the core stays light)
-GRADERS: dict[str, str] = {"math": "elastic_bench.harness.math_grader:MathGrader"}
+GRADERS: dict[str, str] = {
+    "math": "elastic_bench.harness.math_grader:MathGrader",
+    "code": "elastic_bench.harness.code_grader:CodeGrader",
+}
 _INSTANCES: dict[str, Grader] = {}
 _LOCK = threading.Lock()
 

@@ -14,7 +14,9 @@ imported until the program itself imports it. We behave like one of lm-eval's ow
   ``include_defaults=False`` adds nothing, ``include_path`` stays as given, and the signature of
   ``TaskManager.__init__`` is unchanged.
 
-Set ``ELASTIC_BENCH_NO_LM_EVAL_PLUGIN=1`` to switch this off.
+Set ``ELASTIC_BENCH_NO_LM_EVAL_PLUGIN=1`` to switch this off. ``ELASTIC_BENCH_LM_EVAL_MODELS``
+(``name=module:Class`` pairs, comma separated) adds backends of your own the same way, so the plain
+``lm_eval --model name`` CLI can run them (the tests' scripted backend uses it).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ MODELS: dict[str, str] = {
     "elastic-vllm": "elastic_bench.models.elastic_vllm:ElasticVLLM",
 }
 
+EXTRA_MODELS_ENV = "ELASTIC_BENCH_LM_EVAL_MODELS"
+
 
 def tasks_dir() -> str:
     """The folder holding our task YAMLs (without importing it)."""
@@ -47,7 +51,13 @@ def register_models(models: ModuleType) -> None:
     """Right after lm-eval registered its own lazy model table, add ours (never replacing a name)."""
     from lm_eval.api.registry import model_registry
 
-    for name, target in MODELS.items():
+    extra = {}
+    for pair in filter(None, os.environ.get(EXTRA_MODELS_ENV, "").split(",")):
+        name, sep, target = pair.partition("=")
+        if not sep or ":" not in target:
+            raise ValueError(f"{EXTRA_MODELS_ENV}: expected name=module:Class pairs, got {pair!r}")
+        extra[name.strip()] = target.strip()
+    for name, target in {**MODELS, **extra}.items():
         if name not in model_registry:
             model_registry.register(name, target=target)
 

@@ -356,3 +356,13 @@ def paired_bootstrap_diff(
         p_le_zero=float(np.mean(boot <= 0.0)),
         n_problems=int(diff.size),
     )
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The unbiased pass@k estimate of one problem from ``n`` samples of which ``c`` passed
+    (Chen et al. 2021): ``1 - C(n - c, k) / C(n, k)``."""
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass@k needs 0 <= c <= n and 1 <= k <= n, got n={n}, c={c}, k={k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)

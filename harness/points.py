@@ -12,14 +12,17 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from elastic_bench.harness.code_points import code_fields
 from elastic_bench.harness.lm_eval_output import ConversionError, Subtask, number, opt_int
 from elastic_bench.harness.metrics import avg_at_k, token_stats
-from elastic_bench.harness.results import SAMPLE_METRICS, STRATEGY_NAMES, BudgetPoint
+from elastic_bench.harness.results import CODE_SAMPLE_METRICS, SAMPLE_METRICS, STRATEGY_NAMES, BudgetPoint
 
 #: problem identifiers looked up in each logged doc, in order
 DOC_ID_KEYS = ("id", "problem_id", "unique_id", "idx", "question_id")
 #: BudgetPoint rate field <- per-sample metric it averages (absent metric: the rate is None)
 RATE_METRICS = {"boxed_rate": "boxed", "fallback_rate": "fallback_answer", "timeout_rate": "grade_timeout"}
+#: every per-sample metric a task may log (math and code)
+ALL_METRICS = tuple(dict.fromkeys((*SAMPLE_METRICS, *CODE_SAMPLE_METRICS)))
 
 
 def filter_key(metrics: dict[str, Any]) -> str:
@@ -55,7 +58,7 @@ def per_problem(sub: Subtask, key: str) -> tuple[list[str], dict[str, np.ndarray
     if len(set(ids)) != len(ids):
         ids = [str(d) for d in doc_ids]
     values: dict[str, np.ndarray] = {}
-    for metric in SAMPLE_METRICS:
+    for metric in ALL_METRICS:
         present = [metric in r for r in rows]
         if not any(present):
             continue
@@ -69,7 +72,9 @@ def per_problem(sub: Subtask, key: str) -> tuple[list[str], dict[str, np.ndarray
     return ids, values
 
 
-def _from_samples(sub: Subtask, key: str, *, seed: int, file: str) -> tuple[dict[str, Any], list[str]]:
+def _from_samples(
+    sub: Subtask, key: str, *, seed: int, file: str, k: int
+) -> tuple[dict[str, Any], list[str]]:
     ids, values = per_problem(sub, key)
     est = avg_at_k(values["acc"], seed=seed)
     total = values.get("total_tokens")
@@ -108,6 +113,7 @@ def _from_samples(sub: Subtask, key: str, *, seed: int, file: str) -> tuple[dict
     }
     for field, metric in RATE_METRICS.items():
         fields[field] = float(values[metric].mean()) if metric in values else None
+    fields.update(code_fields(values, k, ids, sub.meta))
     return fields, ids
 
 
@@ -161,7 +167,7 @@ def build_point(sub: Subtask, *, seed: int, file: str) -> tuple[BudgetPoint, lis
     }
     ids = None
     if sub.rows is not None:
-        fields, ids = _from_samples(sub, key, seed=seed, file=file)
+        fields, ids = _from_samples(sub, key, seed=seed, file=file, k=common["k"])
     else:
         fields = _from_aggregates(sub, key, file=file)
     try:

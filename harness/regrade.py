@@ -5,8 +5,14 @@ Input: one JSON object per line with at least ``task`` (a benchmark name such as
 (``null`` counts as an empty response); an optional ``problem`` lets GaoKao multiple-choice answers
 given as option text be graded. Output: each line back, unchanged, with ``extracted``, ``correct``,
 ``no_answer``, ``boxed`` (the answer came from a box), ``fallback_answer`` (from a final-answer
-statement) and ``grade_timeout`` added (``--details`` adds ``grade_method`` and ``grade_reason``). The
-whole input is validated before anything is written; a bad line stops with a one-line error naming it.
+statement) and ``grade_timeout`` added (``--details`` adds ``grade_method`` and ``grade_reason``).
+
+Code lines (``task`` ``lcb`` or ``codeforces``) carry ``tests`` (``[{"input", "output"}, ...]``) instead of
+``gold``, plus ``fn_name`` for LeetCode-style functional problems (``starter_code`` is accepted and
+ignored); they get ``correct``, ``no_answer``, ``reason`` (``passed`` or the first failing test's verdict:
+``wrong_answer``, ``runtime_error``, ``time_limit``, ``memory_limit``, ``compile_error``, ``output_limit``,
+``no_code``, ``sandbox_error``), ``failed_test`` and ``sandbox_mode``. The whole input is validated
+before anything is written; a bad line stops with a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.benchmarks import THINK_END, get_benchmark
+from elastic_bench.harness.code_grader import CodeGrade, parse_reference, reference_json
 from elastic_bench.harness.extraction import BOXED, STATEMENT
-from elastic_bench.harness.grading import Grade, grade_many, resolve_benchmark
+from elastic_bench.harness.grading import Grade, grade_many
 
 CHUNK = 2000
 REQUIRED = ("task", "gold", "response")
+CODE_REQUIRED = ("task", "response", "tests")
 
 
 class GradeInputError(ValueError):
@@ -36,7 +44,7 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     """Register the ``grade`` sub-command on an argparse ``subparsers`` object."""
     p = subparsers.add_parser(
         "grade",
-        help="re-grade a JSONL file of generations (task, gold, response per line)",
+        help="re-grade a JSONL file of generations (task, gold, response per line; code: task, response, tests)",
         description=__doc__.split("\n\n")[1],
     )
     p.add_argument("file", help="input JSONL ('-' for stdin)")
@@ -83,20 +91,42 @@ def _parse(name: str, ln: int, line: str) -> dict[str, Any]:
         raise GradeInputError(f"{name}:{ln}: invalid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(obj, dict):
         raise GradeInputError(f"{name}:{ln}: expected a JSON object, got {type(obj).__name__}")
-    missing = [k for k in REQUIRED if k not in obj]
-    if missing:
-        raise GradeInputError(f"{name}:{ln}: missing field(s) {', '.join(missing)}")
-    if not isinstance(obj["task"], str):
-        raise GradeInputError(f"{name}:{ln}: 'task' must be a string")
+    if not isinstance(obj.get("task"), str):
+        raise GradeInputError(
+            f"{name}:{ln}: 'task' must be a string"
+            if "task" in obj
+            else f"{name}:{ln}: missing field(s) task"
+        )
     try:
-        resolve_benchmark(obj["task"])
+        code = get_benchmark(obj["task"]).grader == "code"
     except ValueError as exc:
         raise GradeInputError(f"{name}:{ln}: {exc}") from None
-    if obj["gold"] is None or isinstance(obj["gold"], (dict, list, bool)):
-        raise GradeInputError(f"{name}:{ln}: 'gold' must be a string or a number")
+    missing = [k for k in (CODE_REQUIRED if code else REQUIRED) if k not in obj]
+    if missing:
+        raise GradeInputError(f"{name}:{ln}: missing field(s) {', '.join(missing)}")
     if obj["response"] is not None and not isinstance(obj["response"], str):
         raise GradeInputError(f"{name}:{ln}: 'response' must be a string or null")
+    if code:
+        tests = obj["tests"]
+        if not isinstance(tests, list) or not all(
+            isinstance(t, dict) and "input" in t and "output" in t for t in tests
+        ):
+            raise GradeInputError(f'{name}:{ln}: \'tests\' must be a list of {{"input", "output"}} objects')
+        try:
+            parse_reference(reference_json(tests, obj.get("fn_name")))
+        except ValueError as exc:
+            raise GradeInputError(f"{name}:{ln}: {exc}") from None
+        return obj
+    if obj["gold"] is None or isinstance(obj["gold"], (dict, list, bool)):
+        raise GradeInputError(f"{name}:{ln}: 'gold' must be a string or a number")
     return obj
+
+
+def _item(obj: dict[str, Any]) -> tuple:
+    if get_benchmark(obj["task"]).grader == "code":
+        reference = reference_json(obj["tests"], obj.get("fn_name"))
+        return (obj["response"] or "", reference, obj["task"], None)
+    return (obj["response"] or "", str(obj["gold"]), obj["task"], obj.get("problem"))
 
 
 def regrade_lines(
@@ -130,7 +160,7 @@ def regrade_lines(
         chunk = [_parse(name, ln, line) for ln, line in _take(source, CHUNK)]
         if not chunk:
             break
-        items = [(obj["response"] or "", str(obj["gold"]), obj["task"], obj.get("problem")) for obj in chunk]
+        items = [_item(obj) for obj in chunk]
         grades = grade_many(
             items,
             workers=workers,
@@ -143,6 +173,8 @@ def regrade_lines(
             obj.update(_fields(g))
             if details:
                 obj["grade_method"], obj["grade_reason"] = g.method, g.reason
+                if isinstance(g, CodeGrade):
+                    obj["grade_reason"] = g.detail
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             if summary is not None:
                 for key, value in _fields(g).items():
@@ -154,6 +186,14 @@ def regrade_lines(
 
 def _fields(g: Grade) -> dict[str, Any]:
     """The verdict fields written on each output line."""
+    if isinstance(g, CodeGrade):
+        return {
+            "correct": g.correct,
+            "no_answer": g.no_answer,
+            "reason": g.reason,
+            "failed_test": g.failed_test,
+            "sandbox_mode": g.sandbox_mode or None,
+        }
     return {
         "extracted": g.extracted,
         "correct": g.correct,

@@ -85,12 +85,15 @@ def sweep_auc(result: ResultFile) -> float | None:
     points = [p for p in result.points if p.thinking_budget is not None]
     if len(points) < 2:
         return None
+    if any(p.accuracy is None for p in points):
+        return None
     return auc_log_budget([p.thinking_budget for p in points], [p.accuracy for p in points])
 
 
 def point_aes(point: BudgetPoint, base: BudgetPoint, convention: AESConvention = "formula") -> float | None:
     """AES of one point against the base point (length = mean total tokens); None if undefined."""
-    if base.accuracy <= 0 or base.mean_total_tokens <= 0:
+    values = (base.accuracy, base.mean_total_tokens, point.accuracy, point.mean_total_tokens)
+    if any(v is None for v in values) or base.accuracy <= 0 or base.mean_total_tokens <= 0:
         return None
     return aes(
         base.accuracy, base.mean_total_tokens, point.accuracy, point.mean_total_tokens, convention=convention
@@ -143,6 +146,8 @@ def _num(value: float | None) -> str:
 
 
 def _acc(p: BudgetPoint) -> str:
+    if p.accuracy is None:
+        return "–"
     text = f"{100 * p.accuracy:.1f}"
     if p.accuracy_ci is not None:
         text += f" [{100 * p.accuracy_ci[0]:.1f}, {100 * p.accuracy_ci[1]:.1f}]"
@@ -216,6 +221,19 @@ def render_table(
         )
     if show_sources:
         notes.append("boxed/fallback: answers read from a \\boxed{} / from a final-answer statement")
+    if result.test_set:
+        tests = "public tests only" if result.test_set == "public" else "hidden tests"
+        notes.append(f"code: {tests}" + (f", sandbox {result.sandbox_mode}" if result.sandbox_mode else ""))
+    for p in result.points:
+        if p.codeforces is not None:
+            cf = p.codeforces
+            rating = (
+                f"{cf.rating:.0f}"
+                + (f" ({cf.percentile:.1f} percentile)" if cf.percentile is not None else "")
+                if cf.rating is not None
+                else f"unavailable ({cf.unavailable})"
+            )
+            notes.append(f"Codeforces rating at {p.label}: {rating}")
     if result.kind == "reported" and result.source:
         notes.append(f"source: {result.source}")
     table.caption = "\n".join(notes)

@@ -9,7 +9,8 @@ files of a newer major version are refused):
 
 * 1.0: the first landing.
 * 1.1: per point ``budget_stated``, ``boxed_rate`` / ``fallback_rate`` / ``timeout_rate``,
-  ``pass_at_k``, ``test_verdicts``, ``codeforces``; per file ``test_set`` and ``training``.
+  ``pass_at_k``, ``test_verdicts``, ``codeforces``; per file ``test_set``, ``sandbox_mode`` and
+  ``training``.
   Migration from 1.0: a reported point with no thinking budget whose label is not "unconstrained"
   was run under a budget the source does not state (``budget_stated=False``).
 """
@@ -33,6 +34,7 @@ __all__ = [
     "RUNS_DIRNAME",
     "SAMPLES_DIRNAME",
     "SAMPLE_METRICS",
+    "CODE_SAMPLE_METRICS",
     "SCHEMA_VERSION",
     "STRATEGY_NAMES",
     "TEST_VERDICTS",
@@ -68,6 +70,13 @@ SAMPLE_METRICS = (
     "fallback_answer",
     "grade_timeout",
 )
+#: the code tasks' per-sample metrics: no boxes, but the share of samples per final test verdict and
+#: ``pass_bits`` (bit j set when sample j passed; per-sample Codeforces ratings need which samples)
+CODE_SAMPLE_METRICS = (
+    *(m for m in SAMPLE_METRICS if m not in ("boxed", "fallback_answer", "grade_timeout")),
+    *(f"verdict_{v}" for v in TEST_VERDICTS),
+    "pass_bits",
+)
 UNCONSTRAINED = "unconstrained"
 
 
@@ -81,13 +90,17 @@ class BudgetPoint(_Strict):
     strategy: str
     n_problems: int = Field(ge=1)
     k: int = Field(ge=1, description="samples per problem (avg@k)")
-    accuracy: float = Field(ge=0.0, le=1.0)
+    accuracy: float | None = Field(
+        ge=0.0, le=1.0, description="None only for a published Codeforces rating that states no pass rate"
+    )
     accuracy_ci: tuple[float, float] | None = Field(
         default=None, description="95% bootstrap CI over problems"
     )
     mean_think_tokens: float | None = Field(default=None, ge=0)
     mean_answer_tokens: float | None = Field(default=None, ge=0)
-    mean_total_tokens: float = Field(ge=0)
+    mean_total_tokens: float | None = Field(
+        ge=0, description="None only for a published Codeforces rating that states no token count"
+    )
     think_truncation_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     answer_truncation_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     no_answer_rate: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -133,6 +146,15 @@ class BudgetPoint(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> BudgetPoint:
+        if self.accuracy is None or self.mean_total_tokens is None:
+            if self.codeforces is None or self.codeforces.rating is None:
+                raise ValueError(
+                    "accuracy and mean_total_tokens are required (only a published Codeforces rating may "
+                    "leave them unset)"
+                )
+            if self.per_problem_accuracy is not None or self.accuracy_ci is not None:
+                raise ValueError("a point without accuracy has no CI or per-problem accuracy")
+            return self
         for name in ("accuracy", "mean_total_tokens"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be finite")
@@ -240,6 +262,11 @@ class ResultFile(_Strict):
         default=None, description="code tasks: which tests the verdicts come from"
     )
     training: TrainingRecord | None = Field(default=None, description="for retrained baselines")
+    sandbox_mode: str | None = Field(
+        default=None,
+        max_length=100,
+        description="code tasks: the isolation the tests ran under (e.g. bwrap+uid)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ResultFile:
@@ -258,6 +285,10 @@ class ResultFile(_Strict):
             for p, q in zip(self.points, self.points[1:], strict=False)
         ):
             raise ValueError("the unconstrained point must come last")
+        if self.kind == "reproduced" and any(
+            p.accuracy is None or p.mean_total_tokens is None for p in self.points
+        ):
+            raise ValueError("a reproduced result has accuracy and mean_total_tokens at every point")
         if self.kind == "reproduced" and not all(p.budget_stated for p in self.points):
             raise ValueError(
                 "a reproduced result knows its budgets (budget_stated=False is for reported ones)"

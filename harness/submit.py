@@ -140,7 +140,7 @@ def consistency_problem(result: ResultFile) -> str | None:
             value = getattr(p, part)
             if value is not None and value > p.mean_total_tokens + 0.5:
                 return f"{where}: {part} {value} exceeds mean_total_tokens {p.mean_total_tokens}"
-        if p.tokens_per_correct is not None:
+        if p.tokens_per_correct is not None and p.accuracy is not None and p.mean_total_tokens is not None:
             if p.accuracy == 0:
                 return f"{where}: tokens_per_correct is set but accuracy is 0 (no correct answer)"
             expected = p.mean_total_tokens / p.accuracy

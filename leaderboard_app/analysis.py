@@ -14,6 +14,9 @@ import pandas as pd
 
 from elastic_bench.harness.metrics import ANSWER_RATES, aes, aes_base_point, auc_log_budget
 
+#: order of the ranking groups of code results: hidden tests, then public tests only, then non-code
+TEST_SET_ORDER = {"hidden": 0, "public": 1, "": 2}
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -124,6 +127,10 @@ def budget_table(
             "AES": pd.to_numeric(add_aes(points, base_points, convention), errors="coerce").round(3),
         }
     )
+    if (points["benchmark"] == "codeforces").any():
+        out["cf_rating"] = [
+            _codeforces_columns("codeforces", row)["cf_rating"] for row in points.to_dict("records")
+        ]
     return _drop_empty_rates(out).reset_index(drop=True)
 
 
@@ -144,7 +151,7 @@ def summary_table(
             continue
         last = base_row(pts)._asdict()
         aes_value = None
-        if base is not None:
+        if base is not None and None not in (base.accuracy, last["accuracy"]):
             aes_value = _safe_aes(
                 base.accuracy, base.mean_total_tokens, last["accuracy"], last["mean_total_tokens"], convention
             )
@@ -157,8 +164,10 @@ def summary_table(
                 "budgets": len(pts),
                 "AUC": None if auc is None else round(auc, 4),
                 "last_budget": last["label"],
-                "accuracy_%": round(last["accuracy"] * 100, 2),
-                "mean_tokens": round(last["mean_total_tokens"], 1),
+                "accuracy_%": None if last["accuracy"] is None else round(last["accuracy"] * 100, 2),
+                "mean_tokens": None
+                if last["mean_total_tokens"] is None
+                else round(last["mean_total_tokens"], 1),
                 "tokens_per_correct": None
                 if pd.isna(last["tokens_per_correct"])
                 else round(last["tokens_per_correct"], 1),
@@ -170,14 +179,44 @@ def summary_table(
                 "problems": entry.n_problems,
                 "k": entry.k,
                 "source": entry.source,
+                "tests": _tests_label(getattr(entry, "test_set", "")),
+                **_codeforces_columns(entry.benchmark, last),
             }
         )
     table = _drop_empty_rates(pd.DataFrame(rows))
     if len(table):
+        # results on public tests only are ranked apart from hidden-test results (never against them)
+        table["_group"] = table["tests"].map({"hidden tests": 0, "public tests only": 1}).fillna(2)
+        table["_cf"] = pd.to_numeric(table.get("cf_rating", pd.Series(index=table.index)), errors="coerce")
         table = table.sort_values(
-            ["kind", "AUC", "accuracy_%"], ascending=[False, False, False], na_position="last"
+            ["kind", "_group", "_cf", "AUC", "accuracy_%"],
+            ascending=[False, True, False, False, False],
+            na_position="last",
         )
+        table.insert(0, "rank", table.groupby(["kind", "_group"]).cumcount() + 1)
+        table = table.drop(columns=["_group", "_cf"])
+        if not table["tests"].astype(bool).any():
+            table = table.drop(columns="tests")
     return table.reset_index(drop=True)
+
+
+def _tests_label(test_set: object) -> str:
+    from elastic_bench.leaderboard_app.data import TEST_SET_LABELS
+
+    return TEST_SET_LABELS.get(str(test_set or ""), "")
+
+
+def _codeforces_columns(benchmark: str, point: dict) -> dict[str, Any]:
+    """Codeforces entries: the headline point's rating and percentile, or "unavailable" (never estimated)."""
+    if benchmark != "codeforces":
+        return {}
+    rating, pct = point.get("cf_rating"), point.get("cf_percentile")
+    if rating is None or pd.isna(rating):
+        return {"cf_rating": "unavailable", "cf_percentile": "unavailable"}
+    return {
+        "cf_rating": f"{rating:.0f}",
+        "cf_percentile": "" if pct is None or pd.isna(pct) else f"{pct:.1f}",
+    }
 
 
 def pareto_frontier(points: pd.DataFrame) -> pd.DataFrame:

@@ -168,9 +168,10 @@ def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], titl
                 meta={"role": "points", "kind": kind},
             )
         )
-    for kind, front in frontiers.items():
+    for key, front in frontiers.items():
         if not len(front):
             continue
+        kind, _, tests = key.partition(" · ")  # e.g. "reproduced · public tests only"
         fig.add_trace(
             go.Scatter(
                 x=front["mean_total_tokens"],
@@ -182,10 +183,10 @@ def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], titl
                     "width": 2,
                     "dash": "dash" if kind == "reported" else "solid",
                 },
-                name=f"Pareto frontier ({GROUP_TITLES[kind].split(' ')[0].lower()})",
+                name=f"Pareto frontier ({GROUP_TITLES[kind].split(' ')[0].lower()}{', ' + tests if tests else ''})",
                 hoverinfo="skip",
                 legendgroup="frontier",
-                meta={"role": "frontier", "kind": kind},
+                meta={"role": "frontier", "kind": kind, "tests": tests},
             )
         )
     fig.update_layout(

@@ -41,7 +41,11 @@ ENTRY_COLUMNS = [
     "source",
     "samples_file",
     "created",
+    "test_set",
+    "sandbox_mode",
 ]
+#: how an entry's test set is shown; results on public tests only are never ranked with hidden-test ones
+TEST_SET_LABELS = {"public": "public tests only", "hidden": "hidden tests"}
 POINT_COLUMNS = [
     "entry",
     "series",
@@ -67,6 +71,10 @@ POINT_COLUMNS = [
     "no_answer_rate",
     "tokens_per_correct",
     *ANSWER_RATES,
+    "test_set",
+    "cf_rating",
+    "cf_percentile",
+    "cf_unavailable",
 ]
 
 Stamp = tuple[str, int, int]  # (path relative to the results dir, mtime_ns, size)
@@ -152,12 +160,14 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
         "source": result.source or "",
         "samples_file": result.samples_file or "",
         "created": result.created.isoformat(),
+        "test_set": result.test_set or "",
+        "sandbox_mode": result.sandbox_mode or "",
     }
     points = []
     for order, p in enumerate(result.points):
         lo, hi = p.accuracy_ci if p.accuracy_ci is not None else (None, None)
         tpc = p.tokens_per_correct
-        if tpc is None and p.accuracy > 0:
+        if tpc is None and p.accuracy and p.mean_total_tokens is not None:
             tpc = p.mean_total_tokens / p.accuracy
         points.append(
             {
@@ -185,6 +195,10 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
                 "no_answer_rate": p.no_answer_rate,
                 "tokens_per_correct": tpc,
                 **answer_rates(p),
+                "test_set": result.test_set or "",
+                "cf_rating": p.codeforces.rating if p.codeforces else None,
+                "cf_percentile": p.codeforces.percentile if p.codeforces else None,
+                "cf_unavailable": (p.codeforces.unavailable or "") if p.codeforces else "",
             }
         )
     return entry, points
@@ -215,9 +229,12 @@ def _parse_one(root: Path, stamp: Stamp) -> tuple[dict, list[dict]] | SkippedFil
 
 
 def series_labels(entries: pd.DataFrame) -> pd.Series:
-    """Display name of each entry: 'model · strategy', '(reported)' for published numbers, unique per benchmark."""
+    """Display name of each entry: 'model · strategy', '(reported)' for published numbers, '[public tests
+    only]' for code results without the hidden tests; unique per benchmark."""
     base = entries["model_name"] + " · " + entries["strategy"]
     base = base.where(entries["kind"] != "reported", base + " (reported)")
+    public = entries["test_set"].fillna("") == "public"
+    base = base.where(~public, base + f" [{TEST_SET_LABELS['public']}]")
     dup = base.groupby(entries["benchmark"]).transform(lambda s: s.duplicated(keep=False))
     labels = base.where(~dup, base + " [" + entries["task_group"] + "]")
     dup = labels.groupby(entries["benchmark"]).transform(lambda s: s.duplicated(keep=False))
@@ -249,7 +266,13 @@ def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None =
         )
     for col in ("thinking_budget", "solution_budget"):
         points_df[col] = points_df[col].astype("Int64")
-    for col in ANSWER_RATES:  # None (files without the rate) becomes NaN
+    for col in (
+        *ANSWER_RATES,
+        "cf_rating",
+        "cf_percentile",
+        "accuracy",
+        "mean_total_tokens",
+    ):  # None (files without the rate) becomes NaN
         points_df[col] = points_df[col].astype(float)
     return LeaderboardData(entries=entries_df, points=points_df, skipped=skipped)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from elastic_bench.harness.benchmarks import get_benchmark
-from elastic_bench.harness.results import BudgetPoint, ResultFile, save_result
+from elastic_bench.harness.results import BudgetPoint, CodeforcesRating, ResultFile, save_result
 
 O1_PRUNER_SOURCE = (
     "O1-Pruner: Length-Harmonizing Fine-Tuning for O1-Like Reasoning Pruning (arXiv 2501.12570), "
@@ -51,6 +51,18 @@ E1_CARD_AIME2024: dict[str, list[tuple[float, float]]] = {
 # the card's benchmark page and the set it evaluated (AIME 2024: the registry's aime24)
 E1_BENCHMARK, E1_EVAL_SET = "aime", "aime24"
 PUBLISHED_DATE = datetime(2025, 5, 8, tzinfo=timezone.utc)
+E1_CODE_SOURCE = (
+    "Scalable Chain of Thoughts via Elastic Reasoning (arXiv 2505.05315), Codeforces results (CodeElo "
+    "method, 2024 contests), as summarised in the project's PUBLISHED.md"
+)
+# model -> (strategy, point label, Codeforces rating, percentile); the sources state no pass rate, token
+# count or budget for these, so the points carry the rating only (never an invented accuracy)
+E1_CODEFORCES: dict[str, tuple[str, str, float, float]] = {
+    "E1-Code-14B": ("elastic", "as published", 1987.0, 96.0),
+    "o1-2024-12-17 (low)": ("none", "low reasoning effort", 1991.0, 96.1),
+}
+#: the 57 contests of the CodeElo 2024 set (metadata_cf.json's problem ids)
+CODEELO_2024_CONTESTS = (*range(1971, 2009), 2013, 2014, *range(2018, 2031), 2032, 2033, 2035, 2036)
 
 
 def _registry_name(bench: str) -> str:
@@ -121,6 +133,38 @@ def published_results() -> list[ResultFile]:
                 "The card gives tokens used and accuracy per budget column but not each column's budget "
                 "values, so thinking_budget is left unset and the columns are labelled in order; the "
                 "curve's x axis (tokens used) is what the card reports. Not reproduced with this harness.",
+            )
+        )
+    n_cf = get_benchmark("codeforces").expected_count
+    contests = [str(c) for c in CODEELO_2024_CONTESTS]
+    for model, (strategy, label, rating, pct) in E1_CODEFORCES.items():
+        group = "e1_paper_codeforces"
+        point = BudgetPoint(
+            label=label,
+            task=group,
+            thinking_budget=None,
+            budget_stated=False,
+            strategy=strategy,
+            n_problems=n_cf,
+            k=8,
+            accuracy=None,
+            mean_total_tokens=None,
+            codeforces=CodeforcesRating(rating=rating, percentile=pct, contests=contests),
+        )
+        out.append(
+            ResultFile(
+                kind="reported",
+                model_name=model,
+                benchmark=_registry_name("codeforces"),
+                task_group=group,
+                created=PUBLISHED_DATE,
+                points=[point],
+                source=E1_CODE_SOURCE,
+                notes="Published Codeforces rating and percentile among 2024's rated users (CodeElo set: 408 "
+                "problems of 57 contests of 2024). The source gives no pass rate, token count or budget, so "
+                "the entry has the rating only. Elastic Reasoning also reports E1-Code-14B +0.3% with 37.4% "
+                "fewer tokens than DeepCoder-14B unconstrained on code, relative numbers only (no "
+                "LiveCodeBench points are stated, so none are seeded). Not reproduced with this harness.",
             )
         )
     return out

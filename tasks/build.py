@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.benchmarks import Benchmark, hub_metadata, sweeps
-from elastic_bench.harness.results import SAMPLE_METRICS
+from elastic_bench.harness.results import CODE_SAMPLE_METRICS, SAMPLE_METRICS
 
 TASKS_DIR = Path(__file__).parent
 
@@ -32,11 +32,21 @@ class Family:
     #: module holding ``ElasticTask``, ``load``, ``doc_to_text``, ``process_results``, ``keep_all``
     #: (lm-eval resolves a bare ``utils`` next to the YAML)
     hooks: str
+    #: the per-sample metrics its ``process_results`` returns
+    metrics: tuple[str, ...] = SAMPLE_METRICS
+    #: the doc field lm-eval logs as the target
+    doc_to_target: str = "answer"
 
 
 FAMILIES: dict[str, Family] = {
     "toy": Family(folder="toy", hooks="utils"),
     "math": Family(folder="math/{name}", hooks="elastic_bench.tasks.math.utils"),
+    "code": Family(
+        folder="code/{name}",
+        hooks="elastic_bench.tasks.code.utils",
+        metrics=CODE_SAMPLE_METRICS,
+        doc_to_target="id",
+    ),
 }
 
 
@@ -64,6 +74,7 @@ class Sweep:
     metadata: dict = field(default_factory=dict)
     test_split: str = "test"
     doc_to_target: str = "answer"
+    metrics: tuple[str, ...] = SAMPLE_METRICS
 
 
 def sweep_of(bench: Benchmark) -> Sweep:
@@ -92,6 +103,8 @@ def sweep_of(bench: Benchmark) -> Sweep:
         description=f"{bench.description}, {s.summary}",
         subtasks=tuple(bench.task_names),
         metadata={**hub_metadata(bench), **bench.metadata},
+        doc_to_target=family.doc_to_target,
+        metrics=family.metrics,
     )
 
 
@@ -162,8 +175,8 @@ def render(sweep: Sweep) -> dict[str, str]:
         + f"        filter_fn: !function {hooks}.keep_all\n"
         + "metric_list:\n"
         + "".join(
-            f"  - metric: {m}\n    aggregation: mean\n    higher_is_better: {str(m == 'acc').lower()}\n"
-            for m in SAMPLE_METRICS
+            f"  - metric: {m}\n    aggregation: mean\n    higher_is_better: {str(m in ('acc', 'verdict_passed')).lower()}\n"
+            for m in sweep.metrics
         )
         + "metadata:\n"
         + meta_lines

@@ -400,8 +400,9 @@ def test_get_grader_by_registry_name() -> None:
     assert isinstance(math, Grader) and isinstance(math, MathGrader) and math.name == "math"
     assert get_grader(REGISTRY["aime24"].grader) is math
     assert grader_for("elastic_aime24_t01024") is math
-    with pytest.raises(UnknownGrader, match="unknown grader 'code'"):
-        get_grader("code")
+    assert get_grader("code").name == "code" and grader_for("elastic_lcb_t01024") is get_grader("code")
+    with pytest.raises(UnknownGrader, match="unknown grader 'nope'; known: code, math"):
+        get_grader("nope")
 
 
 def test_grade_batch_verdicts_carry_reason_and_extraction() -> None:

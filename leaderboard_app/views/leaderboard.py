@@ -16,6 +16,7 @@ from elastic_bench.leaderboard_app.analysis import (
 )
 from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
+from elastic_bench.leaderboard_app.data import TEST_SET_LABELS
 from elastic_bench.leaderboard_app.export import figure_export, table_csv
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
 
@@ -168,6 +169,12 @@ def render() -> None:
                         help="the entry's unconstrained (else largest-budget) point vs the base model's"
                     ),
                     "source": st.column_config.TextColumn(help="citation of reported numbers"),
+                    "rank": st.column_config.NumberColumn(
+                        help="within its kind and test set: public-tests-only results are never ranked against hidden-test ones"
+                    ),
+                    "cf_rating": st.column_config.TextColumn(
+                        help="CodeElo rating from cached standings; 'unavailable' when none are cached (never estimated)"
+                    ),
                     **RATE_HELP,
                 },
             )
@@ -183,7 +190,14 @@ def render() -> None:
 
 
 def _pareto_section(points: pd.DataFrame, f: Filters, benchmark: str) -> None:
-    frontiers = {kind: pareto_frontier(points[points["kind"] == kind]) for kind in f.kinds}
+    # one frontier per kind and test set: public-test-only code results never compete with hidden-test ones
+    frontiers = {}
+    for kind in f.kinds:
+        for test_set, group in points[points["kind"] == kind].groupby(
+            points["test_set"].fillna(""), sort=True
+        ):
+            label = kind if not test_set else f"{kind} · {TEST_SET_LABELS.get(test_set, test_set)}"
+            frontiers[label] = pareto_frontier(group)
     pfig = pareto_figure(points, frontiers)
     st.plotly_chart(pfig, width="stretch", key="pareto", config={"displaylogo": False})
     front = (

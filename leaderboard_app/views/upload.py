@@ -39,10 +39,7 @@ def render() -> None:
     st.dataframe(
         pd.DataFrame(
             [("model", result.model_name), ("benchmark", result.benchmark), ("task group", result.task_group)]
-            + [
-                (f"budget {p.label}", f"accuracy {p.accuracy:.3f}, {p.mean_total_tokens:.0f} tokens")
-                for p in result.points
-            ],
+            + [(f"budget {p.label}", _point_text(p)) for p in result.points],
             columns=["field", "value"],
         ),
         hide_index=True,
@@ -67,3 +64,10 @@ def render() -> None:
             return
         st.success("Added to the leaderboard.")
         st.code(str(dest), language=None)
+
+
+def _point_text(p) -> str:
+    """``accuracy 0.412, 3120 tokens``, or the rating of a published rating-only point."""
+    if p.accuracy is None or p.mean_total_tokens is None:
+        return f"Codeforces rating {p.codeforces.rating:.0f}" if p.codeforces and p.codeforces.rating else "-"
+    return f"accuracy {p.accuracy:.3f}, {p.mean_total_tokens:.0f} tokens"

@@ -1,0 +1,8 @@
+from collections import Counter
+
+
+class Solution:
+    def winningPlayerCount(self, n: int, pick: list[list[int]]) -> int:
+        counts = Counter((x, y) for x, y in pick)
+        winners = {x for (x, _), c in counts.items() if c > x}
+        return len(winners)
