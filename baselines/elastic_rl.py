@@ -123,8 +123,10 @@ def elastic_rollouts(prompts: list[str], trainer) -> dict:
 def make_reward(args: ElasticConfig):
     """1 if the rollout's response is graded correct, else 0 (the project's grader)."""
 
-    def elastic_correct(completions, answer, response=None, **_) -> list[float]:
+    def elastic_correct(completions, answer, response=None, think_tokens=None, log_metric=None, **_):
         texts = response if response is not None else completions
+        if log_metric is not None and think_tokens:
+            log_metric("think_tokens", sum(think_tokens) / len(think_tokens))
         return [float(c) for c in correctness(texts, answer, args)]
 
     return elastic_correct

@@ -77,9 +77,14 @@ def make_reward(args: L1Config, tokenizer):
     marker_ids = tokenizer(args.think_end, add_special_tokens=False)["input_ids"]
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
 
-    def reward(completions, completion_ids, answer, target, **_) -> list[float]:
+    def reward(completions, completion_ids, answer, target, log_metric=None, **_) -> list[float]:
         ok = correctness(completions, answer, args)
         ns = [think_tokens(ids, marker_ids, eos) for ids in completion_ids]
+        if log_metric is not None and ns:
+            log_metric("think_tokens", sum(ns) / len(ns))
+            log_metric(
+                "target_rel_error", sum(abs(t - n) / t for t, n in zip(target, ns, strict=True)) / len(ns)
+            )
         if args.l1_kind == "exact":
             return [exact_reward(c, t, n, args.l1_alpha) for c, t, n in zip(ok, target, ns, strict=True)]
         return [
