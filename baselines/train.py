@@ -1,7 +1,8 @@
-"""``train_method``: one entry point for every baseline recipe (SFT, DPO, O1-Pruner).
+"""``train_method``: one entry point for every baseline recipe (SFT, DPO, O1-Pruner, L1, Elastic).
 
 Every method starts from the same base, trains on the same problems (the toy task's train split)
-with the shared cached reference samples, and writes an HF checkpoint folder plus
+with the shared cached reference samples (on-policy GRPO methods sample their own rollouts
+instead), and writes an HF checkpoint folder plus
 ``training_record.json`` (:class:`~elastic_bench.harness.records.TrainingRecord`).
 """
 
@@ -17,7 +18,9 @@ from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_reci
 from elastic_bench.harness.provenance import current_hardware, git_commit
 from elastic_bench.harness.records import TrainingRecord
 
-METHODS = ("sft", "dpo", "o1_pruner")
+METHODS = ("sft", "dpo", "o1_pruner", "l1_exact", "l1_max", "elastic")
+#: methods whose module is not ``baselines/<method>.py``
+_MODULES = {"elastic": "elastic_rl"}
 RUN_FILE = "run.json"
 RECORD_FILE = "training_record.json"
 #: set for every method: nothing leaves the machine, token counts are recorded
@@ -28,7 +31,7 @@ def method_module(method: str):
     """The recipe module of ``method`` (``baselines/<method>.py``)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    return importlib.import_module(f"elastic_bench.baselines.{method}")
+    return importlib.import_module(f"elastic_bench.baselines.{_MODULES.get(method, method)}")
 
 
 def _check_output_dir(out: Path, method: str, base: str, resume: bool) -> None:
@@ -93,7 +96,8 @@ def train_method(
     start = time.monotonic()
     problems = training_problems(data.n_problems, data.problems_seed)
     cache = data.cache_dir or os.path.join(Path.home(), ".cache", "elastic_bench", "references")
-    refs = sample_references(
+    on_policy = getattr(module, "ON_POLICY", False)  # GRPO methods sample rollouts, not references
+    refs = (module.no_references if on_policy else sample_references)(
         base,
         problems,
         data.k,
@@ -110,7 +114,8 @@ def train_method(
     )
     original_template = tokenizer.chat_template
     set_seed(args.seed)
-    trainer = module.make_trainer(model, tokenizer, refs, args, callbacks=callbacks)
+    extra = {"problems": problems} if on_policy else {}
+    trainer = module.make_trainer(model, tokenizer, refs, args, callbacks=callbacks, **extra)
     checkpoint = _last_checkpoint(out) if resume else None
     trainer.train(resume_from_checkpoint=checkpoint)
     tokenizer.chat_template = original_template  # the saved model renders prompts as the base did
@@ -123,7 +128,7 @@ def train_method(
         base_model=base,
         base_weights_sha256=refs.base_weights_sha256,
         training_data=f"elastic_bench.tasks.toy.arithmetic split=train n={data.n_problems} seed={data.problems_seed}; "
-        f"references k={data.k} key={refs.key}",
+        + ("on-policy rollouts" if on_policy else f"references k={data.k} key={refs.key}"),
         training_data_sha256=refs.problems_sha256,
         hyperparameters={"data": json.loads(json.dumps(spec["data"])), "trainer": _plain(args)},
         optimizer_steps=int(state.global_step),

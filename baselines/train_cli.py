@@ -25,7 +25,7 @@ class _OverridesParser(argparse.ArgumentParser):
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The train command's arguments."""
     p.__class__ = _OverridesParser
-    p.add_argument("method", help="sft, dpo or o1_pruner")
+    p.add_argument("method", help="sft, dpo, o1_pruner, l1_exact, l1_max or elastic")
     p.add_argument("--base", required=True, help="base model: folder or hub id")
     p.add_argument("--output-dir", "--output_dir", dest="output_dir", required=True, help="checkpoint folder")
     p.add_argument("--recipe", default=None, help="recipe YAML (default: baselines/recipes/METHOD_toy.yaml)")
@@ -38,7 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``train`` on the elastic-bench CLI."""
-    p = subparsers.add_parser("train", help="retrain a baseline (SFT, DPO, O1-Pruner) from a base model")
+    p = subparsers.add_parser(
+        "train", help="retrain a baseline (SFT, DPO, O1-Pruner, L1, Elastic) from a base model"
+    )
     add_arguments(p)
     p.set_defaults(func=cmd_train)
     return p

@@ -24,6 +24,21 @@ from elastic_bench.harness.naming import ELASTIC, RUNNABLE_STRATEGIES
 
 STRATEGIES = RUNNABLE_STRATEGIES  # the strategies this module runs (harness.naming defines the names)
 
+#: L1 (LCPO) budget wordings, appended to the user turn: "exact" for L1-Exact, "max" for L1-Max.
+#: Defined once: the L1 training recipes and the ``prompt`` strategy both state budgets this way.
+L1_EXACT_INSTRUCTION = "Think for {n} tokens."
+L1_MAX_INSTRUCTION = "Think for maximum {n} tokens."
+BUDGET_INSTRUCTIONS = {"exact": L1_EXACT_INSTRUCTION, "max": L1_MAX_INSTRUCTION}
+
+
+def budget_instruction(kind: str, n: int) -> str:
+    """The budget sentence of ``kind`` (``exact`` or ``max``) for ``n`` tokens."""
+    if kind not in BUDGET_INSTRUCTIONS:
+        raise ValueError(
+            f"unknown budget instruction {kind!r}; expected one of {sorted(BUDGET_INSTRUCTIONS)}"
+        )
+    return BUDGET_INSTRUCTIONS[kind].format(n=int(n))
+
 
 @dataclass(frozen=True)
 class Budget:
