@@ -43,8 +43,8 @@ class ModelOutcome:
 
 
 def method_model_name(base_name: str, method: str) -> str:
-    """Leaderboard name of a retrained baseline, as reported entries are named: ``base (Method)``."""
-    return f"{base_name} ({METHOD_LABELS.get(method, method)})"
+    """Leaderboard name of a retrained baseline, as reported entries are named: ``base + Method``."""
+    return f"{base_name} + {METHOD_LABELS.get(method, method)}"
 
 
 def parse_methods(text: str) -> list[str]:

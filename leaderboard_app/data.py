@@ -41,6 +41,9 @@ ENTRY_COLUMNS = [
     "source",
     "samples_file",
     "created",
+    "method",  # the training record's method ("" when the weights were not retrained here)
+    "weights_sha256",
+    "base_weights_sha256",  # of the model training started from
 ]
 POINT_COLUMNS = [
     "entry",
@@ -152,6 +155,9 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
         "source": result.source or "",
         "samples_file": result.samples_file or "",
         "created": result.created.isoformat(),
+        "method": result.training.method if result.training else "",
+        "weights_sha256": (result.reproducibility.weights_sha256 if result.reproducibility else None) or "",
+        "base_weights_sha256": (result.training.base_weights_sha256 if result.training else None) or "",
     }
     points = []
     for order, p in enumerate(result.points):
