@@ -43,8 +43,9 @@ class ModelOutcome:
 
 
 def method_model_name(base_name: str, method: str) -> str:
-    """Leaderboard name of a retrained baseline, as reported entries are named: ``base + Method``."""
-    return f"{base_name} + {METHOD_LABELS.get(method, method)}"
+    """Leaderboard name of a retrained baseline: ``base (Method)`` (its base and method are also in the
+    result's training record, which is what the comparison view groups by)."""
+    return f"{base_name} ({METHOD_LABELS.get(method, method)})"
 
 
 def parse_methods(text: str) -> list[str]:

@@ -39,10 +39,10 @@ def test_baselines_pipeline_end_to_end_then_resumes(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     # progress and the Table-2-style comparison with every model
-    assert "[1/8] reference sampling" in out and "[8/8] evaluate tiny_reasoner + O1-Pruner" in out
+    assert "[1/8] reference sampling" in out and "[8/8] evaluate tiny_reasoner (O1-Pruner)" in out
     for header in ("Acc %", "Len (think)", "AES", "AUC", "steps", "train tokens"):
         assert header in out
-    for name in ("tiny_reasoner + SFT", "tiny_reasoner + DPO", "tiny_reasoner + O1-Pruner"):
+    for name in ("tiny_reasoner (SFT)", "tiny_reasoner (DPO)", "tiny_reasoner (O1-Pruner)"):
         assert name in out
     state = json.loads((tmp_path / "out" / "pipeline.json").read_text())
     base_sha = state["base_eval"]["weights_sha256"]
@@ -55,7 +55,7 @@ def test_baselines_pipeline_end_to_end_then_resumes(tmp_path: Path) -> None:
         result = load_result(path)  # a partial run (--limit): kept in results/runs, not on the leaderboard
         assert "runs" in Path(path).parts and result.points[0].n_problems == 2
         rec = result.training
-        assert rec is not None and rec.method == method and result.model_name.startswith("tiny_reasoner + ")
+        assert rec is not None and rec.method == method and result.model_name.startswith("tiny_reasoner (")
         assert rec.base_weights_sha256 == base_sha and rec.training_data_sha256
         assert rec.optimizer_steps == 2 and rec.training_tokens > 0 and rec.reference_sampling_tokens > 0
         assert (
