@@ -231,7 +231,8 @@ def run_baselines(
     stage(f"reference sampling: {data.n_problems} problems x {data.k} samples of {base_name}")
     start = time.monotonic()
     refs = references(data, base, seed)
-    timings["reference_sampling"] = round(time.monotonic() - start, 1)
+    if not refs.cache_hit:
+        timings["reference_sampling"] = round(time.monotonic() - start, 1)
     origin = "cached" if refs.cache_hit else "sampled"
     log(f"  {origin}: {len(refs.samples)} samples, {refs.generated_tokens} tokens, key {refs.key}")
 

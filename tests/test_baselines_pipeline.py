@@ -5,6 +5,7 @@ that skips everything; and bad input as one line."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,7 +31,10 @@ SLICE = [
 def _run(tmp: Path, *extra: str) -> subprocess.CompletedProcess:
     cmd = [str(CLI), "baselines", "--base", str(BASE), "--output-root", str(tmp / "out")]
     cmd += ["--results-dir", str(tmp / "results"), "--limit", "2", *SLICE, f"data.cache_dir={tmp / 'refs'}"]
-    return subprocess.run([*cmd, *extra], cwd=tmp, capture_output=True, text=True, timeout=600)
+    # one torch thread: the model is tiny, and on a shared, busy CPU several spinning OpenMP threads per
+    # process slow everything down many times over
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    return subprocess.run([*cmd, *extra], cwd=tmp, capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.mark.slow
