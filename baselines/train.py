@@ -59,6 +59,30 @@ def _last_checkpoint(out: Path) -> str | None:
     return get_last_checkpoint(str(out)) if out.is_dir() else None
 
 
+def references(data: DataConfig, base: str, seed: int, model=None, tokenizer=None):
+    """The recipe's reference samples of ``base`` (sampled once, then read from the cache)."""
+    from elastic_bench.baselines.common import training_problems
+    from elastic_bench.baselines.reference import sample_references
+
+    problems = training_problems(data.n_problems, data.problems_seed)
+    cache = data.cache_dir or os.path.join(Path.home(), ".cache", "elastic_bench", "references")
+    return sample_references(
+        base,
+        problems,
+        data.k,
+        temperature=data.temperature,
+        top_p=data.top_p,
+        max_tokens=data.max_tokens,
+        seed=seed,
+        benchmark=data.benchmark,
+        prompt_template=data.prompt_template,
+        batch_size=data.batch_size,
+        cache_dir=cache,
+        model=model,
+        tokenizer=tokenizer,
+    )
+
+
 def train_method(
     method: str,
     base: str | Path,
@@ -80,8 +104,7 @@ def train_method(
 
     from transformers import set_seed
 
-    from elastic_bench.baselines.common import load_base, training_problems
-    from elastic_bench.baselines.reference import sample_references
+    from elastic_bench.baselines.common import load_base
 
     model, tokenizer = load_base(base)  # one-line error when base is not a causal LM
     data = DataConfig(**spec["data"])
@@ -94,24 +117,14 @@ def train_method(
         )
     )
     start = time.monotonic()
+    from elastic_bench.baselines.common import training_problems
+
     problems = training_problems(data.n_problems, data.problems_seed)
-    cache = data.cache_dir or os.path.join(Path.home(), ".cache", "elastic_bench", "references")
     on_policy = getattr(module, "ON_POLICY", False)  # GRPO methods sample rollouts, not references
-    refs = (module.no_references if on_policy else sample_references)(
-        base,
-        problems,
-        data.k,
-        temperature=data.temperature,
-        top_p=data.top_p,
-        max_tokens=data.max_tokens,
-        seed=args.seed,
-        benchmark=data.benchmark,
-        prompt_template=data.prompt_template,
-        batch_size=data.batch_size,
-        cache_dir=cache,
-        model=model,
-        tokenizer=tokenizer,
-    )
+    if on_policy:
+        refs = module.no_references(base, problems)
+    else:
+        refs = references(data, base, int(args.seed), model=model, tokenizer=tokenizer)
     original_template = tokenizer.chat_template
     set_seed(args.seed)
     extra = {"problems": problems} if on_policy else {}

@@ -126,20 +126,20 @@ def _cache_path(results_dir: Path, model: str, model_args: dict[str, str]) -> st
     return str(results_dir / ".cache" / safe)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Evaluate a model on budget-sweep tasks through lm-eval; convert and store the results."""
+def evaluate_sweep(args: argparse.Namespace):
+    """Run ``args`` (the ``run`` command's arguments) through lm-eval and convert the outputs.
+
+    Returns ``(results, run_dir, samples_dir, wall_seconds)`` (None on non-zero distributed ranks);
+    stores nothing, so callers (``run``, ``baselines``) decide what becomes a leaderboard entry.
+    """
     from lm_eval import simple_evaluate
     from lm_eval.loggers import EvaluationTracker
-    from rich.console import Console
 
     from elastic_bench.harness.convert import convert_run, find_run_outputs
     from elastic_bench.harness.model_args import check_model_args, parse_model_args
     from elastic_bench.harness.quiet import quiet_lm_eval
-    from elastic_bench.harness.report import render_table
-    from elastic_bench.harness.run_store import store_run_result
     from elastic_bench.harness.task_specs import task_specs
 
-    console = Console(width=160 if not sys.stdout.isatty() else None)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not tasks:
         raise CLIError("--tasks is empty")
@@ -187,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         metadata=metadata,
     )
     if results is None:  # non-zero ranks in distributed runs
-        return 0
+        return None
     samples = results.pop("samples")
     tracker.save_results_aggregated(results=results, samples=samples)
     for task_name in results["configs"]:
@@ -197,9 +197,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     results_json, sample_files = find_run_outputs(run_dir)
     converted = convert_run(results_json, sample_files, extra_repro={"wall_time_seconds": round(wall, 1)})
     samples_dir = sample_files[0].parent if sample_files else run_dir
+    return converted, run_dir, samples_dir, wall
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Evaluate a model on budget-sweep tasks through lm-eval; convert and store the results."""
+    from rich.console import Console
+
+    from elastic_bench.harness.report import render_table
+    from elastic_bench.harness.run_store import store_run_result
+
+    console = Console(width=160 if not sys.stdout.isatty() else None)
+    outcome = evaluate_sweep(args)
+    if outcome is None:  # non-zero ranks in distributed runs
+        return 0
+    converted, run_dir, samples_dir, wall = outcome
     for result in converted:
         console.print(render_table(result))
-        stored = store_run_result(result, results_dir, run_dir, samples_dir, args.limit, args.overwrite)
+        stored = store_run_result(
+            result, Path(args.results_dir), run_dir, samples_dir, args.limit, args.overwrite
+        )
         console.print(f"{stored}  (lm-eval outputs: {run_dir}; {wall:.1f}s)", markup=False, soft_wrap=True)
     return 0
 

@@ -70,6 +70,18 @@ def store_run_result(
     overwrite: bool,
 ) -> str:
     """Add a run's ``result`` to ``results_dir`` or keep it in ``run_dir``; returns what was done."""
+    return store_run_result_at(result, results_dir, run_dir, samples_dir, limit, overwrite)[0]
+
+
+def store_run_result_at(
+    result: ResultFile,
+    results_dir: Path,
+    run_dir: Path,
+    samples_dir: Path,
+    limit: float | None,
+    overwrite: bool,
+) -> tuple[str, Path]:
+    """:func:`store_run_result`, also returning the path the result file went to."""
     existing_path = find_existing_entry(result, results_dir)
     reason = partial_reason(result, limit, _load(existing_path))
     if reason is None and existing_path is not None and not overwrite:
@@ -79,8 +91,8 @@ def store_run_result(
     if reason is not None:
         kept = result.model_copy(update={"samples_file": os.path.relpath(samples_dir, run_dir)})
         path = save_result(kept, run_dir / entry_filename(result))
-        return f"not added to the leaderboard: {reason}. Result kept at {path}"
+        return f"not added to the leaderboard: {reason}. Result kept at {path}", Path(path)
     result = result.model_copy(update={"samples_file": os.path.relpath(samples_dir, results_dir)})
     replaced = existing_path is not None
     path = add_entry(result, results_dir, overwrite=overwrite, samples_base=results_dir, name="run")
-    return f"{'replaced' if replaced else 'wrote'} {path}"
+    return f"{'replaced' if replaced else 'wrote'} {path}", Path(path)

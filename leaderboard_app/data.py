@@ -43,6 +43,9 @@ ENTRY_COLUMNS = [
     "created",
     "test_set",
     "sandbox_mode",
+    "method",  # the training record's method ("" when the weights were not retrained here)
+    "weights_sha256",
+    "base_weights_sha256",  # of the model training started from
 ]
 #: how an entry's test set is shown; results on public tests only are never ranked with hidden-test ones
 TEST_SET_LABELS = {"public": "public tests only", "hidden": "hidden tests"}
@@ -162,6 +165,9 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
         "created": result.created.isoformat(),
         "test_set": result.test_set or "",
         "sandbox_mode": result.sandbox_mode or "",
+        "method": result.training.method if result.training else "",
+        "weights_sha256": (result.reproducibility.weights_sha256 if result.reproducibility else None) or "",
+        "base_weights_sha256": (result.training.base_weights_sha256 if result.training else None) or "",
     }
     points = []
     for order, p in enumerate(result.points):

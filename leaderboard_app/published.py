@@ -28,17 +28,36 @@ O1_BENCHMARKS = {"math": "MATH test", "gsm8k": "GSM8K test", "gaokao": "GaoKao 2
 # sizes of the evaluated sets (not part of the table) where they are not the registry's: O1-Pruner's
 # MATH test has 500 problems, the registry's ``math`` the full 5000
 O1_SIZES = {"math": 500}
-# (model, benchmark) -> (accuracy %, mean length)
+# (model, benchmark) -> (accuracy %, mean length); "<base> + <method>" rows are compared with <base>
+# (methods: fast-solving prompt (no training), SFT, DPO, O1-Pruner; the paper trains each on the base)
 O1_PRUNER_TABLE2: dict[tuple[str, str], tuple[float, float]] = {
     ("Marco-o1-7B", "math"): (73.8, 1156),
     ("Marco-o1-7B", "gsm8k"): (89.2, 530),
     ("Marco-o1-7B", "gaokao"): (57.1, 1112),
+    ("Marco-o1-7B + fast-solving prompt", "math"): (71.0, 1113),
+    ("Marco-o1-7B + fast-solving prompt", "gsm8k"): (81.7, 447),
+    ("Marco-o1-7B + fast-solving prompt", "gaokao"): (57.1, 1062),
+    ("Marco-o1-7B + SFT", "math"): (73.6, 1076),
+    ("Marco-o1-7B + SFT", "gsm8k"): (89.9, 497),
+    ("Marco-o1-7B + SFT", "gaokao"): (56.3, 1066),
+    ("Marco-o1-7B + DPO", "math"): (71.8, 761),
+    ("Marco-o1-7B + DPO", "gsm8k"): (88.6, 410),
+    ("Marco-o1-7B + DPO", "gaokao"): (56.6, 780),
     ("Marco-o1-7B + O1-Pruner", "math"): (77.5, 657),
     ("Marco-o1-7B + O1-Pruner", "gsm8k"): (91.4, 343),
     ("Marco-o1-7B + O1-Pruner", "gaokao"): (61.6, 664),
     ("QwQ-32B-Preview", "math"): (90.6, 2191),
     ("QwQ-32B-Preview", "gsm8k"): (95.1, 777),
     ("QwQ-32B-Preview", "gaokao"): (79.0, 2183),
+    ("QwQ-32B-Preview + fast-solving prompt", "math"): (90.2, 1763),
+    ("QwQ-32B-Preview + fast-solving prompt", "gsm8k"): (95.8, 561),
+    ("QwQ-32B-Preview + fast-solving prompt", "gaokao"): (78.4, 1911),
+    ("QwQ-32B-Preview + SFT", "math"): (90.4, 2031),
+    ("QwQ-32B-Preview + SFT", "gsm8k"): (95.7, 717),
+    ("QwQ-32B-Preview + SFT", "gaokao"): (79.5, 2112),
+    ("QwQ-32B-Preview + DPO", "math"): (91.7, 1999),
+    ("QwQ-32B-Preview + DPO", "gsm8k"): (95.3, 704),
+    ("QwQ-32B-Preview + DPO", "gaokao"): (79.7, 2021),
     ("QwQ-32B-Preview + O1-Pruner", "math"): (91.0, 1385),
     ("QwQ-32B-Preview + O1-Pruner", "gsm8k"): (96.5, 534),
     ("QwQ-32B-Preview + O1-Pruner", "gaokao"): (80.3, 1446),

@@ -288,3 +288,44 @@ def test_app_command_passes_results_dir(tmp_path: Path) -> None:
     assert cmd[4].endswith("leaderboard_app/main.py")
     assert cmd[cmd.index("--server.port") + 1] == "8765"
     assert cmd[-2:] == ["--results-dir", str(tmp_path.resolve())]
+
+
+def _published_md() -> Path | None:
+    for root in (REPO.parent / "shared", REPO.parent.parent / "shared", Path("/work/shared")):
+        if (root / "docs" / "PUBLISHED.md").is_file():
+            return root / "docs" / "PUBLISHED.md"
+    return None
+
+
+@pytest.mark.skipif(_published_md() is None, reason="shared docs/PUBLISHED.md not present")
+def test_every_o1_pruner_table2_row_is_a_reported_entry() -> None:
+    """Each (model, method, benchmark) cell of PUBLISHED.md's Table 2 is shipped with the same numbers."""
+    text = _published_md().read_text()
+    section = text.split("## O1-Pruner", 1)[1].split("\n## ", 1)[0]
+    benches = {"MATH": "math", "GSM8K": "gsm8k", "GaoKao": "gaokao"}
+    header, cells = None, {}
+    for line in section.splitlines():
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) < 5 or set(cols[0]) <= {"-"}:
+            continue
+        if cols[0] == "model":
+            header = cols
+            continue
+        model = (
+            cols[0]
+            if cols[1] == "base"
+            else f"{cols[0]} + {'fast-solving prompt' if cols[1] == 'fast' else cols[1]}"
+        )
+        for name, cell in zip(header[2:], cols[2:], strict=True):
+            acc, length = (float(v) for v in cell.split("/"))
+            cells[(model, benches[name])] = (acc, length)
+    assert len(cells) == 2 * 5 * 3
+    shipped = {
+        (r.model_name, r.benchmark): (round(r.points[0].accuracy * 100, 1), r.points[0].mean_total_tokens)
+        for r in published_results()
+        if r.task_group.startswith("o1_pruner_table2")
+    }
+    assert shipped == cells
+    reported = REPO / "results" / "reported"
+    names = {p.name for p in reported.glob("*o1_pruner_table2*.json")}
+    assert len(names) == 30

@@ -1,0 +1,307 @@
+"""``elastic-bench baselines``: train every method from one base on the same problems, evaluate each
+checkpoint and the base with the same budget sweep, and compare them.
+
+Steps (each resumable; a rerun skips what is finished):
+
+1. one reference-sampling pass of the base (cached on disk; every method's recipe must agree on it),
+2. per method: ``train_method`` into ``<output_root>/<method>/`` (a half-finished run resumes from
+   its last TRL checkpoint; intermediate checkpoints are removed afterwards unless kept),
+3. per model (base + each checkpoint): the ``elastic-bench run`` sweep (lm-eval + elastic-hf), and
+   a result file whose ``training`` record says how the weights were made,
+4. the Table-2-style comparison (Acc / Len / AES / AUC against the base, with training cost).
+
+The state of a pipeline (which result file belongs to which weights) is ``<output_root>/pipeline.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elastic_bench.harness.results import ResultFile, TrainingRecord, load_result
+
+METHOD_LABELS = {"sft": "SFT", "dpo": "DPO", "o1_pruner": "O1-Pruner"}
+STATE_FILE = "pipeline.json"
+
+
+@dataclass
+class ModelOutcome:
+    """One evaluated model of the comparison (the base, or a method's checkpoint)."""
+
+    method: str | None  # None: the base
+    model_name: str
+    checkpoint: str
+    results: list[ResultFile] = field(default_factory=list)
+    result_paths: list[str] = field(default_factory=list)
+    record: TrainingRecord | None = None
+    train_seconds: float | None = None  # this invocation's training time (None: reused)
+    eval_seconds: float | None = None  # this invocation's evaluation time (None: reused)
+
+
+def method_model_name(base_name: str, method: str) -> str:
+    """Leaderboard name of a retrained baseline: ``base (Method)`` (its base and method are also in the
+    result's training record, which is what the comparison view groups by)."""
+    return f"{base_name} ({METHOD_LABELS.get(method, method)})"
+
+
+def parse_methods(text: str) -> list[str]:
+    """``"sft,dpo"`` -> ``["sft", "dpo"]``; ValueError names an unknown method."""
+    from elastic_bench.baselines.train import METHODS
+
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    if not methods:
+        raise ValueError("--methods is empty")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown method(s) {', '.join(unknown)}; expected some of {', '.join(METHODS)}")
+    return list(dict.fromkeys(methods))
+
+
+def shared_data(methods: list[str], recipes: dict[str, Path], overrides: dict[str, str]):
+    """The one DataConfig + seed every method's recipe uses; ValueError when the recipes disagree."""
+    from elastic_bench.baselines.recipe import DataConfig, load_recipe
+    from elastic_bench.baselines.train import method_module
+
+    seen: dict[str, tuple[dict, int]] = {}
+    for method in methods:
+        spec = load_recipe(recipes[method], method_module(method).CONFIG_CLASS, overrides)
+        seen[method] = (spec["data"], int(spec["trainer"].get("seed", 42)))
+    first = methods[0]
+    for method in methods[1:]:
+        if seen[method] != seen[first]:
+            raise ValueError(
+                f"recipes of {first} and {method} differ in data or seed ({seen[first]} vs {seen[method]}); "
+                "every method must train on the same problems and references"
+            )
+    data, seed = seen[first]
+    return DataConfig(**data), seed
+
+
+# ------------------------------------------------------------------------------------ state
+
+
+def _read_state(root: Path) -> dict:
+    path = root / STATE_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        return {}
+
+
+def _write_state(root: Path, state: dict) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".{STATE_FILE}.tmp"
+    tmp.write_text(json.dumps(state, indent=1))
+    tmp.replace(root / STATE_FILE)
+
+
+def _reusable(entry: dict | None, weights: str | None, sweep: dict) -> list[ResultFile] | None:
+    """The results recorded in ``entry`` when they are of these weights and this sweep, else None."""
+    if not entry or entry.get("weights_sha256") != weights or entry.get("sweep") != sweep:
+        return None
+    try:
+        return [load_result(p) for p in entry["results"]]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+# ------------------------------------------------------------------------------- evaluation
+
+
+def _run_args(
+    checkpoint: str, tasks: str, limit: float | None, results_dir: Path, batch_size: int, seed: int
+):
+    """The ``elastic-bench run`` arguments for one model of the comparison."""
+    from elastic_bench.harness.cli import add_run_parser
+
+    parser = argparse.ArgumentParser()
+    add_run_parser(parser.add_subparsers(dest="command"))
+    argv = ["run", "--model_args", f"pretrained={checkpoint}", "--tasks", tasks]
+    argv += ["--results-dir", str(results_dir), "--batch_size", str(batch_size), "--seed", str(seed)]
+    if limit is not None:
+        argv += ["--limit", f"{limit:g}"]
+    return parser.parse_args(argv)
+
+
+def evaluate_model(
+    outcome: ModelOutcome,
+    tasks: str,
+    limit: float | None,
+    results_dir: Path,
+    batch_size: int,
+    seed: int,
+    overwrite: bool,
+    log,
+) -> None:
+    """Sweep ``outcome.checkpoint``; its results (named, with the training record) are stored."""
+    from elastic_bench.harness.cli import evaluate_sweep
+    from elastic_bench.harness.run_store import store_run_result_at
+
+    args = _run_args(outcome.checkpoint, tasks, limit, results_dir, batch_size, seed)
+    start = time.monotonic()
+    converted, run_dir, samples_dir, _wall = evaluate_sweep(args)
+    outcome.eval_seconds = round(time.monotonic() - start, 1)
+    for result in converted:
+        result = result.model_copy(update={"model_name": outcome.model_name, "training": outcome.record})
+        if outcome.record is not None:
+            result.notes = (
+                f"Retrained by `elastic-bench baselines`: {outcome.record.method} from "
+                f"{Path(outcome.record.base_model).name} ({outcome.record.training_data})."
+            )
+        message, path = store_run_result_at(result, results_dir, run_dir, samples_dir, limit, overwrite)
+        log(f"  {outcome.model_name}: {message}")
+        outcome.results.append(load_result(path))
+        outcome.result_paths.append(str(path))
+
+
+def _existing_base_entry(name: str, weights: str | None, results_dir: Path, tasks: str) -> list[Path]:
+    """Leaderboard entries of the base already evaluated on the whole sweep with these weights."""
+    from elastic_bench.harness.run_store import partial_reason
+
+    found = []
+    for path in sorted((results_dir / "reproduced").glob("*.json")):
+        try:
+            result = load_result(path)
+        except (OSError, ValueError):
+            continue
+        rep = result.reproducibility
+        same_model = result.model_name == name and result.task_group in tasks.split(",")
+        same_weights = rep is not None and weights is not None and rep.weights_sha256 == weights
+        whole = partial_reason(result, None, None) is None  # every budget of the sweep
+        if same_model and same_weights and whole and result.training is None:
+            found.append(path)
+    return found
+
+
+# ------------------------------------------------------------------------------------ the run
+
+
+def run_baselines(
+    methods: list[str],
+    base: str,
+    output_root: Path,
+    *,
+    tasks: str = "elastic_toy",
+    results_dir: Path = Path("results"),
+    limit: float | None = None,
+    recipes: dict[str, Path] | None = None,
+    overrides: dict[str, str] | None = None,
+    eval_batch_size: int = 64,
+    eval_seed: int = 1234,
+    keep_checkpoints: bool = False,
+    overwrite: bool = False,
+    log=print,
+) -> tuple[ModelOutcome, list[ModelOutcome], dict]:
+    """Train, evaluate and compare; returns ``(base outcome, method outcomes, timings)``."""
+    from elastic_bench.baselines.recipe import default_recipe
+    from elastic_bench.baselines.train import RECORD_FILE, references, train_method
+    from elastic_bench.harness.convert import _model_name
+    from elastic_bench.harness.provenance import weights_sha256
+
+    overrides = dict(overrides or {})
+    recipes = {m: Path((recipes or {}).get(m) or default_recipe(m)) for m in methods}
+    data, seed = shared_data(methods, recipes, overrides)  # also checks every recipe before any work
+    from elastic_bench.baselines.common import load_base
+
+    load_base(base)  # one-line error when the base is not a causal LM, before any work
+    output_root = Path(output_root)
+    results_dir = Path(results_dir)
+    base_name = _model_name(base)
+    sweep = {"tasks": tasks, "limit": limit, "batch_size": eval_batch_size, "seed": eval_seed}
+    state = _read_state(output_root)
+    if state.get("base") not in (None, base):
+        raise ValueError(f"{output_root} holds a comparison of {state['base']}; choose another --output-root")
+    state.update({"base": base, "methods": state.get("methods", {})})
+    timings: dict[str, float] = {}
+    total = len(methods) * 2 + 2
+    step = 0
+
+    def stage(text: str) -> None:
+        nonlocal step
+        step += 1
+        log(f"[{step}/{total}] {text}")
+
+    # 1. the shared reference samples
+    stage(f"reference sampling: {data.n_problems} problems x {data.k} samples of {base_name}")
+    start = time.monotonic()
+    refs = references(data, base, seed)
+    if not refs.cache_hit:
+        timings["reference_sampling"] = round(time.monotonic() - start, 1)
+    origin = "cached" if refs.cache_hit else "sampled"
+    log(f"  {origin}: {len(refs.samples)} samples, {refs.generated_tokens} tokens, key {refs.key}")
+
+    # 2. training
+    outcomes = []
+    for method in methods:
+        out = output_root / method
+        outcome = ModelOutcome(method, method_model_name(base_name, method), str(out))
+        if (out / RECORD_FILE).is_file():
+            stage(f"train {method}: done earlier ({out})")
+            outcome.record = TrainingRecord.model_validate_json((out / RECORD_FILE).read_text())
+        else:
+            resume = out.is_dir() and any(out.iterdir())
+            stage(f"train {method}{' (resuming)' if resume else ''} -> {out}")
+            start = time.monotonic()
+            outcome.record = train_method(method, base, out, recipes[method], overrides, resume=resume)
+            outcome.train_seconds = round(time.monotonic() - start, 1)
+            timings[f"train_{method}"] = outcome.train_seconds
+            log(
+                f"  {outcome.record.optimizer_steps} steps, {outcome.record.training_tokens} tokens, "
+                f"{outcome.train_seconds:.0f} s"
+            )
+        if not keep_checkpoints:
+            for ckpt in out.glob("checkpoint-*"):
+                shutil.rmtree(ckpt)
+        outcomes.append(outcome)
+
+    # 3. evaluation: the base, then each checkpoint, with the same sweep
+    base_outcome = ModelOutcome(None, base_name, base)
+    base_weights = weights_sha256(base)
+    reused = _reusable(state.get("base_eval"), base_weights, sweep)
+    existing = [] if limit is not None else _existing_base_entry(base_name, base_weights, results_dir, tasks)
+    if reused is None and existing and len(existing) == len(tasks.split(",")):
+        reused = [load_result(p) for p in existing]
+        state["base_eval"] = {
+            "weights_sha256": base_weights,
+            "sweep": sweep,
+            "results": [str(p) for p in existing],
+        }
+    if reused is not None:
+        stage(f"evaluate {base_name}: done earlier")
+        base_outcome.results = reused
+        base_outcome.result_paths = state["base_eval"]["results"]
+    else:
+        stage(f"evaluate {base_name} on {tasks}")
+        evaluate_model(base_outcome, tasks, limit, results_dir, eval_batch_size, eval_seed, overwrite, log)
+        timings["eval_base"] = base_outcome.eval_seconds
+        state["base_eval"] = {
+            "weights_sha256": base_weights,
+            "sweep": sweep,
+            "results": base_outcome.result_paths,
+        }
+    _write_state(output_root, state)
+
+    for outcome in outcomes:
+        weights = weights_sha256(outcome.checkpoint)
+        reused = _reusable(state["methods"].get(outcome.method), weights, sweep)
+        if reused is not None:
+            stage(f"evaluate {outcome.model_name}: done earlier")
+            outcome.results = reused
+            outcome.result_paths = state["methods"][outcome.method]["results"]
+            continue
+        stage(f"evaluate {outcome.model_name} on {tasks}")
+        evaluate_model(outcome, tasks, limit, results_dir, eval_batch_size, eval_seed, overwrite, log)
+        timings[f"eval_{outcome.method}"] = outcome.eval_seconds
+        state["methods"][outcome.method] = {
+            "weights_sha256": weights,
+            "sweep": sweep,
+            "results": outcome.result_paths,
+        }
+        _write_state(output_root, state)
+    return base_outcome, outcomes, timings

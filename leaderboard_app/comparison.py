@@ -1,0 +1,107 @@
+"""Which entries form a method comparison against a base (no Streamlit here).
+
+* Reproduced: entries whose result file carries a training record are grouped with the entry of
+  the base they were trained from (same task group, ``reproducibility.weights_sha256`` equal to the
+  record's ``base_weights_sha256``), as ``elastic-bench baselines`` writes them.
+* Reported: published rows named ``"<base> + <method>"`` are grouped with the row ``<base>`` of the
+  same table (task group), e.g. O1-Pruner's Table 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: the separator of reported "<base> + <method>" names
+METHOD_SEPARATOR = " + "
+
+
+@dataclass(frozen=True)
+class ComparisonGroup:
+    """A base entry and the entries of methods applied to it (entry = path in the results dir)."""
+
+    kind: str
+    task_group: str
+    base: str
+    methods: tuple[str, ...]
+    title: str
+
+
+def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
+    """Every comparison found among ``entries`` (the leaderboard's entries frame), reproduced first."""
+    groups: list[ComparisonGroup] = []
+    rep = entries[entries["kind"] == "reproduced"]
+    trained = rep[rep["method"] != ""]
+    for (task_group, base_sha), members in trained.groupby(["task_group", "base_weights_sha256"], sort=True):
+        bases = rep[
+            (rep["task_group"] == task_group) & (rep["method"] == "") & (rep["weights_sha256"] == base_sha)
+        ]
+        if base_sha == "" or not len(bases):
+            continue
+        base = bases.sort_values("n_problems", ascending=False).iloc[0]
+        members = members.sort_values("model_name")
+        title = f"{base['model_name']} and its retrained baselines ({task_group})"
+        groups.append(
+            ComparisonGroup("reproduced", task_group, base["entry"], tuple(members["entry"]), title)
+        )
+    pub = entries[entries["kind"] == "reported"]
+    named = pub[pub["model_name"].str.contains(METHOD_SEPARATOR, regex=False)]
+    base_names = named["model_name"].str.split(METHOD_SEPARATOR, n=1, regex=False).str[0]
+    for (task_group, base_name), members in named.groupby([named["task_group"], base_names], sort=True):
+        bases = pub[(pub["task_group"] == task_group) & (pub["model_name"] == base_name)]
+        if not len(bases):
+            continue
+        title = f"{base_name} and methods applied to it, as published ({task_group})"
+        groups.append(
+            ComparisonGroup("reported", task_group, bases.iloc[0]["entry"], tuple(members["entry"]), title)
+        )
+    return groups
+
+
+def display_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~elastic_bench.harness.comparison.comparison_frame` with readable units (%, rounded)."""
+    pct = lambda col: (frame[col] * 100).round(1)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "model": frame["model"],
+            "method": frame["method"],
+            "Acc_%": pct("accuracy"),
+            "Len_think": frame["mean_think_tokens"].astype(float).round(1),
+            "Len_total": frame["mean_total_tokens"].astype(float).round(1),
+            "think_vs_base_%": (frame["think_change"].astype(float) * 100).round(1),
+            "AES": frame["aes"].astype(float).round(3),
+            "AES_paper_convention": frame["aes_paper_table"].astype(float).round(3),
+            "AUC": frame["auc"].astype(float).round(3),
+            "train_steps": frame["optimizer_steps"].astype("Int64"),
+            "train_tokens": frame["training_tokens"].astype("Int64"),
+            "reference_tokens": frame["reference_sampling_tokens"].astype("Int64"),
+            "train_seconds": frame["train_wall_seconds"].astype(float).round(0),
+        }
+    )
+
+
+#: number format of each :func:`display_table` column in :func:`formatted_table`
+FORMATS = {
+    "Acc_%": "{:.1f}",
+    "Len_think": "{:.1f}",
+    "Len_total": "{:.1f}",
+    "think_vs_base_%": "{:+.1f}",
+    "AES": "{:.3f}",
+    "AES_paper_convention": "{:.3f}",
+    "AUC": "{:.3f}",
+    "train_steps": "{:d}",
+    "train_tokens": "{:d}",
+    "reference_tokens": "{:d}",
+    "train_seconds": "{:.0f}",
+}
+
+
+def formatted_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`display_table` as strings ("n/a" where a value does not apply), for a static HTML table."""
+    out = table.copy().astype(object)
+    for col, fmt in FORMATS.items():
+        out[col] = [
+            ("n/a" if pd.isna(v) else fmt.format(int(v) if "d}" in fmt else float(v))) for v in table[col]
+        ]
+    return out
