@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from elastic_bench.baselines.train import METHODS as ALL_METHODS
 from elastic_bench.harness.results import load_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def test_baselines_bad_input_is_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "elastic-bench: error: unknown method(s) ppo; expected some of sft, dpo, o1_pruner"
+        f"elastic-bench: error: unknown method(s) ppo; expected some of {', '.join(ALL_METHODS)}"
     ]
     proc = subprocess.run(
         [str(CLI), "baselines", "--methods", "sft", "data.nonsense=1", "--output-root", str(tmp_path / "o")],
