@@ -117,17 +117,17 @@ def train_method(
         )
     )
     start = time.monotonic()
-    from elastic_bench.baselines.common import training_problems
-
-    problems = training_problems(data.n_problems, data.problems_seed)
+    extra: dict = {}
     on_policy = getattr(module, "ON_POLICY", False)  # GRPO methods sample rollouts, not references
     if on_policy:
-        refs = module.no_references(base, problems)
-    else:
+        from elastic_bench.baselines.common import training_problems
+
+        extra["problems"] = training_problems(data.n_problems, data.problems_seed)
+        refs = module.no_references(base, extra["problems"])
+    else:  # references() draws the same problems itself, from the same recipe
         refs = references(data, base, int(args.seed), model=model, tokenizer=tokenizer)
     original_template = tokenizer.chat_template
     set_seed(args.seed)
-    extra = {"problems": problems} if on_policy else {}
     trainer = module.make_trainer(model, tokenizer, refs, args, callbacks=callbacks, **extra)
     checkpoint = _last_checkpoint(out) if resume else None
     trainer.train(resume_from_checkpoint=checkpoint)
