@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.vllm_generator import _cut_at_stop
@@ -52,7 +53,7 @@ class APITokenGenerator:
         tokenized_requests: bool = True,
         extensions: str = "vllm",
         continue_final_message: bool = True,
-        marker: str = "</think>",
+        marker: str = THINK_END,
     ) -> None:
         if mode not in ("completions", "chat"):
             raise ValueError(f"mode must be completions or chat, got {mode!r}")

@@ -160,6 +160,33 @@ def test_greedy_sweep_agrees_with_elastic_hf_token_for_token(server, hf, path, a
         assert any("separate field" in c for c in info["api_caveats"])
 
 
+STRATEGY_CASES = {
+    "force": dict(budgets=[48, 96, None], min_thinking_budget=40),
+    "prompt": dict(budgets=[32, None]),
+    "fast": dict(budgets=[None]),
+}
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGY_CASES))
+def test_strategies_on_the_api_backend_agree_with_elastic_hf(server, hf, strategy):
+    case = dict(STRATEGY_CASES[strategy])
+    requests = toy_requests(3, case.pop("budgets"), strategy, **case)
+    lm = ElasticAPI(base_url=f"http://127.0.0.1:{server}/v1", num_concurrent=8)
+    got = lm.generate_until(requests, disable_tqdm=True)
+    ref = hf.generate_until(requests, disable_tqdm=True)
+    assert all(_same(got, ref))
+    for request, r in zip(requests, ref, strict=True):
+        budget = request.args[1]["thinking_budget"]
+        acct = r.accounting
+        if strategy == "force":
+            assert budget is None or acct.think_tokens <= budget
+            assert acct.think_truncated or acct.think_tokens >= 40 or acct.ended_in_thinking
+            if acct.think_truncated:
+                assert "</think>\nFinal Answer:" in str(r)
+    if strategy == "force":
+        assert hf.engine.stats.extra.get("waits", 0) > 0  # the tiny reasoner stops early: forced on
+
+
 def test_chat_without_continue_final_message_says_what_it_cannot_enforce(server):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
