@@ -88,7 +88,11 @@ def test_server_killed_mid_run_and_restarted(server, clean, tmp_path):
     def run() -> None:  # the journal's SQLite connection belongs to the thread that opens it
         try:
             lm = _lm(
-                f"http://127.0.0.1:{port}/v1", tmp_path / "j.sqlite", num_concurrent=2, groups_per_batch=1
+                f"http://127.0.0.1:{port}/v1",
+                tmp_path / "j.sqlite",
+                num_concurrent=2,
+                groups_per_batch=1,
+                max_retries=8,
             )
             outcome["lm"] = lm
             outcome["responses"] = lm.generate_until(REQUESTS, disable_tqdm=True)
