@@ -112,7 +112,7 @@ STRATEGY_CHECKS = textwrap.dedent(
     from elastic_bench.tasks.prompts import render
     from elastic_bench.tasks.toy.arithmetic import generate
 
-    CASES = {"force": ([48, 96, None], {"min_thinking_budget": 40}), "prompt": ([32, None], {}),
+    CASES = {"force": ([48, 96, None], {"min_thinking_budget": 400, "max_gen_toks": 600}), "prompt": ([32, None], {}),
              "fast": ([None], {})}
     if __name__ == "__main__":  # vLLM spawns workers
         requests = []
