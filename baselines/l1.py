@@ -2,7 +2,7 @@
 the prompt. Methods ``l1_exact`` and ``l1_max`` (thin modules over this one).
 
 Each training prompt gets a target N drawn uniformly from ``[target_min, target_max]`` (seeded) and
-the sentence ``budget_instruction(kind, N)`` ("Think for N tokens." / "Think for maximum N tokens.",
+the sentence ``budget_sentence(L1_WORDINGS[kind], N)`` ("Think for N tokens." / "Think for maximum N tokens.",
 defined once in :mod:`elastic_bench.harness.strategies`) after the task prompt. With n the
 completion's thinking tokens (up to and including ``</think>``) and correctness from the project's
 grader:
@@ -28,7 +28,7 @@ from elastic_bench.baselines.grpo_common import (
     prompt_dataset,
     think_tokens,
 )
-from elastic_bench.harness.strategies import BUDGET_INSTRUCTIONS, budget_instruction
+from elastic_bench.harness.strategies import L1_WORDINGS, budget_sentence
 
 __all__ = ["L1Config", "exact_reward", "make_trainer", "max_reward", "no_references", "targets"]
 
@@ -47,8 +47,8 @@ class L1Config(GradedGRPOConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.l1_kind not in BUDGET_INSTRUCTIONS:
-            raise ValueError(f"l1_kind must be one of {sorted(BUDGET_INSTRUCTIONS)}, got {self.l1_kind!r}")
+        if self.l1_kind not in L1_WORDINGS:
+            raise ValueError(f"l1_kind must be one of {sorted(L1_WORDINGS)}, got {self.l1_kind!r}")
         if not 1 <= self.target_min <= self.target_max:
             raise ValueError(f"need 1 <= target_min <= target_max, got {self.target_min}, {self.target_max}")
 
@@ -100,7 +100,7 @@ def make_trainer(model, tokenizer, refs, args: L1Config, callbacks=None, problem
     if not problems:
         raise ValueError("L1 needs training problems")
     goal = targets(len(problems), args.target_min, args.target_max, args.seed)
-    sentences = [budget_instruction(args.l1_kind, n) for n in goal]
+    sentences = [budget_sentence(L1_WORDINGS[args.l1_kind], n) for n in goal]
     data = prompt_dataset(problems, tokenizer, args.prompt_template, sentences, extra={"target": goal})
     return GRPOTrainer(
         model=model,

@@ -34,6 +34,7 @@ from types import ModuleType
 MODELS: dict[str, str] = {
     "elastic-hf": "elastic_bench.models.elastic_hf:ElasticHFLM",
     "elastic-vllm": "elastic_bench.models.elastic_vllm:ElasticVLLM",
+    "elastic-api": "elastic_bench.models.elastic_api:ElasticAPI",
 }
 
 EXTRA_MODELS_ENV = "ELASTIC_BENCH_LM_EVAL_MODELS"

@@ -6,13 +6,17 @@ the CLI import it.
 
 from __future__ import annotations
 
-#: strategies :class:`~elastic_bench.harness.strategies.BudgetedGenerator` runs
+#: strategies :class:`~elastic_bench.harness.strategies.BudgetedGenerator` runs: E1 separate
+#: budgeting, one-phase truncation, s1 budget forcing, the budget stated in the prompt (L1 / TALE),
+#: O1-Pruner's fast-solving prompt
 ELASTIC = "elastic"
 TRUNCATE = "truncate"
-RUNNABLE_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE)
-#: every strategy a result file may state (published baselines add s1 forcing, prompt budgets, none)
 FORCE = "force"
-STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, FORCE, "prompt", "none")
+PROMPT = "prompt"
+FAST = "fast"
+RUNNABLE_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE, PROMPT, FAST)
+#: every strategy a result file may state (published rows may have used no budget at all)
+STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, "none")
 #: strategies that stop thinking at the budget (a result's mean thinking cannot exceed it)
 THINK_CAPPED_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE)
 

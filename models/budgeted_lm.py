@@ -24,11 +24,17 @@ from elastic_bench.harness.generation import Sampling, TokenGenerator
 from elastic_bench.harness.model_args import check_model_args, parse_model_args
 from elastic_bench.harness.provenance import model_info
 from elastic_bench.harness.response import ElasticResponse, TokenAccounting
-from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
+from elastic_bench.harness.strategies import (
+    Budget,
+    BudgetedGenerator,
+    BudgetedRequest,
+    BudgetedResult,
+    budget_instruction,
+)
 from elastic_bench.models.journal import ResponseJournal, journal_key
 
 #: generation kwargs our tasks add; lm-eval passes unknown keys through untouched
-BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy")
+BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy", "min_thinking_budget", "budget_wording")
 
 
 def _optional_int(value: Any, name: str) -> int | None:
@@ -54,6 +60,8 @@ def parse_request(gen_kwargs: dict, default_max_tokens: int) -> tuple[Budget, Sa
         solution=_optional_int(kwargs.get("solution_budget"), "solution_budget"),
         strategy=strategy,
         max_tokens=max_tokens,
+        min_thinking=_optional_int(kwargs.get("min_thinking_budget"), "min_thinking_budget"),
+        wording=str(kwargs.get("budget_wording") or "l1"),
     )
     temperature = float(kwargs.get("temperature", 0.0) or 0.0)
     # sampled iff do_sample is true, or do_sample is absent and a temperature > 0 is given
@@ -190,12 +198,14 @@ class BudgetedLM(LM):
         for req in requests:
             context, gen_kwargs = req.args
             budget, sampling, until = parse_request(gen_kwargs, self.max_gen_toks)
-            if context not in prompt_ids:
-                prompt_ids[context] = tuple(self.generator.encode(self._prompt(context)))
+            instruction = budget_instruction(budget)  # prompt / fast: a sentence after the problem
+            text = f"{context} {instruction}" if instruction else context
+            if text not in prompt_ids:
+                prompt_ids[text] = tuple(self.generator.encode(self._prompt(text)))
             key = (context, json.dumps(gen_kwargs, sort_keys=True, default=str))
             sample_index = occurrences[key]
             occurrences[key] += 1
-            budgeted.append(BudgetedRequest(prompt_ids[context], budget, sampling, sample_index, self.seed))
+            budgeted.append(BudgetedRequest(prompt_ids[text], budget, sampling, sample_index, self.seed))
             untils.append(until)
 
         responses: list[str | None] = [None] * len(requests)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,30 @@ def all_sweeps() -> dict[str, Sweep]:
     return {b.name: sweep_of(b) for b in sweeps()}
 
 
+#: inference-baseline variants of every sweep (``<group>_<variant>``), sharing the sweep's template:
+#: ``prompt`` states each budget in the prompt (L1 wording; nothing enforced), ``force`` is s1 budget
+#: forcing at each budget with "Wait" until half of it, ``fast`` is O1-Pruner's fast-solving prompt
+#: with no budget (one unconstrained subtask, as in the paper)
+VARIANTS = ("prompt", "force", "fast")
+
+
+def variant_of(sweep: Sweep, variant: str) -> Sweep:
+    """The ``variant`` of a sweep: same data, template and sampling, another strategy."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
+    group = f"{sweep.group}_{variant}"
+    budgets = () if variant == "fast" else sweep.budgets
+    names = [f"{group}_t{b:05d}" for b in budgets] + [f"{group}_unconstrained"]
+    return replace(
+        sweep,
+        group=group,
+        budgets=budgets,
+        strategy=variant,
+        subtasks=tuple(names),
+        description=f"{sweep.description}, {variant} strategy",
+    )
+
+
 def __getattr__(name: str) -> Any:
     if name == "SWEEPS":  # the registry's sweeps, read when asked (never a second table)
         return all_sweeps()
@@ -142,6 +166,12 @@ def _generation_kwargs(sweep: Sweep, budget: int | None) -> str:
         f"  strategy: {sweep.strategy}\n"
         f"  thinking_budget: {thinking}\n"
         f"  solution_budget: {sweep.solution_budget}\n"
+        + (
+            f"  min_thinking_budget: {_yaml_scalar(budget and budget // 2)}\n"
+            if sweep.strategy == "force"
+            else ""
+        )
+        + ("  budget_wording: l1\n" if sweep.strategy == "prompt" else "")
     )
 
 
@@ -181,7 +211,7 @@ def render(sweep: Sweep) -> dict[str, str]:
         + "metadata:\n"
         + meta_lines
     )
-    files = {"_template_yaml": template}
+    files = {} if sweep.strategy in VARIANTS else {"_template_yaml": template}
     names = []
     for budget in [*sweep.budgets, None]:
         name = subtask_name(sweep, budget)
@@ -198,7 +228,8 @@ def render(sweep: Sweep) -> dict[str, str]:
 def write(check: bool = False, root: Path = TASKS_DIR) -> list[Path]:
     """Write (or with ``check`` compare) every sweep's files under ``root``; returns the stale paths."""
     stale = []
-    for sweep in all_sweeps().values():
+    every = [v for base in all_sweeps().values() for v in (base, *(variant_of(base, n) for n in VARIANTS))]
+    for sweep in every:
         folder = root / sweep.folder
         for name, text in render(sweep).items():
             path = folder / name

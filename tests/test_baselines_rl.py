@@ -19,7 +19,14 @@ from elastic_bench.baselines.common import load_base, prompt_text, training_prob
 from elastic_bench.baselines.grpo_common import budget_prompt, think_tokens
 from elastic_bench.baselines.train import RECORD_FILE, train_method
 from elastic_bench.harness.generation import Sampling, stable_seed
-from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, budget_instruction
+from elastic_bench.harness.strategies import (
+    L1_WORDINGS,
+    Budget,
+    BudgetedGenerator,
+    BudgetedRequest,
+    budget_instruction,
+    budget_sentence,
+)
 from elastic_bench.models.hf_generator import HFTokenGenerator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,10 +63,15 @@ def test_l1_rewards_by_hand():
 
 
 def test_budget_wording_is_defined_once_and_reaches_the_user_turn():
-    assert budget_instruction("exact", 256) == "Think for 256 tokens."
-    assert budget_instruction("max", 64) == "Think for maximum 64 tokens."
-    with pytest.raises(ValueError, match="unknown budget instruction"):
-        budget_instruction("about", 5)
+    assert budget_sentence(L1_WORDINGS["exact"], 256) == "Think for 256 tokens."
+    assert budget_sentence(L1_WORDINGS["max"], 64) == "Think for maximum 64 tokens."
+    # the prompt strategy states a budget with the same words
+    assert (
+        budget_instruction(Budget(64, 8, "prompt", wording=L1_WORDINGS["max"]))
+        == "Think for maximum 64 tokens."
+    )
+    with pytest.raises(ValueError, match="unknown budget wording"):
+        budget_sentence("about", 5)
     tok = AutoTokenizer.from_pretrained(BASE)
     problem = training_problems(1)[0].problem
     plain = prompt_text(tok, problem)

@@ -124,7 +124,7 @@ def test_strategy_names_are_defined_once() -> None:
     for strategy in RUNNABLE_STRATEGIES:
         Budget(thinking=8, solution=8, strategy=strategy)
     with pytest.raises(ValueError, match="unknown strategy"):
-        Budget(thinking=8, solution=8, strategy="force")  # known to the schema, not runnable
+        Budget(thinking=8, solution=8, strategy="none")  # known to the schema, not runnable
     for name, tree in _sources().items():
         for node in ast.walk(tree):
             if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and name != "harness/naming.py":

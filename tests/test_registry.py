@@ -59,8 +59,11 @@ def test_a_new_entry_flows_into_the_yamls_lm_eval_and_the_loader(with_new: Path,
     build.write(root=root)
     folder = root / "math" / "hmmt25"
     names = ["elastic_hmmt25_t00256", "elastic_hmmt25_t00768", "elastic_hmmt25_unconstrained"]
+    variants = [f"elastic_hmmt25_{v}" for v in ("prompt", "force")]
+    variant_files = [f"{g}{s}.yaml" for g in variants for s in ("", "_t00256", "_t00768", "_unconstrained")]
+    fast = ["elastic_hmmt25_fast.yaml", "elastic_hmmt25_fast_unconstrained.yaml"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["_template_yaml", "elastic_hmmt25.yaml", *(f"{n}.yaml" for n in names)]
+        ["_template_yaml", "elastic_hmmt25.yaml", *(f"{n}.yaml" for n in names), *variant_files, *fast]
     )
     assert "hmmt25" in build.SWEEPS and NEW.task_names == names
 
@@ -69,6 +72,8 @@ def test_a_new_entry_flows_into_the_yamls_lm_eval_and_the_loader(with_new: Path,
     assert loaded["group_map"] == {"elastic_hmmt25": names}
     budgets = [loaded["tasks"][n].config.generation_kwargs["thinking_budget"] for n in names]
     assert budgets == [256, 768, None]
+    force = tm.load(["elastic_hmmt25_force"])["tasks"]["elastic_hmmt25_force_t00768"].config.generation_kwargs
+    assert (force["strategy"], force["min_thinking_budget"], force["thinking_budget"]) == ("force", 384, 768)
     task = loaded["tasks"]["elastic_hmmt25_t00768"]
     assert task.config.repeats == 2 and task.config.generation_kwargs["solution_budget"] == 128
     meta = task.dump_config()["metadata"]  # what the results JSON records

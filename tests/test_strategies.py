@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from elastic_bench.harness.generation import Sampling
-from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
+from elastic_bench.harness.strategies import (
+    ANSWER_CUE,
+    MAX_WAITS,
+    WAIT,
+    Budget,
+    BudgetedGenerator,
+    BudgetedRequest,
+    budget_instruction,
+)
 from tests.fake_backend import EOS, MARKER, FakeBackend, prompt
 
 BUDGETS = [8, 16, 24, 32, None]
@@ -30,7 +38,7 @@ def _run(requests, share):
 
 
 @pytest.mark.parametrize("sampling", [Sampling(), Sampling(temperature=0.7, top_p=0.9)])
-@pytest.mark.parametrize("strategy", ["elastic", "truncate"])
+@pytest.mark.parametrize("strategy", ["elastic", "truncate", "force", "fast"])
 def test_sweep_equals_separate_runs(sampling, strategy):
     prompts = [prompt(n, s) for n, s in [(5, 1), (9, 2), (7, 3), (12, 4)]]
     requests = _requests(BUDGETS, prompts, sampling, strategy, k=2)
@@ -107,3 +115,62 @@ def test_budget_validation():
         Budget(8, 8, "magic")
     with pytest.raises(ValueError, match="thinking"):
         Budget(0, 8)
+
+
+# ------------------------------------------------------------- force, prompt, fast
+def _force(t, minimum, p, max_tokens=64):
+    backend = FakeBackend()
+    engine = BudgetedGenerator(backend)
+    req = BudgetedRequest(p, Budget(t, 6, "force", max_tokens=max_tokens, min_thinking=minimum), GREEDY)
+    return engine.run([req])[0], backend, engine
+
+
+def test_force_extends_early_thinking_with_wait_up_to_the_minimum():
+    p = prompt(5, 1)
+    natural, _, _ = _force(None, None, p)  # no minimum: the model's own thinking, its own marker
+    n = natural.think_tokens
+    assert natural.thinking_ids[-1] == MARKER and not natural.marker_appended
+    forced, backend, engine = _force(None, n + 6, p)
+    wait = backend.encode(WAIT)
+    body = forced.thinking_ids[:-1]  # the model closes its thinking itself once past the minimum
+    assert forced.thinking_ids[-1] == MARKER and len(body) >= n + 6 and MARKER not in body
+    assert body[: n - 1] == natural.thinking_ids[: n - 1] and body[n - 1 : n - 1 + len(wait)] == wait
+    assert engine.stats.extra["waits"] >= 1 and forced.answer_ids[-1] == EOS
+
+
+def test_force_cuts_at_the_budget_with_the_marker_and_a_final_answer_cue():
+    p = prompt(5, 3)
+    cut, backend, _ = _force(8, None, p)
+    assert cut.think_tokens == 8 and cut.think_truncated and cut.marker_appended
+    assert cut.marker_ids == [MARKER, *backend.encode(ANSWER_CUE)]
+    out = cut.output_ids()
+    assert out[8 : 8 + len(cut.marker_ids)] == cut.marker_ids  # the solution continues after the cue
+    # a minimum above the budget stops at the budget, never beyond
+    capped, _, _ = _force(12, 40, p)
+    assert capped.think_tokens == 12 and capped.think_truncated
+
+
+def test_force_gives_up_after_max_waits():
+    p = prompt(5, 1)
+    result, _, engine = _force(None, 10_000, p, max_tokens=10_000)
+    assert engine.stats.extra["waits"] == MAX_WAITS and result.thinking_ids[-1] == MARKER
+
+
+def test_prompt_states_the_budget_and_enforces_nothing():
+    assert budget_instruction(Budget(512, 32, "prompt")) == "Think for 512 tokens."
+    assert budget_instruction(Budget(512, 32, "prompt", wording="l1_max")) == "Think for maximum 512 tokens."
+    assert "less than 512 tokens" in budget_instruction(Budget(512, 32, "prompt", wording="tale"))
+    assert budget_instruction(Budget(None, 32, "prompt")) is None  # unconstrained: nothing stated
+    assert "quickly" in budget_instruction(Budget(None, 32, "fast"))
+    assert budget_instruction(Budget(8, 32, "elastic")) is None
+    with pytest.raises(ValueError, match="unknown budget wording"):
+        Budget(8, 8, "prompt", wording="polite")
+    p = prompt(5, 9)
+    [free] = BudgetedGenerator(FakeBackend()).run(
+        [BudgetedRequest(p, Budget(4, 2, "prompt", max_tokens=64), GREEDY)]
+    )
+    [cut] = BudgetedGenerator(FakeBackend()).run(
+        [BudgetedRequest(p, Budget(4, 2, "fast", max_tokens=64), GREEDY)]
+    )
+    assert free.think_tokens > 4 + 2 and not free.think_truncated  # the stated budget is not enforced
+    assert cut.total_tokens == 4 + 2  # fast is capped like truncate
