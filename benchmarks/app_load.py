@@ -36,6 +36,7 @@ from elastic_bench.leaderboard_app.launch import (  # noqa: E402
     find_chromium,
     free_port,
     start_app,
+    stop_app,
     wait_healthy,
 )
 from tests.factories import make_result, write_result  # noqa: E402
@@ -164,11 +165,7 @@ def main() -> int:
             context.close()
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
         log.close()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

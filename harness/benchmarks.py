@@ -283,8 +283,10 @@ BENCHMARKS: dict[str, Benchmark] = {
             grader="code",
             family="code",
             aliases=("livecodebench", "livecodebench_v5", "lcb_v5"),
-            # release_v5 = test.jsonl .. test5.jsonl of the dataset repo (the hidden tests are in
-            # private_test_cases); revision as pinned by public LCB evaluation scripts
+            # release_v5 = test.jsonl .. test5.jsonl of the dataset repo (880 problems, 279 in the
+            # contest window; hidden tests in private_test_cases). The repo's loader is a script,
+            # which datasets>=4 no longer runs, so tasks/code/data.py downloads the JSONL files
+            # themselves. Revision: the commit public evaluation scripts pin (unverified offline)
             hub=HubSource(
                 "livecodebench/code_generation_lite",
                 "48d36ed304dca42cf8ab20e941262ccd096518a3",
@@ -312,6 +314,7 @@ BENCHMARKS: dict[str, Benchmark] = {
             grader="code",
             family="code",
             aliases=("codeelo", "cf"),
+            # no public pin of this dataset's revision found; an offline check cannot make one up
             hub=HubSource("Qwen/CodeElo", None, "test"),
             local_files=("codeforces/rllm_codeforces_codeelo408.json", "codeforces/metadata_cf.json"),
             expected_count=408,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from elastic_bench.harness.results import read_json
+from elastic_bench.harness.result_io import read_json
 
 #: ``<group>_t00512`` / ``<group>_unconstrained``
 SUBTASK_RE = re.compile(r"^(?P<group>.+)_(?:t(?P<budget>\d+)|(?P<unc>unconstrained))$")

@@ -29,7 +29,8 @@ from elastic_bench.harness.metrics import (
     answer_rates,
     auc_log_budget,
 )
-from elastic_bench.harness.results import BudgetPoint, ResultFile, ResultFileError, parse_result, read_json
+from elastic_bench.harness.result_io import ResultFileError, parse_result, read_json
+from elastic_bench.harness.results import BudgetPoint, ResultFile
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2

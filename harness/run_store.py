@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from elastic_bench.harness.results import ResultFile, ResultFileError, load_result, save_result
+from elastic_bench.harness.result_io import ResultFileError, load_result, save_result
+from elastic_bench.harness.results import ResultFile
 from elastic_bench.harness.submit import add_entry, entry_filename, find_existing_entry
 
 

@@ -19,7 +19,8 @@ import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from elastic_bench.harness.naming import THINK_CAPPED_STRATEGIES, safe_filename
-from elastic_bench.harness.results import ResultFile, ResultFileError, parse_result
+from elastic_bench.harness.result_io import ResultFileError, parse_result
+from elastic_bench.harness.results import ResultFile
 from elastic_bench.harness.submitted_samples import SamplesError, copy_samples, inside, sample_files
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024

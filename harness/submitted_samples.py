@@ -12,7 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
-from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile, ResultFileError
+from elastic_bench.harness.result_io import ResultFileError
+from elastic_bench.harness.results import SAMPLES_DIRNAME, ResultFile
 
 
 class SamplesError(ResultFileError):

@@ -50,7 +50,7 @@ def start_app(
     address: str | None = None,
     **popen,
 ) -> subprocess.Popen:
-    """Start the app in the background; the caller stops it (``proc.terminate()``)."""
+    """Start the app in the background; the caller stops it (:func:`stop_app`)."""
     env = {**os.environ, RESULTS_ENV: str(Path(results_dir).resolve())}
     env.update(popen.pop("env", {}) or {})
     return subprocess.Popen(app_command(results_dir, port, headless, address), env=env, **popen)
@@ -69,14 +69,20 @@ def run_app(
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            return proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
+        return stop_app(proc, timeout=10)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def stop_app(proc: subprocess.Popen, timeout: float = 15.0) -> int:
+    """Stop an app started by :func:`start_app`: SIGTERM, then SIGKILL after ``timeout`` seconds;
+    returns its exit status."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 def free_port() -> int:

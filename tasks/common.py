@@ -1,17 +1,49 @@
-"""Per-sample metrics shared by every budget-sweep task's ``process_results``."""
+"""What every budget-sweep task shares: the prompted dataset, ``doc_to_text`` and per-sample metrics."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
+
+import datasets
 
 from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.harness.extraction import BOXED, STATEMENT
 from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.response import accounting
 from elastic_bench.harness.results import SAMPLE_METRICS
+from elastic_bench.tasks.prompts import render
+from elastic_bench.tasks.task import DatasetSplits, dataset_sha256
 
 METRICS = SAMPLE_METRICS
+
+
+def prompted_splits(rows: list[dict[str, Any]], template: str, source: str) -> DatasetSplits:
+    """lm-eval ``custom_dataset`` of ``rows`` as a ``test`` split, each with its prompt rendered from
+    ``template``, plus the facts about the data (hashed before the prompts are added)."""
+    facts = {"dataset_sha256": dataset_sha256(rows), "dataset_size": len(rows), "dataset_source": source}
+    for row in rows:
+        row["prompt"] = render(row["problem"], template)
+    return DatasetSplits({"test": datasets.Dataset.from_list(rows)}, facts)
+
+
+def doc_to_text(doc: dict) -> str:
+    """The prompt rendered by the loader."""
+    return doc["prompt"]
+
+
+def token_metrics(response: object) -> dict[str, float]:
+    """A response's token accounting as per-sample metrics; NaN for plain strings (no budgeted backend)."""
+    acct = accounting(response)
+    nan = math.nan
+    return {
+        "think_tokens": float(acct.think_tokens) if acct else nan,
+        "answer_tokens": float(acct.answer_tokens) if acct else nan,
+        "total_tokens": float(acct.total_tokens) if acct else nan,
+        "think_truncated": float(acct.think_truncated) if acct else nan,
+        "answer_truncated": float(acct.answer_truncated) if acct else nan,
+    }
 
 
 def keep_all(resps, docs):
@@ -44,8 +76,6 @@ def score(results: Sequence, gold: str, benchmark: str, *, problem: str | None =
     )
     rows = []
     for response, g in zip(responses, grades, strict=True):
-        acct = accounting(response)
-        nan = math.nan
         rows.append(
             {
                 "acc": float(g.correct),
@@ -53,11 +83,7 @@ def score(results: Sequence, gold: str, benchmark: str, *, problem: str | None =
                 "boxed": float(g.extraction == BOXED),
                 "fallback_answer": float(g.extraction == STATEMENT),
                 "grade_timeout": float(g.timed_out),
-                "think_tokens": float(acct.think_tokens) if acct else nan,
-                "answer_tokens": float(acct.answer_tokens) if acct else nan,
-                "total_tokens": float(acct.total_tokens) if acct else nan,
-                "think_truncated": float(acct.think_truncated) if acct else nan,
-                "answer_truncated": float(acct.answer_truncated) if acct else nan,
+                **token_metrics(response),
             }
         )
     return {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}

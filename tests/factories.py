@@ -11,7 +11,8 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from elastic_bench.harness.results import BudgetPoint, DatasetRecord, Reproducibility, ResultFile, save_result
+from elastic_bench.harness.result_io import save_result
+from elastic_bench.harness.results import BudgetPoint, DatasetRecord, Reproducibility, ResultFile
 
 
 def make_reproducibility(

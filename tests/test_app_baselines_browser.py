@@ -16,6 +16,7 @@ from elastic_bench.leaderboard_app.launch import (
     find_chromium,
     free_port,
     start_app,
+    stop_app,
     wait_healthy,
 )
 from elastic_bench.leaderboard_app.published import published_results
@@ -56,12 +57,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_healthy(url, proc, timeout=45.0)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_app(proc)
         log.close()
 
 

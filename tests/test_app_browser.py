@@ -21,6 +21,7 @@ from elastic_bench.leaderboard_app.launch import (
     find_chromium,
     free_port,
     start_app,
+    stop_app,
     wait_healthy,
 )
 from tests.factories import make_result, write_result
@@ -53,12 +54,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         wait_healthy(url, proc, timeout=45.0)
         yield url, results
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_app(proc)
         log.close()
 
 

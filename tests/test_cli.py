@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.results import load_result
+from elastic_bench.harness.result_io import load_result
 
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}

@@ -21,7 +21,7 @@ from elastic_bench.harness.convert import (
     find_run_outputs,
 )
 from elastic_bench.harness.provenance import hardware_from_env, project_info
-from elastic_bench.harness.results import load_result, save_result
+from elastic_bench.harness.result_io import load_result, save_result
 from tests._lm_eval_fake import ENV_INFO, budget_task, write_fake_run
 
 

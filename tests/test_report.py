@@ -19,7 +19,8 @@ from elastic_bench.harness.report import (
     summary_frame,
     sweep_auc,
 )
-from elastic_bench.harness.results import BudgetPoint, ResultFile, save_result
+from elastic_bench.harness.result_io import save_result
+from elastic_bench.harness.results import BudgetPoint, ResultFile
 from tests._lm_eval_fake import write_fake_run
 
 

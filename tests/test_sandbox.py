@@ -121,26 +121,8 @@ def test_verdicts(executor, program, fn_name, tests, reason):
 
 LCB_FILE = Path("/work/shared/data/livecodebench/deepcoder_lcb_2408_2501_public_tests.json")
 SECOND_LARGEST = "n = int(input())\na = list(map(int, input().split()))\nprint(a.index(sorted(a)[-2]) + 1)\n"
-SHORTEST_PATH = """
-from collections import deque
-class Solution:
-    def shortestDistanceAfterQueries(self, n, queries):
-        adj = [[i + 1] for i in range(n - 1)] + [[]]
-        answer = []
-        for u, v in queries:
-            adj[u].append(v)
-            dist = [-1] * n
-            dist[0] = 0
-            todo = deque([0])
-            while todo:
-                x = todo.popleft()
-                for y in adj[x]:
-                    if dist[y] < 0:
-                        dist[y] = dist[x] + 1
-                        todo.append(y)
-            answer.append(dist[n - 1])
-        return answer
-"""
+#: LiveCodeBench 3517 (functional), the hand-written solution tests/test_code_solutions.py also runs
+SHORTEST_PATH = (Path(__file__).parent / "code_solutions" / "lcb__3517.py").read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(not LCB_FILE.exists(), reason=f"LiveCodeBench public tests not found at {LCB_FILE}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.results import load_result
+from elastic_bench.harness.result_io import load_result
 from elastic_bench.harness.submit import (
     SubmissionError,
     add_entry,

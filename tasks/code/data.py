@@ -25,11 +25,12 @@ import json
 import pickle
 import re
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.benchmarks import get_benchmark
-from elastic_bench.tasks.math.data import DataError, resolve_data_dir
+from elastic_bench.tasks.math.data import DataError, iter_jsonl, read_json_values, resolve_data_dir
 
 __all__ = ["DataError", "fn_name_of", "load_code_problems", "resolve_data_dir"]
 
@@ -59,27 +60,8 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("\r", "").split())
 
 
-def _read_json_rows(file: Path) -> list[dict[str, Any]]:
-    if not file.is_file():
-        raise DataError(f"{file}: no such file")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{file}: cannot read ({exc})") from None
-    if text.lstrip().startswith("["):
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{file}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-    else:
-        rows = []
-        for ln, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{file}:{ln}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-    return rows
+def _read_json_rows(file: Path) -> list[Any]:
+    return [value for _, value in read_json_values(file)]
 
 
 def _tests(raw: Any, where: str) -> list[dict[str, str]]:
@@ -202,32 +184,41 @@ def _lcb_hub() -> list[dict[str, Any]]:
     lo, hi = meta["contest_date_from"], meta["contest_date_to"]
     out = []
     for name in _LCB_FILES[src.config]:
-        path = hf_hub_download(src.id, name, repo_type="dataset", revision=src.revision)
-        for n, row in enumerate(_read_json_rows(Path(path))):
-            where = f"{src.tag}/{name}: row {n}"
-            date = str(row.get("contest_date", ""))[:10]
-            if not lo <= date < hi:
-                continue
-            try:
-                tests = decode_lcb_tests(row["public_test_cases"]) + decode_lcb_tests(
-                    row["private_test_cases"]
-                )
-                fn_name = json.loads(row.get("metadata") or "{}").get("func_name")
-            except (KeyError, ValueError, TypeError, zlib.error, pickle.UnpicklingError) as exc:
-                raise DataError(f"{where}: cannot decode its tests ({type(exc).__name__})") from None
-            rec = _record(
-                "lcb",
-                str(row.get("question_id")),
-                row.get("question_content"),
-                row.get("starter_code"),
-                tests,
-                "hidden",
-                src.tag,
-                where,
-            )
-            rec["fn_name"] = fn_name or rec["fn_name"]
-            rec.update(contest_id=str(row.get("contest_id", "")), contest_date=date)
-            out.append(rec)
+        path = Path(hf_hub_download(src.id, name, repo_type="dataset", revision=src.revision))
+        with path.open(encoding="utf-8") as lines:  # streamed: test.jsonl alone is over 1 GB
+            out.extend(_lcb_hub_rows(iter_jsonl(path, lines), f"{src.tag}/{name}", lo, hi))
+    return out
+
+
+def _lcb_hub_rows(rows: Iterable[tuple[int, Any]], where_file: str, lo: str, hi: str) -> list[dict[str, Any]]:
+    """The records of one LiveCodeBench file whose contest date lies in ``[lo, hi)``."""
+    src = get_benchmark("lcb").hub
+    out = []
+    for n, (_, row) in enumerate(rows):
+        where = f"{where_file}: row {n}"
+        if not isinstance(row, dict):
+            raise DataError(f"{where}: expected a JSON object")
+        date = str(row.get("contest_date", ""))[:10]
+        if not lo <= date < hi:
+            continue
+        try:
+            tests = decode_lcb_tests(row["public_test_cases"]) + decode_lcb_tests(row["private_test_cases"])
+            fn_name = json.loads(row.get("metadata") or "{}").get("func_name")
+        except (KeyError, ValueError, TypeError, zlib.error, pickle.UnpicklingError) as exc:
+            raise DataError(f"{where}: cannot decode its tests ({type(exc).__name__})") from None
+        rec = _record(
+            "lcb",
+            str(row.get("question_id")),
+            row.get("question_content"),
+            row.get("starter_code"),
+            tests,
+            "hidden",
+            src.tag,
+            where,
+        )
+        rec["fn_name"] = fn_name or rec["fn_name"]
+        rec.update(contest_id=str(row.get("contest_id", "")), contest_date=date)
+        out.append(rec)
     return out
 
 
@@ -282,5 +273,12 @@ def load_code_problems(
         seen.add(rec["id"])
     if check_count and bench.expected_count is not None and len(records) != bench.expected_count:
         where = records[0]["source"] if records else bench.name
-        raise DataError(f"{where}: {len(records)} problems, expected {bench.expected_count} for {bench.name}")
+        hint = (
+            " (the Hub source is not pinned and may have changed; give a data_dir with the offline copy)"
+            if root is None and bench.hub is not None and bench.hub.revision is None
+            else ""
+        )
+        raise DataError(
+            f"{where}: {len(records)} problems, expected {bench.expected_count} for {bench.name}{hint}"
+        )
     return records

@@ -15,7 +15,6 @@ task metadata, which the results JSON records and the converter carries into the
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -27,10 +26,9 @@ from elastic_bench.harness.code_grader import reference_json
 from elastic_bench.harness.grader import get_grader
 from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.records import TEST_VERDICTS
-from elastic_bench.harness.response import accounting
 from elastic_bench.harness.results import CODE_SAMPLE_METRICS
 from elastic_bench.tasks.code.data import load_code_problems, resolve_data_dir
-from elastic_bench.tasks.common import keep_all, responses_of
+from elastic_bench.tasks.common import doc_to_text, keep_all, responses_of, token_metrics
 from elastic_bench.tasks.prompts import render_code
 from elastic_bench.tasks.task import DatasetSplits, ElasticTask, dataset_sha256
 
@@ -75,11 +73,6 @@ def load(benchmark: str, data_dir: str | None = None, **_: object) -> DatasetSpl
     return DatasetSplits({"test": datasets.Dataset.from_list(docs)}, facts)
 
 
-def doc_to_text(doc: dict) -> str:
-    """The prompt rendered by the loader."""
-    return doc["prompt"]
-
-
 def score_code(results: Sequence, reference: str, benchmark: str) -> dict[str, float]:
     """Grade the k responses of one problem; every metric is the mean over them except ``pass_bits``
     (bit j set when sample j passed: which samples solved it, for per-sample Codeforces ratings)."""
@@ -90,17 +83,7 @@ def score_code(results: Sequence, reference: str, benchmark: str) -> dict[str, f
     grades = grade_many([(r, reference, benchmark) for r in responses], marker=marker)
     rows = []
     for response, g in zip(responses, grades, strict=True):
-        acct = accounting(response)
-        nan = math.nan
-        row = {
-            "acc": float(g.correct),
-            "no_answer": float(g.no_answer),
-            "think_tokens": float(acct.think_tokens) if acct else nan,
-            "answer_tokens": float(acct.answer_tokens) if acct else nan,
-            "total_tokens": float(acct.total_tokens) if acct else nan,
-            "think_truncated": float(acct.think_truncated) if acct else nan,
-            "answer_truncated": float(acct.answer_truncated) if acct else nan,
-        }
+        row = {"acc": float(g.correct), "no_answer": float(g.no_answer), **token_metrics(response)}
         row.update({f"verdict_{v}": float(g.reason == v) for v in TEST_VERDICTS})
         rows.append(row)
     out = {m: sum(r[m] for r in rows) / len(rows) for m in CODE_SAMPLE_METRICS if m != "pass_bits"}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,13 +110,10 @@ def load_hub(benchmark: str) -> list[dict[str, Any]]:
 def read_local(benchmark: str, file: Path) -> list[dict[str, Any]]:
     """Read a JSONL file (one object per line) or a JSON file (a list of objects)."""
     bench = get_benchmark(benchmark)
-    if not file.is_file():
-        raise DataError(f"{file}: no such file")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{file}: cannot read ({exc})") from None
-    raw = _json_array_records(file, text) if text.lstrip().startswith("[") else _jsonl_records(file, text)
+    raw = read_json_values(file)
+    for ln, obj in raw:
+        if not isinstance(obj, dict):
+            raise DataError(f"{file}:{ln}: expected a JSON object, got {type(obj).__name__}")
     raw = _url_filtered(bench, raw)
     records = [_normalise(bench.name, r, i, str(file), f"{file}:{ln}") for i, (ln, r) in enumerate(raw)]
     seen: dict[str, int] = {}
@@ -134,23 +132,34 @@ def _url_filtered(bench: Benchmark, raw: list[tuple[int, dict]]) -> list[tuple[i
     return keep if keep else raw
 
 
-def _jsonl_records(file: Path, text: str) -> list[tuple[int, dict]]:
-    out = []
-    for ln, line in enumerate(text.splitlines(), start=1):
+def read_json_values(file: Path) -> list[tuple[int, Any]]:
+    """The values of a JSONL file (one per line) or a JSON file (one array), each with the line it
+    starts on; :class:`DataError` with a one-line reason for a missing, unreadable or invalid file."""
+    if not file.is_file():
+        raise DataError(f"{file}: no such file")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{file}: cannot read ({exc})") from None
+    if text.lstrip().startswith("["):
+        return _json_array_values(file, text)
+    return list(iter_jsonl(file, text.splitlines()))
+
+
+def iter_jsonl(file: Path, lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """The value of each non-blank JSONL line with its line number, decoded one line at a time (an
+    open file streams, for files too large to hold as one string); ``file`` names it in errors."""
+    for ln, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            yield ln, json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataError(f"{file}:{ln}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise DataError(f"{file}:{ln}: expected a JSON object, got {type(obj).__name__}")
-        out.append((ln, obj))
-    return out
 
 
-def _json_array_records(file: Path, text: str) -> list[tuple[int, dict]]:
-    """Objects of a JSON array with the line each starts on (decoded one element at a time)."""
+def _json_array_values(file: Path, text: str) -> list[tuple[int, Any]]:
+    """Elements of a JSON array with the line each starts on (decoded one element at a time)."""
     decoder = json.JSONDecoder()
     out = []
     pos = text.index("[") + 1
@@ -166,8 +175,6 @@ def _json_array_records(file: Path, text: str) -> list[tuple[int, dict]]:
             obj, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise DataError(f"{file}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise DataError(f"{file}:{line}: expected a JSON object, got {type(obj).__name__}")
         out.append((line, obj))
     return out
 

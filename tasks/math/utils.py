@@ -23,12 +23,9 @@ import functools
 import os
 from typing import Any
 
-import datasets
-
 from elastic_bench.harness.benchmarks import get_benchmark, resolve_benchmark
-from elastic_bench.tasks.common import keep_all, score
+from elastic_bench.tasks.common import doc_to_text, keep_all, prompted_splits, score
 from elastic_bench.tasks.math.data import load_problems, resolve_data_dir
-from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.task import DatasetSplits, ElasticTask, dataset_sha256
 
 __all__ = [
@@ -91,21 +88,8 @@ def load(
 ) -> DatasetSplits:
     """lm-eval ``custom_dataset``: the benchmark as a ``test`` split with the rendered prompt per doc
     (template: ``prompt_template``, else the registry's), and the facts about the data."""
-    rows = records(benchmark, data_dir)
-    facts = {
-        "dataset_sha256": dataset_sha256(rows),
-        "dataset_size": len(rows),
-        "dataset_source": data_source(benchmark, data_dir),
-    }
     template = prompt_template or get_benchmark(benchmark).prompt_template
-    for row in rows:
-        row["prompt"] = render(row["problem"], template)
-    return DatasetSplits({"test": datasets.Dataset.from_list(rows)}, facts)
-
-
-def doc_to_text(doc: dict) -> str:
-    """The prompt rendered by the loader."""
-    return doc["prompt"]
+    return prompted_splits(records(benchmark, data_dir), template, data_source(benchmark, data_dir))
 
 
 def process_results(doc: dict, results: list) -> dict[str, float]:

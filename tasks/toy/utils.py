@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datasets
-
 from elastic_bench.harness.benchmarks import get_benchmark
-from elastic_bench.tasks.common import keep_all, score
-from elastic_bench.tasks.prompts import render
-from elastic_bench.tasks.task import DatasetSplits, ElasticTask, dataset_sha256
+from elastic_bench.tasks.common import doc_to_text, keep_all, prompted_splits, score
+from elastic_bench.tasks.task import DatasetSplits, ElasticTask
 from elastic_bench.tasks.toy.arithmetic import generate
 
 __all__ = ["ElasticTask", "keep_all", "load", "doc_to_text", "process_results"]
@@ -27,20 +24,9 @@ def load(
     rows = [p.to_record() for p in generate(split, int(n_problems), seed=int(seed))]
     for row in rows:
         row["operations"] = [f"{sym}{operand}" for sym, operand in row["operations"]]
-    facts = {
-        "dataset_sha256": dataset_sha256(rows),
-        "dataset_size": len(rows),
-        "dataset_source": f"generated: elastic_bench.tasks.toy.arithmetic split={split} seed={int(seed)}",
-    }
     template = prompt_template or get_benchmark("toy").prompt_template
-    for row in rows:
-        row["prompt"] = render(row["problem"], template)
-    return DatasetSplits({"test": datasets.Dataset.from_list(rows)}, facts)
-
-
-def doc_to_text(doc: dict) -> str:
-    """The prompt rendered by the loader."""
-    return doc["prompt"]
+    source = f"generated: elastic_bench.tasks.toy.arithmetic split={split} seed={int(seed)}"
+    return prompted_splits(rows, template, source)
 
 
 def process_results(doc: dict, results: list) -> dict[str, float]:
