@@ -33,12 +33,13 @@ from typing import Any
 from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
 from elastic_bench.models.api_client import APIClient, APIError
+from elastic_bench.models.tokenized import Tokenized
 from elastic_bench.models.vllm_generator import _cut_at_stop
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
-class APITokenGenerator:
+class APITokenGenerator(Tokenized):
     """Budgeted-generation backend over an OpenAI-compatible HTTP server."""
 
     def __init__(
@@ -92,20 +93,7 @@ class APITokenGenerator:
             self.caveats.append(text)
             warnings.warn(f"elastic-api: {text}", stacklevel=3)
 
-    # -------------------------------------------------------------- tokenizer
-    def encode(self, text: str) -> list[int]:
-        """Token ids of ``text`` without special tokens added."""
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
-
-    def decode(self, token_ids: Sequence[int]) -> str:
-        """Text of ``token_ids``."""
-        return self.tokenizer.decode(list(token_ids), skip_special_tokens=False)
-
-    @property
-    def eos_token_ids(self) -> list[int]:
-        """Ids that end a sequence."""
-        return list(self._eos)
-
+    # ---------------------------------------------------------------- states
     def release(self, states: list[int]) -> None:
         """Nothing to free: the server's prefix cache is its own."""
 

@@ -16,6 +16,7 @@ import torch
 from transformers import DynamicCache
 
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
+from elastic_bench.models.tokenized import Tokenized
 
 
 @dataclass
@@ -67,7 +68,7 @@ def _sample(logits: torch.Tensor, row: _Row) -> int:
     return int(torch.multinomial(probs, 1, generator=row.generator).item())
 
 
-class HFTokenGenerator:
+class HFTokenGenerator(Tokenized):
     """Batched generation with KV-cache reuse for a causal LM from transformers."""
 
     def __init__(self, model, tokenizer, *, batch_size: int = 32, eos_token_ids: list[int] | None = None):
@@ -82,20 +83,7 @@ class HFTokenGenerator:
         self._handles = itertools.count(1)
         self.counter = Counter()
 
-    # -------------------------------------------------------------- tokenizer
-    def encode(self, text: str) -> list[int]:
-        """Token ids of ``text`` without special tokens added."""
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
-
-    def decode(self, token_ids: list[int]) -> str:
-        """Text of ``token_ids``."""
-        return self.tokenizer.decode(token_ids, skip_special_tokens=False)
-
-    @property
-    def eos_token_ids(self) -> list[int]:
-        """Ids that end a sequence (tokenizer EOS plus the generation config's)."""
-        return list(self._eos)
-
+    # ---------------------------------------------------------------- states
     def release(self, states: list[int]) -> None:
         """Drop kept KV caches."""
         for state in states:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
+from elastic_bench.models.tokenized import Tokenized
 
 #: runs ``{replica: (prompts, sampling params)}`` on the engine replicas (all at once) and returns
 #: ``{replica: [vLLM RequestOutput, ...]}``
@@ -48,7 +49,7 @@ def _cut_at_stop(tokens: list[int], stops: Sequence[Sequence[int]]) -> tuple[lis
     return tokens[: best[0]], best[1]
 
 
-class VLLMTokenGenerator:
+class VLLMTokenGenerator(Tokenized):
     """Budgeted-generation backend over one or more vLLM engines (``vllm.LLM`` or Ray replicas)."""
 
     def __init__(
@@ -82,20 +83,7 @@ class VLLMTokenGenerator:
 
         return cls(tokenizer, eos_token_ids, dispatch)
 
-    # -------------------------------------------------------------- tokenizer
-    def encode(self, text: str) -> list[int]:
-        """Token ids of ``text`` without special tokens added."""
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
-
-    def decode(self, token_ids: list[int]) -> str:
-        """Text of ``token_ids``."""
-        return self.tokenizer.decode(token_ids, skip_special_tokens=False)
-
-    @property
-    def eos_token_ids(self) -> list[int]:
-        """Ids that end a sequence (tokenizer EOS plus the generation config's)."""
-        return list(self._eos)
-
+    # ---------------------------------------------------------------- states
     def release(self, states: list[int]) -> None:
         """Forget handles (vLLM evicts cached blocks itself, least recently used first)."""
         for state in states:
