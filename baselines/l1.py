@@ -156,6 +156,11 @@ def make_trainer(model, tokenizer, refs, args: L1Config, callbacks=None, problem
     """GRPO on the training problems, each with its own target N in the prompt."""
     if not problems:
         raise ValueError("L1 needs training problems")
+    if args.project_rollouts and args.use_vllm and args.vllm_importance_sampling_correction:
+        raise ValueError(
+            "project rollouts return no sampling logprobs: set vllm_importance_sampling_correction=false "
+            "or project_rollouts=false"
+        )
     goal = targets(len(problems), args.target_min, args.target_max, args.seed)
     sentences = [budget_sentence(L1_WORDINGS[args.l1_kind], n) for n in goal]
     data = prompt_dataset(problems, tokenizer, args.prompt_template, sentences, extra={"target": goal})
