@@ -36,7 +36,6 @@ class ElasticConfig(GradedGRPOConfig):
 
     thinking_budget: int = field(default=1024, metadata={"help": "t*: thinking tokens per rollout"})
     solution_budget: int = field(default=1024, metadata={"help": "s*: solution tokens per rollout"})
-    rollout_groups_per_batch: int = field(default=64, metadata={"help": "rollouts decoded together"})
 
     def __post_init__(self):
         super().__post_init__()

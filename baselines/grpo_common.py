@@ -36,6 +36,9 @@ class GradedGRPOConfig(GRPOConfig):
     think_end: str = field(default=THINK_END, metadata={"help": "the model's end-of-thinking marker"})
     grade_timeout: float = field(default=5.0, metadata={"help": "hard per-answer grading timeout (s)"})
     grade_workers: int = field(default=1, metadata={"help": "grader worker processes"})
+    rollout_groups_per_batch: int = field(
+        default=64, metadata={"help": "rollouts the project's generator decodes together"}
+    )
 
 
 def no_references(base: str | Path, problems: list, *_, **__) -> ReferenceSet:

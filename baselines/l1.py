@@ -10,8 +10,11 @@ grader:
 * L1-Exact: ``r = 1[correct] - alpha * |N - n|``
 * L1-Max:   ``r = 1[correct] * clip(alpha * (N - n) + delta, 0, 1)`` (delta = 0.5)
 
-Rollouts use TRL's own generation (``use_vllm`` on a GPU), one phase capped at
-``max_completion_length``: nothing is enforced, as in the ``prompt`` inference strategy.
+Rollouts (``project_rollouts``, the default) run on the project's batched generator as the
+``prompt`` inference strategy itself: one phase capped at ``max_completion_length``, nothing
+enforced, so what is trained is what ``elastic_toy_prompt`` measures; finished rows leave the batch
+at once (about 2x TRL's ``model.generate`` when lengths vary, benchmarks/rl_rollout_throughput.py).
+``project_rollouts=false`` uses TRL's own generation (``use_vllm`` on a GPU).
 """
 
 from __future__ import annotations
@@ -28,9 +31,25 @@ from elastic_bench.baselines.grpo_common import (
     prompt_dataset,
     think_tokens,
 )
-from elastic_bench.harness.strategies import L1_WORDINGS, budget_sentence
+from elastic_bench.harness.generation import Sampling, stable_seed
+from elastic_bench.harness.naming import PROMPT
+from elastic_bench.harness.strategies import (
+    L1_WORDINGS,
+    Budget,
+    BudgetedGenerator,
+    BudgetedRequest,
+    budget_sentence,
+)
 
-__all__ = ["L1Config", "exact_reward", "make_trainer", "max_reward", "no_references", "targets"]
+__all__ = [
+    "L1Config",
+    "exact_reward",
+    "l1_rollouts",
+    "make_trainer",
+    "max_reward",
+    "no_references",
+    "targets",
+]
 
 ON_POLICY = True
 
@@ -44,6 +63,9 @@ class L1Config(GradedGRPOConfig):
     l1_delta: float = field(default=0.5, metadata={"help": "L1-Max offset delta"})
     target_min: int = field(default=100, metadata={"help": "smallest target N (tokens)"})
     target_max: int = field(default=4000, metadata={"help": "largest target N (tokens)"})
+    project_rollouts: bool = field(
+        default=True, metadata={"help": "rollouts on the project's generator (prompt strategy); else TRL's"}
+    )
 
     def __post_init__(self):
         super().__post_init__()
@@ -77,8 +99,10 @@ def make_reward(args: L1Config, tokenizer):
     marker_ids = tokenizer(args.think_end, add_special_tokens=False)["input_ids"]
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
 
-    def reward(completions, completion_ids, answer, target, log_metric=None, **_) -> list[float]:
-        ok = correctness(completions, answer, args)
+    def reward(
+        completions, completion_ids, answer, target, response=None, log_metric=None, **_
+    ) -> list[float]:
+        ok = correctness(response if response is not None else completions, answer, args)
         ns = [think_tokens(ids, marker_ids, eos) for ids in completion_ids]
         if log_metric is not None and ns:
             log_metric("think_tokens", sum(ns) / len(ns))
@@ -95,10 +119,48 @@ def make_reward(args: L1Config, tokenizer):
     return reward
 
 
+def l1_rollouts(prompts: list[str], trainer) -> dict:
+    """TRL ``rollout_func``: the ``prompt`` strategy (one phase, up to ``max_completion_length``,
+    nothing enforced) on each received prompt, seeded by (seed, optimizer step, prompt, sample j)."""
+    from elastic_bench.baselines.elastic_rl import rollout_backend, rollout_fields
+
+    args = trainer.args
+    backend = rollout_backend(trainer)
+    prompt_ids = [backend.encode(p) for p in prompts]
+    budget = Budget(thinking=None, solution=None, strategy=PROMPT, max_tokens=args.max_completion_length)
+    sampling = Sampling(
+        temperature=float(args.temperature), top_p=float(args.top_p), top_k=int(args.top_k or 0)
+    )
+    seed = stable_seed(args.seed, "l1-rollout", trainer.state.global_step)
+    seen: dict[tuple[int, ...], int] = {}
+    requests = []
+    for ids in prompt_ids:
+        key = tuple(ids)
+        j = seen[key] = seen.get(key, -1) + 1
+        requests.append(BudgetedRequest(key, budget, sampling, sample_index=j, seed=seed))
+    model = trainer.model
+    was_training = model.training
+    model.eval()
+    try:
+        results = BudgetedGenerator(backend, marker=args.think_end, share_prefix=False).run(
+            requests, groups_per_batch=args.rollout_groups_per_batch
+        )
+    finally:
+        model.train(was_training)
+    fields = rollout_fields(results, backend.decode, set(backend.eos_token_ids))
+    fields.pop("think_truncated")
+    return {"prompt_ids": prompt_ids, "logprobs": None, **fields}
+
+
 def make_trainer(model, tokenizer, refs, args: L1Config, callbacks=None, problems=None) -> GRPOTrainer:
     """GRPO on the training problems, each with its own target N in the prompt."""
     if not problems:
         raise ValueError("L1 needs training problems")
+    if args.project_rollouts and args.use_vllm and args.vllm_importance_sampling_correction:
+        raise ValueError(
+            "project rollouts return no sampling logprobs: set vllm_importance_sampling_correction=false "
+            "or project_rollouts=false"
+        )
     goal = targets(len(problems), args.target_min, args.target_max, args.seed)
     sentences = [budget_sentence(L1_WORDINGS[args.l1_kind], n) for n in goal]
     data = prompt_dataset(problems, tokenizer, args.prompt_template, sentences, extra={"target": goal})
@@ -109,4 +171,5 @@ def make_trainer(model, tokenizer, refs, args: L1Config, callbacks=None, problem
         train_dataset=data,
         processing_class=tokenizer,
         callbacks=callbacks,
+        rollout_func=l1_rollouts if args.project_rollouts else None,
     )

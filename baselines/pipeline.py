@@ -8,7 +8,10 @@ Steps (each resumable; a rerun skips what is finished):
    its last TRL checkpoint; intermediate checkpoints are removed afterwards unless kept),
 3. per model (base + each checkpoint): the ``elastic-bench run`` sweep (lm-eval + elastic-hf), and
    a result file whose ``training`` record says how the weights were made,
-4. the Table-2-style comparison (Acc / Len / AES / AUC against the base, with training cost).
+4. per L1 method (L1-Exact, L1-Max): budget following on the ``prompt`` strategy with the method's
+   own wording (:mod:`~elastic_bench.baselines.budget_following`: mean thinking tokens, relative
+   error, accuracy and the share within N, per budget), saved as ``<method>/budget_following.json``,
+5. the Table-2-style comparison (Acc / Len / AES / AUC against the base, with training cost).
 
 The state of a pipeline (which result file belongs to which weights) is ``<output_root>/pipeline.json``.
 """
@@ -24,8 +27,19 @@ from pathlib import Path
 
 from elastic_bench.harness.results import ResultFile, TrainingRecord, load_result
 
-METHOD_LABELS = {"sft": "SFT", "dpo": "DPO", "o1_pruner": "O1-Pruner"}
+METHOD_LABELS = {
+    "sft": "SFT",
+    "dpo": "DPO",
+    "o1_pruner": "O1-Pruner",
+    "l1_exact": "L1-Exact",
+    "l1_max": "L1-Max",
+    "elastic": "Elastic",
+}
 STATE_FILE = "pipeline.json"
+#: the report of a checkpoint's budget following (L1 methods), next to its weights
+FOLLOWING_FILE = "budget_following.json"
+#: methods whose budget following in the prompt is measured (they train on budgets stated there)
+PROMPT_METHODS = ("l1_exact", "l1_max")
 
 
 @dataclass
@@ -40,6 +54,7 @@ class ModelOutcome:
     record: TrainingRecord | None = None
     train_seconds: float | None = None  # this invocation's training time (None: reused)
     eval_seconds: float | None = None  # this invocation's evaluation time (None: reused)
+    budget_following: dict | None = None  # L1 methods: baselines.budget_following's report
 
 
 def method_model_name(base_name: str, method: str) -> str:
@@ -62,23 +77,44 @@ def parse_methods(text: str) -> list[str]:
 
 
 def shared_data(methods: list[str], recipes: dict[str, Path], overrides: dict[str, str]):
-    """The one DataConfig + seed every method's recipe uses; ValueError when the recipes disagree."""
+    """``(DataConfig, seed, needs_references)`` the methods share; ValueError when they disagree.
+
+    Methods trained on reference samples (SFT, DPO, O1-Pruner) must agree on the whole data section
+    and seed: one reference set serves them all. On-policy GRPO methods (L1, Elastic) sample their
+    own rollouts, so they must agree with the rest on the benchmark, problem seed and seed only; their
+    ``n_problems`` may differ, since the train split is one deterministic stream (a larger set
+    extends a smaller one, so every method trains on the same first problems).
+    """
     from elastic_bench.baselines.recipe import DataConfig, load_recipe
     from elastic_bench.baselines.train import method_module
 
     seen: dict[str, tuple[dict, int]] = {}
+    on_policy = {}
     for method in methods:
-        spec = load_recipe(recipes[method], method_module(method).CONFIG_CLASS, overrides)
+        module = method_module(method)
+        spec = load_recipe(recipes[method], module.CONFIG_CLASS, overrides)
         seen[method] = (spec["data"], int(spec["trainer"].get("seed", 42)))
-    first = methods[0]
+        on_policy[method] = bool(getattr(module, "ON_POLICY", False))
+
+    def stream(method: str) -> tuple:
+        data = DataConfig(**seen[method][0])
+        return data.benchmark, data.problems_seed, seen[method][1]
+
+    referenced = [m for m in methods if not on_policy[m]]
+    first = (referenced or methods)[0]
     for method in methods[1:]:
-        if seen[method] != seen[first]:
+        if method == first:
+            continue
+        both_referenced = not on_policy[method] and not on_policy[first]
+        same = seen[method] == seen[first] if both_referenced else stream(method) == stream(first)
+        if not same:
+            what = "data or seed" if both_referenced else "benchmark, problems_seed or seed"
             raise ValueError(
-                f"recipes of {first} and {method} differ in data or seed ({seen[first]} vs {seen[method]}); "
+                f"recipes of {first} and {method} differ in {what} ({seen[first]} vs {seen[method]}); "
                 "every method must train on the same problems and references"
             )
     data, seed = seen[first]
-    return DataConfig(**data), seed
+    return DataConfig(**data), seed, bool(referenced)
 
 
 # ------------------------------------------------------------------------------------ state
@@ -179,6 +215,29 @@ def _existing_base_entry(name: str, weights: str | None, results_dir: Path, task
     return found
 
 
+def follow_budgets(outcome: ModelOutcome, weights: str | None, limit: float | None, log) -> bool:
+    """Attach (and save next to the weights) the budget-following report of an L1 checkpoint;
+    a saved report of the same weights and size is reused. Returns whether it was computed now."""
+    from elastic_bench.baselines.budget_following import budget_following, render_table, wording_of
+
+    n_problems = 200 if limit is None else max(1, int(limit if limit >= 1 else round(200 * limit)))
+    path = Path(outcome.checkpoint) / FOLLOWING_FILE
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text())
+        except ValueError:
+            saved = {}
+        if saved.get("weights_sha256") == weights and saved.get("n_problems") == n_problems:
+            outcome.budget_following = saved
+            return False
+    report = budget_following(outcome.checkpoint, wording_of(outcome.method or ""), n_problems=n_problems)
+    report.update({"weights_sha256": weights, "n_problems": n_problems, "method": outcome.method})
+    path.write_text(json.dumps(report, indent=1))
+    outcome.budget_following = report
+    log(render_table(report, title=f"  {outcome.model_name}: budget following ({report['wording']} wording)"))
+    return True
+
+
 # ------------------------------------------------------------------------------------ the run
 
 
@@ -206,7 +265,7 @@ def run_baselines(
 
     overrides = dict(overrides or {})
     recipes = {m: Path((recipes or {}).get(m) or default_recipe(m)) for m in methods}
-    data, seed = shared_data(methods, recipes, overrides)  # also checks every recipe before any work
+    data, seed, needs_refs = shared_data(methods, recipes, overrides)  # checks every recipe before any work
     from elastic_bench.baselines.common import load_base
 
     load_base(base)  # one-line error when the base is not a causal LM, before any work
@@ -219,7 +278,7 @@ def run_baselines(
         raise ValueError(f"{output_root} holds a comparison of {state['base']}; choose another --output-root")
     state.update({"base": base, "methods": state.get("methods", {})})
     timings: dict[str, float] = {}
-    total = len(methods) * 2 + 2
+    total = len(methods) * 2 + 1 + needs_refs + sum(m in PROMPT_METHODS for m in methods)
     step = 0
 
     def stage(text: str) -> None:
@@ -227,14 +286,15 @@ def run_baselines(
         step += 1
         log(f"[{step}/{total}] {text}")
 
-    # 1. the shared reference samples
-    stage(f"reference sampling: {data.n_problems} problems x {data.k} samples of {base_name}")
-    start = time.monotonic()
-    refs = references(data, base, seed)
-    if not refs.cache_hit:
-        timings["reference_sampling"] = round(time.monotonic() - start, 1)
-    origin = "cached" if refs.cache_hit else "sampled"
-    log(f"  {origin}: {len(refs.samples)} samples, {refs.generated_tokens} tokens, key {refs.key}")
+    # 1. the shared reference samples (only methods that learn from them need them)
+    if needs_refs:
+        stage(f"reference sampling: {data.n_problems} problems x {data.k} samples of {base_name}")
+        start = time.monotonic()
+        refs = references(data, base, seed)
+        if not refs.cache_hit:
+            timings["reference_sampling"] = round(time.monotonic() - start, 1)
+        origin = "cached" if refs.cache_hit else "sampled"
+        log(f"  {origin}: {len(refs.samples)} samples, {refs.generated_tokens} tokens, key {refs.key}")
 
     # 2. training
     outcomes = []
@@ -304,4 +364,15 @@ def run_baselines(
             "results": outcome.result_paths,
         }
         _write_state(output_root, state)
+
+    # 4. budget following of the methods that learn budgets from the prompt
+    for outcome in outcomes:
+        if outcome.method not in PROMPT_METHODS:
+            continue
+        stage(f"budget following of {outcome.model_name} (prompt strategy)")
+        start = time.monotonic()
+        if follow_budgets(outcome, weights_sha256(outcome.checkpoint), limit, log):
+            timings[f"follow_{outcome.method}"] = round(time.monotonic() - start, 1)
+        else:
+            log("  done earlier")
     return base_outcome, outcomes, timings

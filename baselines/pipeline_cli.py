@@ -1,4 +1,4 @@
-"""``elastic-bench baselines [--methods sft,dpo,o1_pruner] [--base ...] [--tasks elastic_toy] [key=value ...]``.
+"""``elastic-bench baselines [--methods sft,dpo,o1_pruner,l1_exact,l1_max,elastic] [--base ...] [--tasks elastic_toy] [key=value ...]``.
 
 Trains every method from the same base on the same problems (one shared reference-sampling pass),
 evaluates the base and each checkpoint with the same budget sweep, writes result files (with the
@@ -21,10 +21,20 @@ def _default_base() -> str:
     return str(CHECKPOINT_DIR)
 
 
+def _all_methods() -> tuple[str, ...]:
+    from elastic_bench.baselines.train import METHODS
+
+    return METHODS
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The baselines command's arguments."""
     p.__class__ = _OverridesParser
-    p.add_argument("--methods", default="sft,dpo,o1_pruner", help="comma-separated (default: all three)")
+    p.add_argument(
+        "--methods",
+        default=",".join(_all_methods()),
+        help="comma-separated (default: all six: " + ",".join(_all_methods()) + ")",
+    )
     p.add_argument("--base", default=None, help="base model folder or hub id (default: the tiny reasoner)")
     p.add_argument("--tasks", default="elastic_toy", help="budget-sweep task group(s) to evaluate on")
     p.add_argument(
@@ -57,7 +67,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def add_baselines_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``baselines`` on the elastic-bench CLI."""
     p = subparsers.add_parser(
-        "baselines", help="train SFT, DPO and O1-Pruner from one base, evaluate all, compare them"
+        "baselines",
+        help="train SFT, DPO, O1-Pruner, L1-Exact, L1-Max and Elastic from one base, evaluate all, compare them",
     )
     add_arguments(p)
     p.set_defaults(func=cmd_baselines)
@@ -120,6 +131,13 @@ def cmd_baselines(args: argparse.Namespace) -> int:
             render_comparison(frame, title=f"{base_result.task_group}: methods vs {base_result.model_name}")
         )
         console.print(render_budget_table([base_result, *others]))
+    from elastic_bench.baselines.budget_following import render_table
+
+    for outcome in outcomes:
+        if outcome.budget_following is not None:
+            report = outcome.budget_following
+            title = f"{outcome.model_name}: budget following ({report['wording']} wording, prompt strategy)"
+            console.print(render_table(report, title=title), markup=False)
     steps = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     console.print(
         f"wall time {time.monotonic() - start:.0f} s ({steps or 'everything reused'})", markup=False

@@ -101,6 +101,9 @@ def train_method(
     out = Path(output_dir)
     base = str(base)
     _check_output_dir(out, method, base, resume)
+    commit = (
+        git_commit()
+    )  # the code that trains: read now, so a commit made during training does not relabel it
 
     from transformers import set_seed
 
@@ -150,7 +153,7 @@ def train_method(
         wall_time_seconds=round(time.monotonic() - start, 2),  # reference sampling included unless cached
         seed=int(args.seed),
         hardware=current_hardware(),
-        git_commit=git_commit(),
+        git_commit=commit,
     )
     (out / RECORD_FILE).write_text(record.model_dump_json(indent=1))
     return record

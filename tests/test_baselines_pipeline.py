@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from elastic_bench.baselines.pipeline import parse_methods, shared_data
 from elastic_bench.baselines.train import METHODS as ALL_METHODS
 from elastic_bench.harness.results import load_result
 
@@ -30,7 +31,8 @@ SLICE = [
 
 
 def _run(tmp: Path, *extra: str) -> subprocess.CompletedProcess:
-    cmd = [str(CLI), "baselines", "--base", str(BASE), "--output-root", str(tmp / "out")]
+    cmd = [str(CLI), "baselines", "--methods", ",".join(METHODS), "--base", str(BASE)]
+    cmd += ["--output-root", str(tmp / "out")]
     cmd += ["--results-dir", str(tmp / "results"), "--limit", "2", *SLICE, f"data.cache_dir={tmp / 'refs'}"]
     # one torch thread: the model is tiny, and on a shared, busy CPU several spinning OpenMP threads per
     # process slow everything down many times over
@@ -102,3 +104,70 @@ def test_baselines_bad_input_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "unknown data key(s) ['nonsense']" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------ six methods, one pipeline
+def test_default_methods_are_all_six() -> None:
+    import argparse
+
+    from elastic_bench.baselines.pipeline_cli import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parse_methods(parser.parse_args([]).methods) == list(ALL_METHODS)
+    assert set(ALL_METHODS) == {"sft", "dpo", "o1_pruner", "l1_exact", "l1_max", "elastic"}
+
+
+def test_on_policy_methods_share_the_problem_stream_not_the_references(tmp_path: Path) -> None:
+    from elastic_bench.baselines.recipe import default_recipe
+
+    recipes = {m: default_recipe(m) for m in ALL_METHODS}
+    # the shipped recipes: references from SFT's 32 problems; the GRPO methods draw 600 of the same stream
+    data, seed, needs_refs = shared_data(list(ALL_METHODS), recipes, {})
+    assert needs_refs and data.n_problems == 32 and data.k == 8 and seed == 0
+    assert shared_data(["l1_exact", "l1_max", "elastic"], recipes, {})[2] is False
+    # another problem stream is refused, by name
+    other = _with(tmp_path, "l1_max", "n_problems: 600", "n_problems: 600\n  problems_seed: 1")
+    with pytest.raises(ValueError, match="sft and l1_max differ in benchmark, problems_seed or seed"):
+        shared_data(["sft", "l1_max"], {**recipes, "l1_max": other}, {})
+    # reference methods still need one reference set
+    with pytest.raises(ValueError, match="sft and dpo differ in data or seed"):
+        shared_data(["sft", "dpo"], {**recipes, "dpo": _with(tmp_path, "dpo", "k: 8", "k: 4")}, {})
+
+
+def _with(tmp: Path, method: str, old: str, new: str) -> Path:
+    from elastic_bench.baselines.recipe import default_recipe
+
+    path = tmp / f"{method}.yaml"
+    text = default_recipe(method).read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_budget_following_is_saved_with_the_weights_and_reused(tmp_path: Path, monkeypatch) -> None:
+    import elastic_bench.baselines.budget_following as bf
+    from elastic_bench.baselines import pipeline
+
+    calls = []
+
+    def fake(checkpoint, wording="l1", budgets=bf.TOY_BUDGETS, *, n_problems=200, **_):
+        calls.append((str(checkpoint), wording, n_problems))
+        row = {"budget": 128, "n": n_problems, "mean_think_tokens": 100.0, "rel_error": 0.219}
+        row.update({"accuracy": 0.5, "within_budget": 0.75})
+        return {"checkpoint": str(checkpoint), "wording": wording, "rows": [row]}
+
+    monkeypatch.setattr(bf, "budget_following", fake)
+    ckpt = tmp_path / "l1_max"
+    ckpt.mkdir()
+    outcome = pipeline.ModelOutcome("l1_max", "tiny (L1-Max)", str(ckpt))
+    assert pipeline.follow_budgets(outcome, "sha-a", 2, lambda _: None)
+    assert calls == [(str(ckpt), "l1_max", 2)]  # L1-Max is asked with its own wording
+    saved = json.loads((ckpt / pipeline.FOLLOWING_FILE).read_text())
+    assert saved["weights_sha256"] == "sha-a" and saved["rows"][0]["rel_error"] == 0.219
+    assert not pipeline.follow_budgets(outcome, "sha-a", 2, lambda _: None)  # same weights: reused
+    assert len(calls) == 1
+    assert pipeline.follow_budgets(outcome, "sha-b", 2, lambda _: None)  # new weights: measured again
+    exact = pipeline.ModelOutcome("l1_exact", "tiny (L1-Exact)", str(ckpt))
+    pipeline.follow_budgets(exact, "sha-c", None, lambda _: None)
+    assert calls[-1] == (str(ckpt), "l1", 200)

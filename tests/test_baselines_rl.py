@@ -276,3 +276,33 @@ def test_elastic_kill_then_resume_gives_the_uninterrupted_weights(tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
     mid = AutoModelForCausalLM.from_pretrained(cut / "checkpoint-2").state_dict()
     assert not all(torch.equal(a[k], mid[k]) for k in a)  # steps 3-4 were trained after the resume
+
+
+# ------------------------------------------------------------------------- the training record
+class _FakeTrainer:
+    """Stands in for GRPOTrainer: ``train()`` makes a commit happen (the clock moves on)."""
+
+    def __init__(self, clock: list[str]):
+        from types import SimpleNamespace
+
+        self.clock = clock
+        self.state = SimpleNamespace(global_step=3, num_input_tokens_seen=10)
+
+    def train(self, resume_from_checkpoint=None):
+        self.clock[0] = "commit-made-during-training"
+
+    def save_model(self, out):
+        Path(out).mkdir(parents=True, exist_ok=True)
+
+
+def test_training_record_names_the_commit_that_started_training(tmp_path, monkeypatch):
+    import elastic_bench.baselines.l1_exact as l1_exact_module
+    import elastic_bench.baselines.train as train_module
+
+    clock = ["commit-at-start"]
+    monkeypatch.setattr(train_module, "git_commit", lambda: clock[0])
+    monkeypatch.setattr(l1_exact_module, "make_trainer", lambda *a, **k: _FakeTrainer(clock))
+    record = train_method("l1_exact", str(BASE), tmp_path / "run", overrides={"data.n_problems": "2"})
+    assert clock[0] == "commit-made-during-training"  # the fake training did run
+    assert record.git_commit == "commit-at-start"
+    assert json.loads((tmp_path / "run" / RECORD_FILE).read_text())["git_commit"] == "commit-at-start"

@@ -36,8 +36,8 @@ def render() -> None:
     groups = [g for g in comparison_groups(data.entries[data.entries["benchmark"] == benchmark])]
     if not groups:
         st.info(
-            "No comparison on this benchmark. `elastic-bench baselines` trains SFT, DPO and O1-Pruner from "
-            "one base and writes the entries a comparison is made of."
+            "No comparison on this benchmark. `elastic-bench baselines` trains SFT, DPO, O1-Pruner, L1-Exact, "
+            "L1-Max and Elastic from one base and writes the entries a comparison is made of."
         )
         return
     st.caption(

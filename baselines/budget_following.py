@@ -1,0 +1,137 @@
+"""How well a model follows a budget stated in its prompt (L1's claims), per budget N.
+
+The ``prompt`` strategy on the elastic_toy test problems, exactly as ``elastic_toy_prompt`` runs it
+(same problems, template, greedy decoding, one phase up to ``max_tokens``, nothing enforced; the
+budget sentence after the problem), with the wording of the method's training: "Think for N tokens."
+for L1-Exact, "Think for maximum N tokens." for L1-Max. Per N it reports the mean thinking tokens
+n (own ``</think>`` included, as the strategies count them), the relative error |n - N| / N of that
+mean, accuracy (the project's grader), and the share of samples with n <= N::
+
+    python -m elastic_bench.baselines.budget_following models/tiny_reasoner/baselines/l1_max --wording l1_max
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+#: elastic_toy's budgets (the prompt variant states each one in the prompt)
+TOY_BUDGETS = (64, 128, 256, 512)
+#: the wording each L1 method trained with (harness.strategies.L1_WORDINGS via the method's kind)
+METHOD_WORDING = {"l1_exact": "exact", "l1_max": "max"}
+
+
+def wording_of(method: str) -> str:
+    """The BUDGET_WORDINGS key a method trained with (``l1`` for anything that is not L1-Max)."""
+    from elastic_bench.harness.strategies import L1_WORDINGS
+
+    return L1_WORDINGS[METHOD_WORDING.get(method, "exact")]
+
+
+def budget_following(
+    checkpoint: str | Path,
+    wording: str = "l1",
+    budgets: tuple[int, ...] = TOY_BUDGETS,
+    *,
+    n_problems: int = 200,
+    max_tokens: int = 1024,
+    batch_size: int = 64,
+    seed: int = 1234,
+) -> dict:
+    """``{"checkpoint", "wording", "rows": [{budget, mean_think_tokens, rel_error, accuracy,
+    within_budget, n}], ...}`` for each budget and unconstrained (budget None: no sentence)."""
+    from elastic_bench.baselines.common import load_base
+    from elastic_bench.baselines.grpo_common import budget_prompt
+    from elastic_bench.harness.benchmarks import get_benchmark
+    from elastic_bench.harness.generation import Sampling
+    from elastic_bench.harness.grading import grade_many
+    from elastic_bench.harness.naming import PROMPT
+    from elastic_bench.harness.strategies import (
+        Budget,
+        BudgetedGenerator,
+        BudgetedRequest,
+        budget_instruction,
+    )
+    from elastic_bench.models.hf_generator import HFTokenGenerator
+    from elastic_bench.tasks.toy.arithmetic import generate
+
+    bench = get_benchmark("toy")
+    problems = generate("test", int(n_problems), seed=0)
+    model, tokenizer = load_base(str(checkpoint))
+    backend = HFTokenGenerator(model.eval(), tokenizer, batch_size=batch_size)
+    requests, index = [], []
+    for budget_n in (*budgets, None):
+        budget = Budget(budget_n, None, PROMPT, max_tokens=max_tokens, wording=wording)
+        sentence = budget_instruction(budget)
+        for p in problems:
+            ids = tuple(backend.encode(budget_prompt(tokenizer, p.problem, bench.prompt_template, sentence)))
+            requests.append(BudgetedRequest(ids, budget, Sampling(0.0), sample_index=0, seed=seed))
+            index.append((budget_n, p))
+    start = time.monotonic()
+    results = BudgetedGenerator(backend, marker=bench.think_end, share_prefix=False).run(
+        requests, groups_per_batch=batch_size
+    )
+    eos = set(backend.eos_token_ids)
+    texts = []
+    for r in results:
+        ids = r.output_ids()
+        texts.append(backend.decode(ids[:-1] if ids and ids[-1] in eos else ids))
+    grades = grade_many([(t, p.answer, "toy") for t, (_, p) in zip(texts, index, strict=True)], workers=1)
+    rows = []
+    for budget_n in (*budgets, None):
+        mine = [i for i, (b, _) in enumerate(index) if b == budget_n]
+        ns = [results[i].think_tokens for i in mine]
+        mean_n = sum(ns) / len(ns)
+        rows.append(
+            {
+                "budget": budget_n,
+                "n": len(mine),
+                "mean_think_tokens": round(mean_n, 1),
+                "rel_error": None if budget_n is None else round(abs(mean_n - budget_n) / budget_n, 3),
+                "accuracy": round(sum(bool(grades[i].correct) for i in mine) / len(mine), 4),
+                "within_budget": None
+                if budget_n is None
+                else round(sum(n <= budget_n for n in ns) / len(ns), 4),
+            }
+        )
+    return {
+        "checkpoint": str(checkpoint),
+        "wording": wording,
+        "task": f"elastic_toy test split n={n_problems} seed=0, prompt strategy, greedy, max_tokens={max_tokens}",
+        "seconds": round(time.monotonic() - start, 1),
+        "rows": rows,
+    }
+
+
+def render_table(report: dict, title: str | None = None) -> str:
+    """A plain-text table of one report."""
+    lines = [title or f"{report['checkpoint']} ({report['wording']} wording)"]
+    lines.append(f"{'N':>13} {'mean n':>8} {'|n-N|/N':>8} {'acc %':>6} {'n<=N %':>7}")
+    for r in report["rows"]:
+        budget = "unconstrained" if r["budget"] is None else str(r["budget"])
+        rel = "" if r["rel_error"] is None else f"{r['rel_error']:.3f}"
+        within = "" if r["within_budget"] is None else f"{100 * r['within_budget']:.1f}"
+        lines.append(
+            f"{budget:>13} {r['mean_think_tokens']:>8.1f} {rel:>8} {100 * r['accuracy']:>6.1f} {within:>7}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("checkpoint")
+    p.add_argument("--wording", default="l1", help="BUDGET_WORDINGS key: l1 (L1-Exact), l1_max, tale")
+    p.add_argument("--limit", type=int, default=200, help="test problems (default: all 200)")
+    p.add_argument("--output", default=None, help="write the report as JSON here")
+    args = p.parse_args(argv)
+    report = budget_following(args.checkpoint, args.wording, n_problems=args.limit)
+    print(render_table(report))
+    if args.output:
+        Path(args.output).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
