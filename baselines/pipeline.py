@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elastic_bench.harness.results import ResultFile, TrainingRecord, load_result
+from elastic_bench.harness.result_io import load_result
+from elastic_bench.harness.results import ResultFile, TrainingRecord
 
 METHOD_LABELS = {
     "sft": "SFT",
@@ -154,7 +155,7 @@ def _run_args(
     checkpoint: str, tasks: str, limit: float | None, results_dir: Path, batch_size: int, seed: int
 ):
     """The ``elastic-bench run`` arguments for one model of the comparison."""
-    from elastic_bench.harness.cli import add_run_parser
+    from elastic_bench.harness.run_cli import add_run_parser
 
     parser = argparse.ArgumentParser()
     add_run_parser(parser.add_subparsers(dest="command"))
@@ -176,7 +177,7 @@ def evaluate_model(
     log,
 ) -> None:
     """Sweep ``outcome.checkpoint``; its results (named, with the training record) are stored."""
-    from elastic_bench.harness.cli import evaluate_sweep
+    from elastic_bench.harness.run_cli import evaluate_sweep
     from elastic_bench.harness.run_store import store_run_result_at
 
     args = _run_args(outcome.checkpoint, tasks, limit, results_dir, batch_size, seed)

@@ -172,17 +172,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-#: names that moved to :mod:`~elastic_bench.harness.run_cli`, still importable from here for
-#: baselines/pipeline.py and pipeline_cli.py (owned elsewhere); drop this once they import from run_cli
-_MOVED_TO_RUN_CLI = frozenset({"add_run_parser", "evaluate_sweep", "_limit"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED_TO_RUN_CLI:
-        return getattr(import_module("elastic_bench.harness.run_cli"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 if __name__ == "__main__":
     # run the imported module's main, not this __main__ copy: subcommand modules raise the
     # package's CLIError, which only that copy's handler catches

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from importlib import import_module
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -307,15 +306,3 @@ class ResultFile(_Strict):
         """A stable file name stem for this entry: kind, model, task group."""
         safe = safe_filename(self.model_name)
         return f"{self.kind}__{safe}__{self.task_group}"
-
-
-#: names that moved to :mod:`~elastic_bench.harness.result_io`, still importable from here for
-#: baselines/pipeline.py and tests/test_baselines_pipeline.py (owned elsewhere); drop this once they
-#: import ``load_result`` from result_io
-_MOVED_TO_RESULT_IO = frozenset({"load_result"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED_TO_RESULT_IO:
-        return getattr(import_module("elastic_bench.harness.result_io"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
