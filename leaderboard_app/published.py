@@ -81,6 +81,18 @@ E1_CODEFORCES: dict[str, tuple[str, str, float, float]] = {
     "E1-Code-14B": ("elastic", "as published", 1987.0, 96.0),
     "o1-2024-12-17 (low)": ("none", "low reasoning effort", 1991.0, 96.1),
 }
+E1_PAPER_SOURCE = (
+    "Scalable Chain of Thoughts via Elastic Reasoning (arXiv 2505.05315), MATH500 comparison with L1 "
+    "(LCPO, arXiv 2503.04697), as summarised in the project's PUBLISHED.md"
+)
+# model -> (accuracy %, mean tokens) on MATH500, unconstrained; AIME 2024 accuracy (no token count
+# stated, so no point: the schema needs both) goes into the notes
+E1_PAPER_MATH500: dict[str, tuple[float, float]] = {
+    "E1-Math-1.5B": (83.6, 1619),
+    "L1-Exact": (79.9, 1959),
+    "L1-Max": (83.6, 1796),
+}
+E1_PAPER_AIME2024_ACC = {"E1-Math-1.5B": 35.0, "L1-Exact": 24.2, "L1-Max": 27.1}
 #: the 57 contests of the CodeElo 2024 set (metadata_cf.json's problem ids)
 CODEELO_2024_CONTESTS = (*range(1971, 2009), 2013, 2014, *range(2018, 2031), 2032, 2033, 2035, 2036)
 
@@ -153,6 +165,24 @@ def published_results() -> list[ResultFile]:
                 "The card gives tokens used and accuracy per budget column but not each column's budget "
                 "values, so thinking_budget is left unset and the columns are labelled in order; the "
                 "curve's x axis (tokens used) is what the card reports. Not reproduced with this harness.",
+            )
+        )
+    n_math500 = get_benchmark("math500").expected_count
+    for model, (acc, tokens) in E1_PAPER_MATH500.items():
+        group = "e1_paper_math500"
+        out.append(
+            ResultFile(
+                kind="reported",
+                model_name=model,
+                benchmark=_registry_name("math500"),
+                task_group=group,
+                created=PUBLISHED_DATE,
+                points=[_point("unconstrained", group, "none", n_math500, 1, acc, tokens)],
+                source=E1_PAPER_SOURCE,
+                notes=f"MATH500 accuracy and mean tokens, unconstrained. The same source gives AIME 2024 "
+                f"accuracy {E1_PAPER_AIME2024_ACC[model]}% without a token count (not plotted). L1-Exact / "
+                "L1-Max are the L1 paper's 1.5B models (DeepScaleR-1.5B trained with LCPO). Sampling "
+                "settings are not stated in the summary (k = 1 recorded). Not reproduced with this harness.",
             )
         )
     n_cf = get_benchmark("codeforces").expected_count

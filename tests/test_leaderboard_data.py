@@ -265,6 +265,13 @@ def test_published_rows_match_design_and_shipped_files(tmp_path: Path) -> None:
     assert [round(p.accuracy * 100, 1) for p in e1.points] == [13.5, 17.5, 24.8, 27.9, 35.0]
     assert [p.mean_total_tokens for p in e1.points] == [1340, 1799, 2650, 3377, 6825]
     assert e1.points[-1].label == "unconstrained"
+    # Elastic Reasoning's MATH500 comparison with L1 (PUBLISHED.md)
+    math500 = {m: results[(m, "math500")].points[0] for m in ("E1-Math-1.5B", "L1-Exact", "L1-Max")}
+    assert {m: (round(p.accuracy * 100, 1), p.mean_total_tokens) for m, p in math500.items()} == {
+        "E1-Math-1.5B": (83.6, 1619.0),
+        "L1-Exact": (79.9, 1959.0),
+        "L1-Max": (83.6, 1796.0),
+    }
     # O1-Pruner's Table 2 AES for Marco-o1 MATH (0.58) follows from the shipped numbers (paper convention)
     base = results[("Marco-o1-7B", "math")].points[0]
     value = aes(
