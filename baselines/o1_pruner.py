@@ -2,7 +2,9 @@
 
 Reward per reference sample y of problem x (DESIGN.md "Baselines"):
 ``R = Lbar_ref(x) / L(y) - 1 + lambda * (A(y) - Abar_ref(x))`` with lambda = 2; rewards are
-clipped to [-2, 4] and z-scored over the data set (as the paper's code does), and the loss is the
+clipped to [-2, 4] and z-scored over the trained samples (as the paper's code does: it trains on
+``samples_per_problem`` = 2 samples per problem drawn at random from the K, with Lbar_ref and
+Abar_ref taken over all K), and the loss is the
 off-policy PPO-clip objective on length-normalised log-prob ratios
 ``r = exp(mean log pi_theta(y|x) - mean log pi_ref(y|x))``:
 ``loss = -mean(min(r * R, clip(r, 1 - eps, 1 + eps) * R))`` with eps = 0.2.
@@ -10,6 +12,7 @@ off-policy PPO-clip objective on length-normalised log-prob ratios
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 import torch
@@ -28,6 +31,9 @@ class O1PrunerConfig(TrainingArguments):
     advantage_min: float = field(default=-2.0, metadata={"help": "rewards clipped below"})
     advantage_max: float = field(default=4.0, metadata={"help": "rewards clipped above"})
     max_length: int = field(default=1024, metadata={"help": "prompt + completion tokens kept"})
+    samples_per_problem: int = field(
+        default=0, metadata={"help": "reference samples trained on per problem, drawn at random (0: all K)"}
+    )
     remove_unused_columns: bool = False
 
 
@@ -101,11 +107,28 @@ def _collate(pad_id: int):
     return collate
 
 
+def select(refs: ReferenceSet, per_problem: int, seed: int) -> list[int]:
+    """Indices (into ``refs.samples``) of ``per_problem`` samples per problem drawn by ``seed`` (0: all)."""
+    if per_problem <= 0:
+        return list(range(len(refs.samples)))
+    rng = random.Random(seed)
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(refs.samples):
+        groups.setdefault(s.problem_id, []).append(i)
+    chosen = []
+    for indices in groups.values():
+        rng.shuffle(indices)
+        chosen += sorted(indices[:per_problem])
+    return chosen
+
+
 def build_dataset(refs: ReferenceSet, tokenizer, model, args: O1PrunerConfig) -> Dataset:
     """Rows with token ids, the z-scored advantage and the base model's mean log-prob (off-policy)."""
-    advs = advantages(rewards(refs, args.pruner_lambda), args.advantage_min, args.advantage_max)
+    reward = rewards(refs, args.pruner_lambda)  # Lbar_ref, Abar_ref over all K samples
+    keep = select(refs, args.samples_per_problem, args.seed)
+    advs = advantages([reward[i] for i in keep], args.advantage_min, args.advantage_max)
     rows = []
-    for s, adv in zip(refs.samples, advs, strict=True):
+    for s, adv in zip([refs.samples[i] for i in keep], advs, strict=True):
         prompt = tokenizer(s.prompt, add_special_tokens=False)["input_ids"]
         completion = tokenizer(s.completion, add_special_tokens=False)["input_ids"]
         ids = (prompt + completion)[: args.max_length]
@@ -135,7 +158,7 @@ class O1PrunerTrainer(Trainer):
 def make_trainer(
     model, tokenizer, refs: ReferenceSet, args: O1PrunerConfig, callbacks=None
 ) -> O1PrunerTrainer:
-    """The O1-Pruner trainer on all K reference samples per problem."""
+    """The O1-Pruner trainer on ``args.samples_per_problem`` reference samples per problem (0: all K)."""
     return O1PrunerTrainer(
         model=model,
         args=args,

@@ -59,6 +59,17 @@ def test_o1_pruner_rewards_and_advantages_by_hand():
     assert o1_pruner.advantages([5.0, -3.0, 0.0]) == pytest.approx([(v - mean) / std for v in (4, -2, 0)])
 
 
+def test_o1_pruner_trains_on_n_samples_per_problem_drawn_by_seed():
+    samples = [ReferenceSample(pid, "u", "p", "c", "1", n, n, True) for pid in "ab" for n in (10, 20, 30, 40)]
+    refs = ReferenceSet("k", None, "h", {}, samples)
+    assert o1_pruner.select(refs, 0, seed=0) == list(range(8))  # 0: all K
+    picked = o1_pruner.select(refs, 2, seed=0)
+    assert len(picked) == 4 and len({samples[i].problem_id for i in picked[:2]}) == 1
+    assert {samples[i].problem_id for i in picked} == {"a", "b"}
+    assert picked == o1_pruner.select(refs, 2, seed=0)  # deterministic by seed
+    assert any(o1_pruner.select(refs, 2, seed=s) != picked for s in range(1, 6))
+
+
 # ----------------------------------------------------------------------------- data and prompts
 def test_training_problems_are_never_test_problems():
     test = {p.problem for p in generate("test", 200)}
