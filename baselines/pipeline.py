@@ -242,6 +242,14 @@ def follow_budgets(outcome: ModelOutcome, weights: str | None, limit: float | No
 # ------------------------------------------------------------------------------------ the run
 
 
+def _same_base(recorded: str, base: str) -> bool:
+    """The same hub id, or two spellings (relative / absolute) of one local folder."""
+    if recorded == base:
+        return True
+    a, b = Path(recorded), Path(base)
+    return a.exists() and b.exists() and a.resolve() == b.resolve()
+
+
 def run_baselines(
     methods: list[str],
     base: str,
@@ -275,7 +283,7 @@ def run_baselines(
     base_name = _model_name(base)
     sweep = {"tasks": tasks, "limit": limit, "batch_size": eval_batch_size, "seed": eval_seed}
     state = _read_state(output_root)
-    if state.get("base") not in (None, base):
+    if state.get("base") is not None and not _same_base(state["base"], base):
         raise ValueError(f"{output_root} holds a comparison of {state['base']}; choose another --output-root")
     state.update({"base": base, "methods": state.get("methods", {})})
     timings: dict[str, float] = {}

@@ -171,3 +171,15 @@ def test_budget_following_is_saved_with_the_weights_and_reused(tmp_path: Path, m
     exact = pipeline.ModelOutcome("l1_exact", "tiny (L1-Exact)", str(ckpt))
     pipeline.follow_budgets(exact, "sha-c", None, lambda _: None)
     assert calls[-1] == (str(ckpt), "l1", 200)
+
+
+def test_a_comparison_accepts_its_base_spelled_relative_or_absolute(tmp_path, monkeypatch):
+    """pipeline.json records the base as given; the default (absolute) path of the same folder matches it."""
+    from elastic_bench.baselines.pipeline import _same_base
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert _same_base("base", str(tmp_path / "base"))
+    assert not _same_base("base", str(tmp_path / "other"))
+    assert _same_base("org/model", "org/model") and not _same_base("org/model", "org/other")
