@@ -28,7 +28,9 @@ BIN = Path(sys.executable).parent
 CHECKPOINT = ROOT / "models" / "tiny_reasoner" / "checkpoint"
 LIMIT = 10  # problems per budget (the full 200 agree too: see the README's elastic-vllm note)
 VLLM_ENV = {**ENV, "VLLM_CPU_KVCACHE_SPACE": "1"}
-VLLM_ARGS = "dtype=float32,block_size=32,max_model_len=2048"
+# enforce_eager: no torch.compile warm-up (45 s of each engine start on 2 cores; the README's full-sweep
+# figures are with it compiled, as users run it)
+VLLM_ARGS = "dtype=float32,block_size=32,max_model_len=2048,enforce_eager=True"
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +105,8 @@ def vllm_server():
         # arguments (it asks importlib.metadata for a distribution named "vllm"; it is "vllm-cpu")
         [str(VLLM_BIN / "python"), "-m", "vllm.entrypoints.openai.api_server", "--model", str(CHECKPOINT),
          "--host", "127.0.0.1", "--port", str(port),
-         "--dtype", "float32", "--block-size", "32", "--max-model-len", "2048", "--seed", "1234"],
+         "--dtype", "float32", "--block-size", "32", "--max-model-len", "2048", "--seed", "1234",
+         "--enforce-eager"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=VLLM_ENV,
     )  # fmt: skip
     yield proc, port
@@ -155,7 +158,7 @@ ENGINE_CHECKS = textwrap.dedent(
     CASES = {"force": ([48, 96, None], {"min_thinking_budget": 400, "max_gen_toks": 600}), "prompt": ([32, None], {}),
              "fast": ([None], {})}
     if __name__ == "__main__":  # vLLM spawns workers
-        lm = ElasticVLLM(dtype="float32", block_size=32, max_model_len=2048)
+        lm = ElasticVLLM(dtype="float32", block_size=32, max_model_len=2048, enforce_eager=True)
         gen = lm.generator
         facts = {}
         # per-request seeds: a batch gives what each request alone gives
