@@ -106,17 +106,22 @@ def elastic_rollouts(prompts: list[str], trainer) -> dict:
     backend = rollout_backend(trainer)
     prompt_ids = [backend.encode(p) for p in prompts]
     requests = rollout_requests(prompt_ids, args, trainer.state.global_step)
+    return {"prompt_ids": prompt_ids, "logprobs": None, **generate_rollouts(trainer, backend, requests)}
+
+
+def generate_rollouts(trainer, backend, requests: list[BudgetedRequest]) -> dict:
+    """Run ``requests`` on the project's generator with the model in eval mode (no dropout while
+    sampling, as at evaluation); TRL's per-completion fields (:func:`rollout_fields`)."""
     model = trainer.model
     was_training = model.training
-    model.eval()  # no dropout while sampling, as at evaluation
+    model.eval()
     try:
-        results = BudgetedGenerator(backend, marker=args.think_end, share_prefix=False).run(
-            requests, groups_per_batch=args.rollout_groups_per_batch
+        results = BudgetedGenerator(backend, marker=trainer.args.think_end, share_prefix=False).run(
+            requests, groups_per_batch=trainer.args.rollout_groups_per_batch
         )
     finally:
         model.train(was_training)
-    fields = rollout_fields(results, backend.decode, set(backend.eos_token_ids))
-    return {"prompt_ids": prompt_ids, "logprobs": None, **fields}
+    return rollout_fields(results, backend.decode, set(backend.eos_token_ids))
 
 
 def make_reward(args: ElasticConfig):

@@ -36,7 +36,6 @@ from elastic_bench.harness.naming import PROMPT
 from elastic_bench.harness.strategies import (
     L1_WORDINGS,
     Budget,
-    BudgetedGenerator,
     BudgetedRequest,
     budget_sentence,
 )
@@ -122,7 +121,7 @@ def make_reward(args: L1Config, tokenizer):
 def l1_rollouts(prompts: list[str], trainer) -> dict:
     """TRL ``rollout_func``: the ``prompt`` strategy (one phase, up to ``max_completion_length``,
     nothing enforced) on each received prompt, seeded by (seed, optimizer step, prompt, sample j)."""
-    from elastic_bench.baselines.elastic_rl import rollout_backend, rollout_fields
+    from elastic_bench.baselines.elastic_rl import generate_rollouts, rollout_backend
 
     args = trainer.args
     backend = rollout_backend(trainer)
@@ -138,16 +137,7 @@ def l1_rollouts(prompts: list[str], trainer) -> dict:
         key = tuple(ids)
         j = seen[key] = seen.get(key, -1) + 1
         requests.append(BudgetedRequest(key, budget, sampling, sample_index=j, seed=seed))
-    model = trainer.model
-    was_training = model.training
-    model.eval()
-    try:
-        results = BudgetedGenerator(backend, marker=args.think_end, share_prefix=False).run(
-            requests, groups_per_batch=args.rollout_groups_per_batch
-        )
-    finally:
-        model.train(was_training)
-    fields = rollout_fields(results, backend.decode, set(backend.eos_token_ids))
+    fields = generate_rollouts(trainer, backend, requests)
     fields.pop("think_truncated")
     return {"prompt_ids": prompt_ids, "logprobs": None, **fields}
 
