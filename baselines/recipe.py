@@ -5,6 +5,7 @@ key that belongs to exactly one section)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,30 @@ class DataConfig:
     cache_dir: str | None = None  # default: ~/.cache/elastic_bench/references
 
 
+class RecipeLoader(yaml.SafeLoader):
+    """YAML 1.1's safe loader, except that ``1e-4`` and ``3E5`` are floats (PyYAML reads a float
+    without a dot as a string, so ``learning_rate: 1e-4`` reached the optimizer as ``"1e-4"``)."""
+
+
+RecipeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def yaml_value(text: str):
+    """One recipe value as YAML reads it, with exponent floats (:class:`RecipeLoader`)."""
+    return yaml.load(text, Loader=RecipeLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def default_recipe(method: str) -> Path:
     """The toy recipe of ``method``."""
     return RECIPES_DIR / f"{method}_toy.yaml"
@@ -40,7 +65,7 @@ def load_recipe(path: str | Path, config_class: type, overrides: dict[str, str] 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"recipe {str(path)!r} not found")
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = yaml_value(path.read_text()) or {}
     if not isinstance(raw, dict):
         raise ValueError(f"recipe {path.name}: expected a mapping with sections {SECTIONS}")
     unknown = sorted(set(raw) - set(SECTIONS))
@@ -59,7 +84,7 @@ def load_recipe(path: str | Path, config_class: type, overrides: dict[str, str] 
             section = "data" if name in data_keys else "trainer"
         if section not in ("data", "trainer"):
             raise ValueError(f"override {key!r}: section must be data or trainer")
-        recipe[section][name] = yaml.safe_load(value) if isinstance(value, str) else value
+        recipe[section][name] = yaml_value(value) if isinstance(value, str) else value
     for section, allowed in (("data", data_keys), ("trainer", trainer_keys)):
         bad = sorted(set(recipe[section]) - allowed)
         if bad:

@@ -113,6 +113,21 @@ def test_every_shipped_recipe_parses(method):
         assert load_recipe(path, method_module(method).CONFIG_CLASS)["method"] == method
 
 
+def test_exponent_floats_are_numbers_in_recipes_and_overrides(tmp_path):
+    """PyYAML reads ``1e-4`` (no dot) as a string: ``trainer.learning_rate=3e-5`` reached Adam as "3e-5"."""
+    from elastic_bench.baselines.recipe import load_recipe, parse_overrides
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: o1_pruner\ntrainer:\n  learning_rate: 1e-4\n  adam_epsilon: 5E-8\n")
+    spec = load_recipe(
+        recipe, o1_pruner.O1PrunerConfig, parse_overrides(["trainer.weight_decay=3e-5", "run_name=1e3x"])
+    )
+    assert spec["trainer"]["learning_rate"] == pytest.approx(1e-4)
+    assert spec["trainer"]["adam_epsilon"] == pytest.approx(5e-8)
+    assert spec["trainer"]["weight_decay"] == pytest.approx(3e-5)
+    assert spec["trainer"]["run_name"] == "1e3x"  # not a number: stays text
+
+
 # ---------------------------------------------------------------------------- recipe smoke runs
 class _Losses(TrainerCallback):
     def __init__(self):
