@@ -96,13 +96,46 @@ def budget_following(
                 else round(sum(n <= budget_n for n in ns) / len(ns), 4),
             }
         )
+    bounds = attainable(tokenizer, problems, budgets, bench.think_end) if bench.name == "toy" else None
     return {
         "checkpoint": str(checkpoint),
         "wording": wording,
         "task": f"elastic_toy test split n={n_problems} seed=0, prompt strategy, greedy, max_tokens={max_tokens}",
         "seconds": round(time.monotonic() - start, 1),
         "rows": rows,
+        "attainable": bounds,
     }
+
+
+def attainable(
+    tokenizer, problems, budgets: tuple[int, ...] = TOY_BUDGETS, marker: str = "</think>"
+) -> list[dict]:
+    """What the tiny reasoner's habit allows at each N, from every correct trace it was trained to
+    write (:func:`~elastic_bench.models.tiny_reasoner.traces.all_thinkings`): the shortest and longest
+    possible mean thinking, the best possible ``|mean n - N| / N``, and the largest share of problems
+    that have a correct trace with n <= N (a model that stays correct cannot beat these)."""
+    from elastic_bench.models.tiny_reasoner.traces import all_thinkings
+
+    spans = []
+    for p in problems:
+        texts = [t + marker for t in all_thinkings(p)]
+        lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        spans.append((min(lengths), max(lengths)))
+    low = sum(a for a, _ in spans) / len(spans)
+    high = sum(b for _, b in spans) / len(spans)
+    rows = []
+    for n in budgets:
+        gap = max(low - n, n - high, 0.0)
+        rows.append(
+            {
+                "budget": n,
+                "min_mean_think_tokens": round(low, 1),
+                "max_mean_think_tokens": round(high, 1),
+                "best_rel_error": round(gap / n, 3),
+                "max_within_budget": round(sum(a <= n for a, _ in spans) / len(spans), 4),
+            }
+        )
+    return rows
 
 
 def render_table(report: dict, title: str | None = None) -> str:
@@ -116,6 +149,13 @@ def render_table(report: dict, title: str | None = None) -> str:
         lines.append(
             f"{budget:>13} {r['mean_think_tokens']:>8.1f} {rel:>8} {100 * r['accuracy']:>6.1f} {within:>7}"
         )
+    if report.get("attainable"):
+        lines.append("attainable by the trace habit (every correct trace it was trained on):")
+        for a in report["attainable"]:
+            lines.append(
+                f"{a['budget']:>13} n in [{a['min_mean_think_tokens']:.0f}, {a['max_mean_think_tokens']:.0f}]"
+                f"  best |n-N|/N {a['best_rel_error']:.3f}  best n<=N {100 * a['max_within_budget']:.1f}%"
+            )
     return "\n".join(lines)
 
 

@@ -7,7 +7,13 @@ import random
 import pytest
 
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
-from elastic_bench.models.tiny_reasoner.traces import completion, minimal_thinking, overthinking, user_message
+from elastic_bench.models.tiny_reasoner.traces import (
+    all_thinkings,
+    completion,
+    minimal_thinking,
+    overthinking,
+    user_message,
+)
 from elastic_bench.tasks.toy.arithmetic import OPS_PER_LEVEL, generate, split_of
 
 
@@ -46,6 +52,38 @@ def test_traces_overthink_and_end_in_boxed_answer():
     assert "</think>\n" in text and text.endswith(f"\\boxed{{{problems[0].answer}}}.")
     assert "<think>" not in text  # the chat template's generation prompt opens the thinking
     assert user_message(problems[0]).endswith("output the final answer within \\boxed{}.")
+
+
+def test_all_thinkings_holds_every_trace_the_habit_draws():
+    """The enumeration behind the attainable-length bounds must contain each sampled trace, the
+    minimal one, and nothing the habit cannot write (2^steps re-check subsets x 3 recompute counts)."""
+    for problem in generate("train", 40, seed=2):
+        every = all_thinkings(problem)
+        assert len(every) == len(set(every)) == 3 * 2 ** len(problem.operations)
+        assert minimal_thinking(problem) in every
+        drawn = {overthinking(problem, random.Random(s)) for s in range(30)}
+        assert drawn <= set(every)
+        assert min(every, key=len) == minimal_thinking(problem)
+
+
+def test_attainable_bounds_by_hand():
+    """One problem, a whitespace-free character tokenizer: the bounds are the shortest and longest
+    trace (marker included), and a budget between them is attainable exactly."""
+    from elastic_bench.baselines.budget_following import attainable
+
+    class Chars:
+        def __call__(self, texts, add_special_tokens=False):
+            return {"input_ids": [list(t) for t in texts]}
+
+    problem = generate("test", 1, seed=0)[0]
+    lengths = sorted(len(t) + 1 for t in all_thinkings(problem))  # "#" is a one-character marker
+    low, high = lengths[0], lengths[-1]
+    rows = attainable(Chars(), [problem], (low - 10, low, high + 100), marker="#")
+    assert [r["max_within_budget"] for r in rows] == [0.0, 1.0, 1.0]
+    assert rows[0]["best_rel_error"] == round(10 / (low - 10), 3)
+    assert rows[1]["best_rel_error"] == 0.0
+    assert rows[2]["best_rel_error"] == round(100 / (high + 100), 3)
+    assert rows[0]["min_mean_think_tokens"] == low and rows[0]["max_mean_think_tokens"] == high
 
 
 @pytest.fixture(scope="module")

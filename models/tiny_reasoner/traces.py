@@ -10,6 +10,7 @@ random habit below 50% would vanish under greedy decoding), while sampling varie
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from elastic_bench.harness.benchmarks import THINK_END
@@ -46,26 +47,24 @@ def _steps(problem: Problem) -> list[tuple[int, int, Operation]]:
 
 def minimal_thinking(problem: Problem) -> str:
     """The shortest correct thinking: every needed step once, no re-checking."""
-    lines = [f"Start with {problem.start}.\n"]
-    lines += [step_line(i, v, op) for i, v, op in _steps(problem)]
-    lines.append(f"So the result is {problem.answer}.\n")
-    return "".join(lines)
+    return thinking(problem)
 
 
-def overthinking(problem: Problem, rng: random.Random) -> str:
-    """Thinking with redundant re-checks and recomputation, drawn with ``rng``."""
+def thinking(
+    problem: Problem, rechecked: frozenset[int] | set[int] = frozenset(), recomputes: int = 0
+) -> str:
+    """One trace of the habit's grammar: every step once, a re-check after each step in
+    ``rechecked`` (1-based step numbers), then ``recomputes`` (0, 1 or 2) full recomputations."""
+    if recomputes not in (0, 1, 2):
+        raise ValueError(f"recomputes must be 0, 1 or 2, got {recomputes}")
     lines = [f"Start with {problem.start}.\n"]
     for i, v, op in _steps(problem):
         lines.append(step_line(i, v, op))
-        p = P_RECHECK_HARD if is_hard_step(v, op) else P_RECHECK_EASY
-        if rng.random() < p:
+        if i in rechecked:
             lines.append(
                 f"Wait, let me double-check operation {i}: {v} {op.symbol} {op.operand} = {op.apply(v)}. Yes, that is right.\n"
             )
     lines.append(f"So the result is {problem.answer}.\n")
-    recomputes = 0
-    if rng.random() < P_RECOMPUTE:
-        recomputes = 1 + int(rng.random() < P_SECOND_RECOMPUTE)
     for r in range(recomputes):
         header = (
             "Wait, let me recompute everything from the start to be sure.\n"
@@ -77,6 +76,27 @@ def overthinking(problem: Problem, rng: random.Random) -> str:
         lines += [step_line(i, v, op) for i, v, op in _steps(problem)]
         lines.append(f"Both computations give {problem.answer}.\n")
     return "".join(lines)
+
+
+def overthinking(problem: Problem, rng: random.Random) -> str:
+    """Thinking with redundant re-checks and recomputation, drawn with ``rng``."""
+    rechecked = set()
+    for i, v, op in _steps(problem):
+        p = P_RECHECK_HARD if is_hard_step(v, op) else P_RECHECK_EASY
+        if rng.random() < p:
+            rechecked.add(i)
+    recomputes = 0
+    if rng.random() < P_RECOMPUTE:
+        recomputes = 1 + int(rng.random() < P_SECOND_RECOMPUTE)
+    return thinking(problem, rechecked, recomputes)
+
+
+def all_thinkings(problem: Problem) -> list[str]:
+    """Every correct trace the habit can write for ``problem`` (each subset of re-checks x 0-2
+    recomputations): what the tiny reasoner can say without leaving what it was trained on."""
+    steps = range(1, len(problem.operations) + 1)
+    subsets = itertools.chain.from_iterable(itertools.combinations(steps, k) for k in range(len(steps) + 1))
+    return [thinking(problem, set(sub), r) for sub in subsets for r in (0, 1, 2)]
 
 
 def solution(problem: Problem) -> str:
