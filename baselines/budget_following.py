@@ -17,6 +17,8 @@ import json
 import time
 from pathlib import Path
 
+from elastic_bench.harness.benchmarks import THINK_END
+
 #: elastic_toy's budgets (the prompt variant states each one in the prompt)
 TOY_BUDGETS = (64, 128, 256, 512)
 #: the wording each L1 method trained with (harness.strategies.L1_WORDINGS via the method's kind)
@@ -108,7 +110,7 @@ def budget_following(
 
 
 def attainable(
-    tokenizer, problems, budgets: tuple[int, ...] = TOY_BUDGETS, marker: str = "</think>"
+    tokenizer, problems, budgets: tuple[int, ...] = TOY_BUDGETS, marker: str = THINK_END
 ) -> list[dict]:
     """What the tiny reasoner's habit allows at each N, from every correct trace it was trained to
     write (:func:`~elastic_bench.models.tiny_reasoner.traces.all_thinkings`): the shortest and longest
