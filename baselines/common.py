@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from elastic_bench.tasks.prompts import render
@@ -9,6 +11,8 @@ from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
 #: the assistant turn is the loss target: generation markers around it (prompts render unchanged)
 TRAINING_CHAT_TEMPLATE_MARK = "{% generation %}"
+#: ``DataConfig.train_set`` of the tiny reasoner's synthetic arithmetic (its TRAIN split)
+TOY_TRAIN_SET = "toy"
 
 
 def load_base(base: str | Path):
@@ -29,9 +33,52 @@ def load_base(base: str | Path):
     return model, tokenizer
 
 
-def training_problems(n_problems: int, seed: int = 0) -> list[Problem]:
-    """The toy task's TRAIN split (never its test problems): ``n_problems`` deterministic by seed."""
-    return generate("train", int(n_problems), seed=int(seed))
+@dataclass(frozen=True)
+class TrainingProblem:
+    """One problem of a math training set (the fields the recipes use: id, text, gold answer)."""
+
+    id: str
+    problem: str
+    answer: str
+
+
+def training_problems(
+    n_problems: int,
+    seed: int = 0,
+    train_set: str = TOY_TRAIN_SET,
+    grader: str = "toy",
+    revision: str | None = None,
+) -> list[Problem] | list[TrainingProblem]:
+    """``n_problems`` training problems, deterministic by ``seed``; never a test problem.
+
+    ``train_set`` ``"toy"`` is the toy task's TRAIN split; anything else is a math training set (a
+    Hub dataset id such as ``agentica-org/DeepScaleR-Preview-Dataset``, or a local JSON / JSONL /
+    Parquet file) whose rows are shuffled by ``seed`` and cut to the first ``n_problems`` (so a
+    larger set extends a smaller one), with golds prepared for ``grader``'s benchmark.
+    """
+    if int(n_problems) < 1:
+        raise ValueError(f"n_problems must be a positive integer, got {n_problems!r}")
+    if train_set == TOY_TRAIN_SET:
+        return generate("train", int(n_problems), seed=int(seed))
+    from elastic_bench.tasks.math.data import load_training_set
+
+    records = load_training_set(train_set, grader, revision=revision)
+    if int(n_problems) > len(records):
+        raise ValueError(f"training set {train_set!r} has {len(records)} problems; n_problems={n_problems}")
+    order = list(range(len(records)))
+    random.Random(int(seed)).shuffle(order)
+    return [
+        TrainingProblem(records[i]["id"], records[i]["problem"], records[i]["answer"])
+        for i in order[:n_problems]
+    ]
+
+
+def training_set_label(train_set: str, n_problems: int, seed: int, revision: str | None = None) -> str:
+    """How a training record names its problems."""
+    if train_set == TOY_TRAIN_SET:
+        return f"elastic_bench.tasks.toy.arithmetic split=train n={n_problems} seed={seed}"
+    at = f"@{revision}" if revision else ""
+    return f"{train_set}{at} n={n_problems} seed={seed}"
 
 
 def prompt_text(tokenizer, problem: str, template: str = "e1") -> str:

@@ -82,9 +82,9 @@ def shared_data(methods: list[str], recipes: dict[str, Path], overrides: dict[st
 
     Methods trained on reference samples (SFT, DPO, O1-Pruner) must agree on the whole data section
     and seed: one reference set serves them all. On-policy GRPO methods (L1, Elastic) sample their
-    own rollouts, so they must agree with the rest on the benchmark, problem seed and seed only; their
-    ``n_problems`` may differ, since the train split is one deterministic stream (a larger set
-    extends a smaller one, so every method trains on the same first problems).
+    own rollouts, so they must agree with the rest on the benchmark, training set, problem seed and
+    seed only; their ``n_problems`` may differ, since a training set is one deterministic stream (a
+    larger set extends a smaller one, so every method trains on the same first problems).
     """
     from elastic_bench.baselines.recipe import DataConfig, load_recipe
     from elastic_bench.baselines.train import method_module
@@ -99,7 +99,7 @@ def shared_data(methods: list[str], recipes: dict[str, Path], overrides: dict[st
 
     def stream(method: str) -> tuple:
         data = DataConfig(**seen[method][0])
-        return data.benchmark, data.problems_seed, seen[method][1]
+        return data.benchmark, data.train_set, data.train_revision, data.problems_seed, seen[method][1]
 
     referenced = [m for m in methods if not on_policy[m]]
     first = (referenced or methods)[0]
@@ -109,7 +109,7 @@ def shared_data(methods: list[str], recipes: dict[str, Path], overrides: dict[st
         both_referenced = not on_policy[method] and not on_policy[first]
         same = seen[method] == seen[first] if both_referenced else stream(method) == stream(first)
         if not same:
-            what = "data or seed" if both_referenced else "benchmark, problems_seed or seed"
+            what = "data or seed" if both_referenced else "benchmark, train_set, problems_seed or seed"
             raise ValueError(
                 f"recipes of {first} and {method} differ in {what} ({seen[first]} vs {seen[method]}); "
                 "every method must train on the same problems and references"

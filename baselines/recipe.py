@@ -19,7 +19,11 @@ SECTIONS = ("method", "data", "trainer")
 class DataConfig:
     """Training problems and reference sampling (shared by every method)."""
 
-    benchmark: str = "toy"
+    benchmark: str = "toy"  # whose grader scores answers (math500 for a math training set)
+    #: "toy" (the synthetic TRAIN split), or a math training set: a Hub dataset id
+    #: (agentica-org/DeepScaleR-Preview-Dataset) or a local JSON / JSONL / Parquet file
+    train_set: str = "toy"
+    train_revision: str | None = None  # the Hub revision of train_set (None: the default branch)
     n_problems: int = 32
     problems_seed: int = 0
     k: int = 8

@@ -8,12 +8,14 @@ instead), and writes an HF checkpoint folder plus
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
 import time
 from pathlib import Path
 
+from elastic_bench.baselines.common import training_set_label
 from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe
 from elastic_bench.harness.provenance import current_hardware, git_commit
 from elastic_bench.harness.records import TrainingRecord
@@ -59,12 +61,20 @@ def _last_checkpoint(out: Path) -> str | None:
     return get_last_checkpoint(str(out)) if out.is_dir() else None
 
 
+def problems_of(data: DataConfig) -> list:
+    """The recipe's training problems (``data.train_set``, graded by ``data.benchmark``)."""
+    from elastic_bench.baselines.common import training_problems
+
+    return training_problems(
+        data.n_problems, data.problems_seed, data.train_set, data.benchmark, data.train_revision
+    )
+
+
 def references(data: DataConfig, base: str, seed: int, model=None, tokenizer=None):
     """The recipe's reference samples of ``base`` (sampled once, then read from the cache)."""
-    from elastic_bench.baselines.common import training_problems
     from elastic_bench.baselines.reference import sample_references
 
-    problems = training_problems(data.n_problems, data.problems_seed)
+    problems = problems_of(data)
     cache = data.cache_dir or os.path.join(Path.home(), ".cache", "elastic_bench", "references")
     return sample_references(
         base,
@@ -112,6 +122,12 @@ def train_method(
     model, tokenizer = load_base(base)  # one-line error when base is not a causal LM
     data = DataConfig(**spec["data"])
     trainer_kwargs = {**spec["trainer"], **COMMON_FORCED, **module.FORCED, "output_dir": str(out)}
+    if "benchmark" in {f.name for f in dataclasses.fields(module.CONFIG_CLASS)}:  # GRPO reward graders
+        grader = trainer_kwargs.setdefault("benchmark", data.benchmark)
+        if grader != data.benchmark:
+            raise ValueError(
+                f"recipe: trainer.benchmark {grader!r} differs from data.benchmark {data.benchmark!r}"
+            )
     args = module.CONFIG_CLASS(**trainer_kwargs)
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_FILE).write_text(
@@ -123,9 +139,7 @@ def train_method(
     extra: dict = {}
     on_policy = getattr(module, "ON_POLICY", False)  # GRPO methods sample rollouts, not references
     if on_policy:
-        from elastic_bench.baselines.common import training_problems
-
-        extra["problems"] = training_problems(data.n_problems, data.problems_seed)
+        extra["problems"] = problems_of(data)
         refs = module.no_references(base, extra["problems"])
     else:  # references() draws the same problems itself, from the same recipe
         refs = references(data, base, int(args.seed), model=model, tokenizer=tokenizer)
@@ -143,7 +157,10 @@ def train_method(
         method=method,
         base_model=base,
         base_weights_sha256=refs.base_weights_sha256,
-        training_data=f"elastic_bench.tasks.toy.arithmetic split=train n={data.n_problems} seed={data.problems_seed}; "
+        training_data=training_set_label(
+            data.train_set, data.n_problems, data.problems_seed, data.train_revision
+        )
+        + "; "
         + ("on-policy rollouts" if on_policy else f"references k={data.k} key={refs.key}"),
         training_data_sha256=refs.problems_sha256,
         hyperparameters={"data": json.loads(json.dumps(spec["data"])), "trainer": _plain(args)},

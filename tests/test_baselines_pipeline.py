@@ -128,7 +128,9 @@ def test_on_policy_methods_share_the_problem_stream_not_the_references(tmp_path:
     assert shared_data(["l1_exact", "l1_max", "elastic"], recipes, {})[2] is False
     # another problem stream is refused, by name
     other = _with(tmp_path, "l1_max", "n_problems: 600", "n_problems: 600\n  problems_seed: 1")
-    with pytest.raises(ValueError, match="sft and l1_max differ in benchmark, problems_seed or seed"):
+    with pytest.raises(
+        ValueError, match="sft and l1_max differ in benchmark, train_set, problems_seed or seed"
+    ):
         shared_data(["sft", "l1_max"], {**recipes, "l1_max": other}, {})
     # reference methods still need one reference set
     with pytest.raises(ValueError, match="sft and dpo differ in data or seed"):

@@ -107,6 +107,50 @@ def load_hub(benchmark: str) -> list[dict[str, Any]]:
     return [_normalise(bench.name, r, i, src.tag, f"{src.tag} row {n}") for i, (n, r) in enumerate(kept)]
 
 
+def load_training_set(
+    source: str, grader: str, *, revision: str | None = None, split: str = "train"
+) -> list[dict[str, Any]]:
+    """A math training set's records ``{id, problem, answer, source}``, answers prepared for ``grader``.
+
+    ``source`` is a local JSON / JSONL / Parquet file or a Hugging Face dataset id (e.g.
+    ``agentica-org/DeepScaleR-Preview-Dataset``, the set E1 and L1 train on) read at ``revision``
+    and ``split``; rows need a problem and an answer field (the names :func:`load_problems`
+    accepts). A record without an id gets ``<set name>-<row>``. :class:`DataError` (one line)
+    for a missing file or a row without problem or answer.
+    """
+    path = Path(source).expanduser()
+    if path.suffix in (".json", ".jsonl", ".parquet") or path.is_file():
+        if not path.is_file():
+            raise DataError(f"{path}: no such file")
+        if path.suffix == ".parquet":
+            import pandas as pd
+
+            raw = [(i + 1, r) for i, r in enumerate(pd.read_parquet(path).to_dict("records"))]
+        else:
+            raw = read_json_values(path)
+        name, tag = path.stem, str(path)
+        where = lambda n: f"{path}:{n}"  # noqa: E731
+    else:
+        import datasets
+
+        try:
+            ds = datasets.load_dataset(source, split=split, revision=revision)
+        except Exception as exc:  # noqa: BLE001 (offline, unknown id, bad split: one line)
+            raise DataError(f"training set {source!r}: cannot load ({str(exc).splitlines()[0]})") from None
+        name, tag = source.rsplit("/", 1)[-1], f"hf:{source}@{revision or 'main'}"
+        raw = [(i, dict(r)) for i, r in enumerate(ds)]
+        where = lambda n: f"{tag} row {n}"  # noqa: E731
+    records = []
+    for i, (n, rec) in enumerate(raw):
+        if not isinstance(rec, dict):
+            raise DataError(f"{where(n)}: expected a JSON object, got {type(rec).__name__}")
+        out = _normalise(grader, rec, i, tag, where(n))
+        if _first(rec, _ID_KEYS) is None:
+            out["id"] = f"{name}-{i}"
+        records.append(out)
+    return records
+
+
 def read_local(benchmark: str, file: Path) -> list[dict[str, Any]]:
     """Read a JSONL file (one object per line) or a JSON file (a list of objects)."""
     bench = get_benchmark(benchmark)
