@@ -37,8 +37,18 @@ class DataConfig:
 
 class RecipeLoader(yaml.SafeLoader):
     """YAML 1.1's safe loader, except that ``1e-4`` and ``3E5`` are floats (PyYAML reads a float
-    without a dot as a string, so ``learning_rate: 1e-4`` reached the optimizer as ``"1e-4"``)."""
+    without a dot as a string, so ``learning_rate: 1e-4`` reached the optimizer as ``"1e-4"``) and
+    that only ``true`` / ``false`` are booleans, as in YAML 1.2 (1.1 also reads ``no``, ``yes``,
+    ``on`` and ``off``, so ``save_strategy: no`` reached transformers as ``False``)."""
 
+
+RecipeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+RecipeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 RecipeLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",

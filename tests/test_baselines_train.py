@@ -128,6 +128,21 @@ def test_exponent_floats_are_numbers_in_recipes_and_overrides(tmp_path):
     assert spec["trainer"]["run_name"] == "1e3x"  # not a number: stays text
 
 
+def test_only_true_and_false_are_booleans_in_recipes_and_overrides(tmp_path):
+    """YAML 1.1 reads ``no`` as False: ``trainer.save_strategy=no`` reached transformers as False."""
+    from elastic_bench.baselines.recipe import load_recipe, parse_overrides
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "method: o1_pruner\ntrainer:\n  save_strategy: no\n  use_cpu: true\n  hub_strategy: off\n"
+    )
+    spec = load_recipe(recipe, o1_pruner.O1PrunerConfig, parse_overrides(["eval_strategy=no", "bf16=false"]))
+    assert spec["trainer"]["save_strategy"] == "no" and spec["trainer"]["eval_strategy"] == "no"
+    assert spec["trainer"]["hub_strategy"] == "off"
+    assert spec["trainer"]["use_cpu"] is True and spec["trainer"]["bf16"] is False
+    o1_pruner.O1PrunerConfig(output_dir=str(tmp_path), save_strategy=spec["trainer"]["save_strategy"])
+
+
 # ---------------------------------------------------------------------------- recipe smoke runs
 class _Losses(TrainerCallback):
     def __init__(self):
@@ -284,3 +299,25 @@ def test_eval_on_save_runs_the_project_sweep_on_each_checkpoint(tmp_path, monkey
     tasks = ran[0][ran[0].index("--tasks") + 1].split(",")
     assert tasks == ["elastic_toy_t00064", "elastic_toy_t00256"]
     assert all((ROOT / "tasks" / "toy" / f"{t}.yaml").is_file() for t in tasks)
+
+
+# ----------------------------------------------------------------------------- recipe selection
+def test_validation_sweep_reads_only_validation_problems_and_enforces_each_budget(monkeypatch):
+    from elastic_bench.baselines import validation
+    from elastic_bench.tasks.toy import arithmetic
+
+    splits = []
+    real = arithmetic.generate
+
+    def spy(split, n, seed=0):
+        splits.append(split)
+        return real(split, n, seed=seed)
+
+    monkeypatch.setattr(arithmetic, "generate", spy)
+    report = validation.validation_sweep(BASE, n_problems=4)
+    assert splits == ["validation"]
+    assert [r["budget"] for r in report["rows"]] == [64, 128, 256, 512, None]
+    for row in report["rows"][:-1]:
+        assert row["mean_think_tokens"] <= row["budget"]
+    assert report["rows"][-1]["accuracy"] > 0 and report["rows"][0]["accuracy"] == 0  # 64 cuts every trace
+    assert validation.render([report]).splitlines()[1].endswith("unconstrained")
