@@ -100,15 +100,15 @@ def library_versions(names: tuple[str, ...] = TRACKED_LIBRARIES) -> dict[str, st
     return versions
 
 
-def git_commit(root: str | Path | None = None) -> str | None:
-    """The commit checked out at ``root`` (default: this source tree); None outside a git repository,
-    without git, or on any git error. git's own messages never reach the user's terminal."""
-    root = Path(root) if root is not None else SOURCE_ROOT
-    if not (root / ".git").exists():
-        return None
+#: what runs write into the tree (leaderboard entries, retrained checkpoints): not code, so a change
+#: there does not make a checkout "dirty"
+GENERATED_PATHS = ("results", "models/tiny_reasoner/baselines")
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess | None:
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
@@ -118,8 +118,23 @@ def git_commit(root: str | Path | None = None) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = out.stdout.strip()
-    return commit if out.returncode == 0 and re.fullmatch(r"[0-9a-f]{7,64}", commit) else None
+
+
+def git_commit(root: str | Path | None = None) -> str | None:
+    """The commit checked out at ``root`` (default: this source tree), with ``-dirty`` appended when
+    tracked files outside :data:`GENERATED_PATHS` differ from it (the code that ran is not that
+    commit); None outside a git repository, without git, or on any git error. git's own messages
+    never reach the user's terminal."""
+    root = Path(root) if root is not None else SOURCE_ROOT
+    if not (root / ".git").exists():
+        return None
+    out = _git(root, "rev-parse", "HEAD")
+    commit = out.stdout.strip() if out is not None else ""
+    if out is None or out.returncode != 0 or not re.fullmatch(r"[0-9a-f]{7,64}", commit):
+        return None
+    excludes = [f":(exclude){path}" for path in GENERATED_PATHS]
+    status = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", *excludes)
+    return f"{commit}-dirty" if status is not None and status.stdout.strip() else commit
 
 
 def project_info() -> dict[str, str | None]:

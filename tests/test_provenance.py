@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,8 +55,37 @@ def test_harness_modules_import_no_models_tasks_or_app():
 def test_git_commit_is_this_checkouts_head():
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
     assert head.returncode == 0, "the test suite runs from a git checkout"
-    assert git_commit(REPO) == head.stdout.strip()
-    assert git_commit() == head.stdout.strip() and project_info()["elastic_bench_git_commit"] == git_commit()
+    assert git_commit(REPO).removesuffix("-dirty") == head.stdout.strip()
+    assert git_commit() == git_commit(REPO) and project_info()["elastic_bench_git_commit"] == git_commit()
+
+
+def _repo(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    for rel in (
+        "harness/code.py",
+        "results/reproduced/entry.json",
+        "models/tiny_reasoner/baselines/sft/w.bin",
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("v1\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    return git
+
+
+def test_git_commit_says_dirty_when_code_differs_from_the_commit(tmp_path):
+    _repo(tmp_path)
+    clean = git_commit(tmp_path)
+    assert re.fullmatch(r"[0-9a-f]{40}", clean)
+    (tmp_path / "untracked.py").write_text("new\n")  # untracked files are not the code that ran
+    (tmp_path / "results/reproduced/entry.json").write_text("v2\n")  # what runs write: not code
+    (tmp_path / "models/tiny_reasoner/baselines/sft/w.bin").write_text("v2\n")
+    assert git_commit(tmp_path) == clean
+    (tmp_path / "harness/code.py").write_text("v2\n")
+    assert git_commit(tmp_path) == f"{clean}-dirty"
 
 
 def test_git_commit_outside_a_repository_is_none_and_silent(tmp_path, capfd):
