@@ -38,6 +38,7 @@ def budget_following(
     budgets: tuple[int, ...] = TOY_BUDGETS,
     *,
     n_problems: int = 200,
+    split: str = "test",
     max_tokens: int = 1024,
     batch_size: int = 64,
     seed: int = 1234,
@@ -60,7 +61,7 @@ def budget_following(
     from elastic_bench.tasks.toy.arithmetic import generate
 
     bench = get_benchmark("toy")
-    problems = generate("test", int(n_problems), seed=0)
+    problems = generate(split, int(n_problems), seed=0)
     model, tokenizer = load_base(str(checkpoint))
     backend = HFTokenGenerator(model.eval(), tokenizer, batch_size=batch_size)
     requests, index = [], []
@@ -102,7 +103,7 @@ def budget_following(
     return {
         "checkpoint": str(checkpoint),
         "wording": wording,
-        "task": f"elastic_toy test split n={n_problems} seed=0, prompt strategy, greedy, max_tokens={max_tokens}",
+        "task": f"elastic_toy {split} split n={n_problems} seed=0, prompt strategy, greedy, max_tokens={max_tokens}",
         "seconds": round(time.monotonic() - start, 1),
         "rows": rows,
         "attainable": bounds,
@@ -165,10 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint")
     p.add_argument("--wording", default="l1", help="BUDGET_WORDINGS key: l1 (L1-Exact), l1_max, tale")
-    p.add_argument("--limit", type=int, default=200, help="test problems (default: all 200)")
+    p.add_argument("--limit", type=int, default=200, help="problems (default: all 200 test problems)")
+    p.add_argument("--split", default="test", help="toy split: test, or validation to choose a recipe")
     p.add_argument("--output", default=None, help="write the report as JSON here")
     args = p.parse_args(argv)
-    report = budget_following(args.checkpoint, args.wording, n_problems=args.limit)
+    report = budget_following(args.checkpoint, args.wording, n_problems=args.limit, split=args.split)
     print(render_table(report))
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=1))

@@ -321,3 +321,17 @@ def test_validation_sweep_reads_only_validation_problems_and_enforces_each_budge
         assert row["mean_think_tokens"] <= row["budget"]
     assert report["rows"][-1]["accuracy"] > 0 and report["rows"][0]["accuracy"] == 0  # 64 cuts every trace
     assert validation.render([report]).splitlines()[1].endswith("unconstrained")
+
+
+def test_budget_following_runs_on_the_split_it_is_given(monkeypatch):
+    from elastic_bench.baselines import budget_following as bf
+    from elastic_bench.tasks.toy import arithmetic
+
+    splits = []
+    real = arithmetic.generate
+    monkeypatch.setattr(
+        arithmetic, "generate", lambda split, n, seed=0: splits.append(split) or real(split, n, seed)
+    )
+    report = bf.budget_following(BASE, "l1", (128,), n_problems=3, split="validation")
+    assert splits == ["validation"] and "validation split n=3" in report["task"]
+    assert [r["budget"] for r in report["rows"]] == [128, None] and all(r["n"] == 3 for r in report["rows"])
