@@ -167,11 +167,21 @@ def hardware_from_env(env: str | None) -> str:
     return "; ".join(parts)
 
 
+def _cpu_model_name(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
+    """The CPU's model name where Linux states it (``platform.processor()`` gives only 'x86_64')."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^model name\s*:\s*(.+)$", text, flags=re.MULTILINE)
+    return match.group(1).strip() if match and match.group(1).strip() else None
+
+
 def current_hardware() -> str:
     """This machine, in the same form as :func:`hardware_from_env` (GPUs via torch if it is loaded)."""
     import os
 
-    cpu = platform.processor() or platform.machine() or "unknown"
+    cpu = _cpu_model_name() or platform.processor() or platform.machine() or "unknown"
     gpus: list[str] = []
     torch = sys.modules.get("torch")
     if torch is not None:

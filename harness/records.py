@@ -62,6 +62,10 @@ class TrainingRecord(StrictModel):
     wall_time_seconds: float | None = Field(default=None, ge=0)
     seed: int | None = None
     hardware: str = Field(min_length=1)
+    library_versions: dict[str, str] = Field(
+        default_factory=dict,
+        description="torch, transformers, trl, ... that trained it: bitwise-equal weights need the same ones",
+    )
     git_commit: str | None = Field(default=None, description="elastic-bench commit of the training code")
 
     @field_validator("hyperparameters")

@@ -175,6 +175,7 @@ def test_recipe_smoke(method, tmp_path, smoke_cache):
         and saved["training_tokens"] > 0
         and saved["reference_sampling_tokens"] > 0
     )
+    assert {"torch", "transformers", "trl", "accelerate"} <= set(saved["library_versions"])
     model = AutoModelForCausalLM.from_pretrained(out)
     tok = AutoTokenizer.from_pretrained(out)
     assert (out / "chat_template.jinja").read_text() == (BASE / "chat_template.jinja").read_text()

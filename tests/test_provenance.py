@@ -150,6 +150,15 @@ def test_library_versions_and_hardware():
     assert provenance.current_hardware().startswith("CPU: ")
 
 
+def test_hardware_names_the_cpu_model_where_linux_states_it(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9654 96-Core\n")
+    assert provenance._cpu_model_name(cpuinfo) == "AMD EPYC 9654 96-Core"
+    assert provenance._cpu_model_name(tmp_path / "absent") is None
+    cpuinfo.write_text("processor\t: 0\nHardware\t: BCM2835\n")  # no model name line
+    assert provenance._cpu_model_name(cpuinfo) is None
+
+
 def test_budgeted_backend_get_model_info_uses_provenance():
     from elastic_bench.models.budgeted_lm import BudgetedLM
     from tests.fake_backend import FakeBackend
