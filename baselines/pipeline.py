@@ -242,14 +242,6 @@ def follow_budgets(outcome: ModelOutcome, weights: str | None, limit: float | No
 # ------------------------------------------------------------------------------------ the run
 
 
-def _same_base(recorded: str, base: str) -> bool:
-    """The same hub id, or two spellings (relative / absolute) of one local folder."""
-    if recorded == base:
-        return True
-    a, b = Path(recorded), Path(base)
-    return a.exists() and b.exists() and a.resolve() == b.resolve()
-
-
 def run_baselines(
     methods: list[str],
     base: str,
@@ -270,8 +262,9 @@ def run_baselines(
     from elastic_bench.baselines.recipe import default_recipe
     from elastic_bench.baselines.train import RECORD_FILE, references, train_method
     from elastic_bench.harness.convert import _model_name
-    from elastic_bench.harness.provenance import weights_sha256
+    from elastic_bench.harness.provenance import portable_path, same_model_location, weights_sha256
 
+    base = portable_path(base)  # what pipeline.json and the records name: the same in every clone
     overrides = dict(overrides or {})
     recipes = {m: Path((recipes or {}).get(m) or default_recipe(m)) for m in methods}
     data, seed, needs_refs = shared_data(methods, recipes, overrides)  # checks every recipe before any work
@@ -283,7 +276,7 @@ def run_baselines(
     base_name = _model_name(base)
     sweep = {"tasks": tasks, "limit": limit, "batch_size": eval_batch_size, "seed": eval_seed}
     state = _read_state(output_root)
-    if state.get("base") is not None and not _same_base(state["base"], base):
+    if state.get("base") is not None and not same_model_location(state["base"], base):
         raise ValueError(f"{output_root} holds a comparison of {state['base']}; choose another --output-root")
     state.update({"base": base, "methods": state.get("methods", {})})
     timings: dict[str, float] = {}

@@ -17,7 +17,14 @@ from pathlib import Path
 
 from elastic_bench.baselines.common import training_set_label
 from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe
-from elastic_bench.harness.provenance import TRACKED_LIBRARIES, current_hardware, git_commit, library_versions
+from elastic_bench.harness.provenance import (
+    TRACKED_LIBRARIES,
+    current_hardware,
+    git_commit,
+    library_versions,
+    portable_path,
+    same_model_location,
+)
 from elastic_bench.harness.records import TrainingRecord
 
 METHODS = ("sft", "dpo", "o1_pruner", "l1_exact", "l1_max", "elastic")
@@ -48,7 +55,7 @@ def _check_output_dir(out: Path, method: str, base: str, resume: bool) -> None:
         if not run_file.is_file():
             raise ValueError(f"output dir {str(out)!r} holds no training run to resume")
         earlier = json.loads(run_file.read_text())
-        if earlier.get("method") != method or earlier.get("base") != base:
+        if earlier.get("method") != method or not same_model_location(str(earlier.get("base")), base):
             raise ValueError(
                 f"output dir {str(out)!r} holds a {earlier.get('method')} run of {earlier.get('base')}; "
                 "choose another --output-dir"
@@ -109,7 +116,7 @@ def train_method(
     if spec["method"] not in (None, method):
         raise ValueError(f"recipe {recipe_path.name} is for method {spec['method']!r}, not {method!r}")
     out = Path(output_dir)
-    base = str(base)
+    base = portable_path(base)  # the record names the base as every clone can find it
     _check_output_dir(out, method, base, resume)
     commit = (
         git_commit()
@@ -132,7 +139,9 @@ def train_method(
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_FILE).write_text(
         json.dumps(
-            {"method": method, "base": base, "recipe": str(recipe_path), "spec": spec}, indent=1, default=str
+            {"method": method, "base": base, "recipe": portable_path(recipe_path), "spec": spec},
+            indent=1,
+            default=str,
         )
     )
     start = time.monotonic()

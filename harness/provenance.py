@@ -100,6 +100,27 @@ def library_versions(names: tuple[str, ...] = TRACKED_LIBRARIES) -> dict[str, st
     return versions
 
 
+def portable_path(path: str | Path) -> str:
+    """How to record a model or recipe location: an existing local path inside the working directory
+    as a relative path (a record made in one checkout then names the same folder in every clone, not
+    this machine's absolute path); anything else (a hub id, a path elsewhere) as given."""
+    local = Path(path)
+    if not local.exists():
+        return str(path)
+    try:
+        return local.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def same_model_location(recorded: str, given: str) -> bool:
+    """The same hub id, or two spellings (relative / absolute) of one local folder."""
+    if recorded == given:
+        return True
+    a, b = Path(recorded), Path(given)
+    return a.exists() and b.exists() and a.resolve() == b.resolve()
+
+
 #: what runs write into the tree (leaderboard entries, retrained checkpoints): not code, so a change
 #: there does not make a checkout "dirty"
 GENERATED_PATHS = ("results", "models/tiny_reasoner/baselines")

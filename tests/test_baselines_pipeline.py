@@ -177,11 +177,25 @@ def test_budget_following_is_saved_with_the_weights_and_reused(tmp_path: Path, m
 
 def test_a_comparison_accepts_its_base_spelled_relative_or_absolute(tmp_path, monkeypatch):
     """pipeline.json records the base as given; the default (absolute) path of the same folder matches it."""
-    from elastic_bench.baselines.pipeline import _same_base
+    from elastic_bench.harness.provenance import same_model_location
 
     (tmp_path / "base").mkdir()
     (tmp_path / "other").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert _same_base("base", str(tmp_path / "base"))
-    assert not _same_base("base", str(tmp_path / "other"))
-    assert _same_base("org/model", "org/model") and not _same_base("org/model", "org/other")
+    assert same_model_location("base", str(tmp_path / "base"))
+    assert not same_model_location("base", str(tmp_path / "other"))
+    assert same_model_location("org/model", "org/model") and not same_model_location("org/model", "org/other")
+
+
+def test_records_name_a_local_base_relative_to_the_working_directory(tmp_path, monkeypatch):
+    """A comparison made in one checkout names /its/checkout/models/... nowhere: clones elsewhere reuse it."""
+    from elastic_bench.harness.provenance import portable_path
+
+    (tmp_path / "models" / "base").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert portable_path(tmp_path / "models" / "base") == "models/base"
+    assert portable_path("models/base") == "models/base"
+    assert portable_path("org/model") == "org/model"  # a hub id is not a local folder
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    assert portable_path(outside) == str(outside)  # outside the working directory: as given

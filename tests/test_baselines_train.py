@@ -176,6 +176,9 @@ def test_recipe_smoke(method, tmp_path, smoke_cache):
         and saved["reference_sampling_tokens"] > 0
     )
     assert {"torch", "transformers", "trl", "accelerate"} <= set(saved["library_versions"])
+    cwd = Path.cwd().resolve()
+    if BASE.resolve().is_relative_to(cwd):  # a clone elsewhere must find the base the record names
+        assert saved["base_model"] == BASE.resolve().relative_to(cwd).as_posix()
     model = AutoModelForCausalLM.from_pretrained(out)
     tok = AutoTokenizer.from_pretrained(out)
     assert (out / "chat_template.jinja").read_text() == (BASE / "chat_template.jinja").read_text()
