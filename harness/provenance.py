@@ -103,14 +103,14 @@ def library_versions(names: tuple[str, ...] = TRACKED_LIBRARIES) -> dict[str, st
 def portable_path(path: str | Path) -> str:
     """How to record a model or recipe location: an existing local path inside the working directory
     as a relative path (a record made in one checkout then names the same folder in every clone, not
-    this machine's absolute path); anything else (a hub id, a path elsewhere) as given."""
-    local = Path(path)
+    this machine's absolute path), one elsewhere as an absolute path, a hub id as given."""
+    local = Path(path).expanduser()
     if not local.exists():
         return str(path)
     try:
         return local.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return str(local.resolve())
 
 
 def same_model_location(recorded: str, given: str) -> bool:
@@ -251,13 +251,13 @@ def model_info(
     think_end: str,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The ``get_model_info()`` payload of a budgeted backend: model identity (a local folder as an
-    absolute path with its weights hash), chat-template hash, marker, project version and commit, plus
-    backend-specific ``extra`` facts (dtype, device, batch size ...)."""
+    """The ``get_model_info()`` payload of a budgeted backend: model identity (a local folder as
+    :func:`portable_path` spells it, with its weights hash), chat-template hash, marker, project
+    version and commit, plus backend-specific ``extra`` facts (dtype, device, batch size ...)."""
     path = Path(pretrained).expanduser()
     local = path.is_dir()
     return {
-        "pretrained": str(path.resolve()) if local else pretrained,
+        "pretrained": portable_path(path) if local else pretrained,
         "model_revision": revision,
         "weights_sha256": weights_sha256(path) if local else None,
         "tokenizer": tokenizer or pretrained,

@@ -122,7 +122,7 @@ def test_weights_and_chat_template_hashes(tmp_path):
     assert chat_template_sha256(tmp_path) == hashlib.sha256(b"{{ y }}").hexdigest()  # the .jinja wins
 
 
-def test_model_info_is_what_the_converter_reads(tmp_path):
+def test_model_info_is_what_the_converter_reads(tmp_path, monkeypatch):
     (tmp_path / "model.safetensors").write_bytes(b"W")
     info = model_info(
         pretrained=str(tmp_path),
@@ -137,6 +137,10 @@ def test_model_info_is_what_the_converter_reads(tmp_path):
     assert info["chat_template_sha256"] == hashlib.sha256(b"{{ t }}").hexdigest()
     assert info["end_of_thinking_marker"] == "</s>" and info["dtype"] == "bf16"
     assert info["elastic_bench_git_commit"] == git_commit()
+    inside = REPO / "models" / "tiny_reasoner" / "checkpoint"  # a folder of the checkout: named relative
+    monkeypatch.chdir(REPO)
+    local = model_info(pretrained=str(inside), chat_template=None, think_end="</think>")
+    assert local["pretrained"] == "models/tiny_reasoner/checkpoint"
     hub = model_info(pretrained="org/m", chat_template=None, think_end="</think>")
     assert (
         hub["pretrained"] == "org/m" and hub["weights_sha256"] is None and hub["chat_template_sha256"] is None
