@@ -140,9 +140,11 @@ def evaluate_sweep(args: argparse.Namespace):
     backend = _check_model(args.model)
     model_args = parse_model_args(args.model_args)
     if args.model.startswith("elastic-") and "pretrained" not in model_args:
+        from elastic_bench.harness.provenance import portable_path
         from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 
-        model_args = {"pretrained": str(CHECKPOINT_DIR), **model_args}  # recorded explicitly
+        # recorded explicitly, and relative to a checkout it lies in (not this machine's absolute path)
+        model_args = {"pretrained": portable_path(CHECKPOINT_DIR), **model_args}
     # names and values against the backend's declared arguments, before any weights load
     extra = {"batch_size": args.batch_size, "device": args.device}
     check_model_args(backend, {**model_args, **{k: v for k, v in extra.items() if v is not None}})

@@ -51,6 +51,23 @@ def test_run_default_job_writes_a_valid_result(tmp_path):
     assert report.returncode == 0 and "unconstrained" in report.stdout
 
 
+@pytest.mark.slow
+def test_the_default_model_is_recorded_relative_to_the_checkout(tmp_path):
+    """Run from the checkout, the embedded model is named models/tiny_reasoner/checkpoint in the result,
+    not this machine's absolute path (a committed entry must read the same in every clone)."""
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    root = Path(__file__).resolve().parents[1]
+    if not CHECKPOINT_DIR.resolve().is_relative_to(root):
+        pytest.skip("installed as a wheel: the embedded model lies outside the checkout")
+    args = ("run", "--limit", "1", "--tasks", "elastic_toy_unconstrained", "--results-dir", str(tmp_path))
+    proc = _run(str(BIN / "elastic-bench"), *args, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [entry] = list(tmp_path.rglob("reproduced__*.json"))
+    repro = load_result(entry).reproducibility
+    assert repro.model == "models/tiny_reasoner/checkpoint" and repro.tokenizer == repro.model
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
