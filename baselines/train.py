@@ -18,7 +18,6 @@ from pathlib import Path
 from elastic_bench.baselines.common import training_set_label
 from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe
 from elastic_bench.harness.provenance import (
-    TRACKED_LIBRARIES,
     current_hardware,
     git_commit,
     library_versions,
@@ -179,7 +178,7 @@ def train_method(
         wall_time_seconds=round(time.monotonic() - start, 2),  # reference sampling included unless cached
         seed=int(args.seed),
         hardware=current_hardware(),
-        library_versions=library_versions((*TRACKED_LIBRARIES, "accelerate")),
+        library_versions=library_versions(),
         git_commit=commit,
     )
     (out / RECORD_FILE).write_text(record.model_dump_json(indent=1))

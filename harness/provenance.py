@@ -21,7 +21,7 @@ from typing import Any
 #: distribution name of this project
 PROJECT = "elastic-bench"
 #: libraries whose versions can change an output
-TRACKED_LIBRARIES = ("lm_eval", "transformers", "torch", "math_verify", "trl", "vllm")
+TRACKED_LIBRARIES = ("lm_eval", "transformers", "torch", "math_verify", "trl", "accelerate", "vllm")
 #: the checkout this module lives in (when run from a source tree)
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 

@@ -77,8 +77,7 @@ SCHEMA_1_0_REPRODUCED = (
 
 
 def test_1_0_reproduced_file_keeps_its_values_and_round_trips(tmp_path):
-    toy = SCHEMA_1_0_REPRODUCED
-    raw = json.loads(toy.read_text())
+    raw = json.loads(SCHEMA_1_0_REPRODUCED.read_text())
     result = parse_result(copy.deepcopy(raw))
     assert raw["schema_version"] == "1.0"
     assert [p.accuracy for p in result.points] == [p["accuracy"] for p in raw["points"]]
