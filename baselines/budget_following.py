@@ -17,7 +17,7 @@ import json
 import time
 from pathlib import Path
 
-from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.protocol import THINK_END
 
 #: elastic_toy's budgets (the prompt variant states each one in the prompt)
 TOY_BUDGETS = (64, 128, 256, 512)
@@ -27,7 +27,7 @@ METHOD_WORDING = {"l1_exact": "exact", "l1_max": "max"}
 
 def wording_of(method: str) -> str:
     """The BUDGET_WORDINGS key a method trained with (``l1`` for anything that is not L1-Max)."""
-    from elastic_bench.harness.strategies import L1_WORDINGS
+    from elastic_bench.harness.generation import L1_WORDINGS
 
     return L1_WORDINGS[METHOD_WORDING.get(method, "exact")]
 
@@ -48,15 +48,15 @@ def budget_following(
     from elastic_bench.baselines.common import load_base
     from elastic_bench.baselines.grpo_common import budget_prompt
     from elastic_bench.harness.benchmarks import get_benchmark
-    from elastic_bench.harness.generation import Sampling
-    from elastic_bench.harness.grading import grade_many
-    from elastic_bench.harness.naming import PROMPT
-    from elastic_bench.harness.strategies import (
+    from elastic_bench.harness.generation import (
         Budget,
         BudgetedGenerator,
         BudgetedRequest,
+        Sampling,
         budget_instruction,
     )
+    from elastic_bench.harness.grading import grade_many
+    from elastic_bench.harness.protocol import PROMPT
     from elastic_bench.models.hf_generator import HFTokenGenerator
     from elastic_bench.tasks.toy.arithmetic import generate
 

@@ -1,7 +1,7 @@
 """Elastic Reasoning (E1, arXiv 2505.05315): GRPO whose rollouts ARE the elastic strategy.
 
 TRL's ``GRPOTrainer(rollout_func=elastic_rollouts)``: every rollout runs on the project's batched
-budgeted generator (:class:`~elastic_bench.harness.strategies.BudgetedGenerator` over the HF
+budgeted generator (:class:`~elastic_bench.harness.generation._strategies.BudgetedGenerator` over the HF
 backend, or over the trainer's own vLLM engine with ``use_vllm`` in colocate mode), the very code
 that evaluates, so what is trained is what is measured:
 
@@ -22,8 +22,14 @@ from dataclasses import dataclass, field
 from trl import GRPOTrainer
 
 from elastic_bench.baselines.grpo_common import GradedGRPOConfig, correctness, no_references, prompt_dataset
-from elastic_bench.harness.generation import Sampling, stable_seed
-from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest, BudgetedResult
+from elastic_bench.harness.generation import (
+    Budget,
+    BudgetedGenerator,
+    BudgetedRequest,
+    BudgetedResult,
+    Sampling,
+    stable_seed,
+)
 
 __all__ = ["ElasticConfig", "elastic_rollouts", "make_trainer", "no_references", "rollout_requests"]
 

@@ -3,7 +3,7 @@ set, correctness through the project's grader, thinking-length counting.
 
 They are on-policy: no reference samples; each step samples its own rollouts (TRL's generation for
 L1, the project's budgeted generator for Elastic) and rewards them with the project's grader
-(:func:`elastic_bench.harness.grading.grade_many`: extraction, fast path, math_verify in the worker
+(:func:`elastic_bench.harness.grading._grade.grade_many`: extraction, fast path, math_verify in the worker
 pool with its hard per-answer timeout), never a second answer checker.
 """
 
@@ -18,8 +18,8 @@ from trl import GRPOConfig
 
 from elastic_bench.baselines.common import prompt_text
 from elastic_bench.baselines.reference import ReferenceSet, problems_sha256
-from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.grading import grade_many
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.provenance import weights_sha256
 from elastic_bench.tasks.prompts import render
 

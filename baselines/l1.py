@@ -3,7 +3,7 @@ the prompt. Methods ``l1_exact`` and ``l1_max`` (thin modules over this one).
 
 Each training prompt gets a target N drawn uniformly from ``[target_min, target_max]`` (seeded) and
 the sentence ``budget_sentence(L1_WORDINGS[kind], N)`` ("Think for N tokens." / "Think for maximum N tokens.",
-defined once in :mod:`elastic_bench.harness.strategies`) after the task prompt. With n the
+defined once in :mod:`elastic_bench.harness.generation._strategies`) after the task prompt. With n the
 completion's thinking tokens (up to and including ``</think>``) and correctness from the project's
 grader:
 
@@ -31,14 +31,15 @@ from elastic_bench.baselines.grpo_common import (
     prompt_dataset,
     think_tokens,
 )
-from elastic_bench.harness.generation import Sampling, stable_seed
-from elastic_bench.harness.naming import PROMPT
-from elastic_bench.harness.strategies import (
+from elastic_bench.harness.generation import (
     L1_WORDINGS,
     Budget,
     BudgetedRequest,
+    Sampling,
     budget_sentence,
+    stable_seed,
 )
+from elastic_bench.harness.protocol import PROMPT
 
 __all__ = [
     "L1Config",

@@ -25,8 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elastic_bench.harness.result_io import load_result
-from elastic_bench.harness.results import ResultFile, TrainingRecord
+from elastic_bench.harness.results import ResultFile, TrainingRecord, load_result
 
 METHOD_LABELS = {
     "sft": "SFT",
@@ -155,7 +154,7 @@ def _run_args(
     checkpoint: str, tasks: str, limit: float | None, results_dir: Path, batch_size: int, seed: int
 ):
     """The ``elastic-bench run`` arguments for one model of the comparison."""
-    from elastic_bench.harness.run_cli import add_run_parser
+    from elastic_bench.harness.cli import add_run_parser
 
     parser = argparse.ArgumentParser()
     add_run_parser(parser.add_subparsers(dest="command"))
@@ -177,8 +176,8 @@ def evaluate_model(
     log,
 ) -> None:
     """Sweep ``outcome.checkpoint``; its results (named, with the training record) are stored."""
-    from elastic_bench.harness.run_cli import evaluate_sweep
-    from elastic_bench.harness.run_store import store_run_result_at
+    from elastic_bench.harness.cli import evaluate_sweep
+    from elastic_bench.harness.results import store_run_result_at
 
     args = _run_args(outcome.checkpoint, tasks, limit, results_dir, batch_size, seed)
     start = time.monotonic()
@@ -199,7 +198,7 @@ def evaluate_model(
 
 def _existing_base_entry(name: str, weights: str | None, results_dir: Path, tasks: str) -> list[Path]:
     """Leaderboard entries of the base already evaluated on the whole sweep with these weights."""
-    from elastic_bench.harness.run_store import partial_reason
+    from elastic_bench.harness.results import partial_reason
 
     found = []
     for path in sorted((results_dir / "reproduced").glob("*.json")):
@@ -261,7 +260,7 @@ def run_baselines(
     """Train, evaluate and compare; returns ``(base outcome, method outcomes, timings)``."""
     from elastic_bench.baselines.recipe import default_recipe
     from elastic_bench.baselines.train import RECORD_FILE, references, train_method
-    from elastic_bench.harness.convert import _model_name
+    from elastic_bench.harness.lmeval._convert import _model_name
     from elastic_bench.harness.provenance import portable_path, same_model_location, weights_sha256
 
     base = portable_path(base)  # what pipeline.json and the records name: the same in every clone

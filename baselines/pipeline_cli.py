@@ -91,9 +91,10 @@ def cmd_baselines(args: argparse.Namespace) -> int:
 
     from elastic_bench.baselines.pipeline import parse_methods, run_baselines
     from elastic_bench.baselines.recipe import parse_overrides
-    from elastic_bench.harness.comparison import comparison_frame, render_budget_table, render_comparison
-    from elastic_bench.harness.convert import _model_name
-    from elastic_bench.harness.run_cli import _limit
+    from elastic_bench.harness.analysis import comparison_frame
+    from elastic_bench.harness.cli import render_budget_table, render_comparison
+    from elastic_bench.harness.cli._run import _limit
+    from elastic_bench.harness.lmeval._convert import _model_name
 
     methods = parse_methods(args.methods)
     recipes = _recipes(args.recipe)

@@ -3,7 +3,7 @@
 Each sample keeps its thinking length, total length and correctness (graded by the project's
 grader). Generation runs through the project's batched budgeted generator
 (:class:`~elastic_bench.models.hf_generator.HFTokenGenerator` under
-:class:`~elastic_bench.harness.strategies.BudgetedGenerator`, unconstrained elastic budget), and
+:class:`~elastic_bench.harness.generation._strategies.BudgetedGenerator`, unconstrained elastic budget), and
 the set is cached on disk keyed by base weights + problems + sampling settings, so SFT, DPO and
 O1-Pruner reuse one sampling pass.
 """
@@ -17,10 +17,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from elastic_bench.harness.generation import Sampling
+from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
 from elastic_bench.harness.grading import grade_many
 from elastic_bench.harness.provenance import sha256_text, weights_sha256
-from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
 
 CACHE_VERSION = 2
 

@@ -3,7 +3,7 @@
 Every method starts from the same base, trains on the same problems (the toy task's train split)
 with the shared cached reference samples (on-policy GRPO methods sample their own rollouts
 instead), and writes an HF checkpoint folder plus
-``training_record.json`` (:class:`~elastic_bench.harness.records.TrainingRecord`).
+``training_record.json`` (:class:`~elastic_bench.harness.results._records.TrainingRecord`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from elastic_bench.harness.provenance import (
     portable_path,
     same_model_location,
 )
-from elastic_bench.harness.records import TrainingRecord
+from elastic_bench.harness.results import TrainingRecord
 
 METHODS = ("sft", "dpo", "o1_pruner", "l1_exact", "l1_max", "elastic")
 #: methods whose module is not ``baselines/<method>.py``

@@ -20,9 +20,8 @@ def validation_sweep(checkpoint: str | Path, n_problems: int = 1000, *, batch_si
     for each elastic_toy budget and unconstrained (budget None), on the validation split."""
     from elastic_bench.baselines.common import load_base, prompt_text
     from elastic_bench.harness.benchmarks import get_benchmark
-    from elastic_bench.harness.generation import Sampling
+    from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
     from elastic_bench.harness.grading import grade_many
-    from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
     from elastic_bench.models.hf_generator import HFTokenGenerator
     from elastic_bench.tasks.toy.arithmetic import generate
 

@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from elastic_bench.harness.naming import STRATEGY_NAMES  # noqa: E402
+from elastic_bench.harness.protocol import STRATEGY_NAMES  # noqa: E402
 from elastic_bench.leaderboard_app.launch import (  # noqa: E402
     HEADLESS_CHROMIUM_ARGS,
     find_chromium,

@@ -17,8 +17,7 @@ import json
 import time
 from pathlib import Path
 
-from elastic_bench.harness.code_grader import CodeGrader, reference_json
-from elastic_bench.harness.grader import GradeItem, GradeOptions
+from elastic_bench.harness.grading import CodeGrader, GradeItem, GradeOptions, reference_json
 from elastic_bench.tasks.code.data import load_code_problems
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "tests" / "code_solutions"

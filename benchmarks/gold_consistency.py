@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from elastic_bench.harness.gold_check import check_records
+from elastic_bench.harness.grading import check_records
 from elastic_bench.tasks.math.data import load_problems, resolve_data_dir
 
 DEFAULT = ["gsm8k", "math500", "aime24", "aime25", "amc23", "gaokao", "math"]

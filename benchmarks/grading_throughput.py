@@ -18,13 +18,18 @@ import os
 import sys
 import time
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.gold_check import perturb_answer
-from elastic_bench.harness.grader import get_grader
-from elastic_bench.harness.grading import extract_answer, grade_many, prepare_gold
-from elastic_bench.harness.math_verify_worker import HANDLER, WARM
-from elastic_bench.harness.normalize import gold_alternatives
-from elastic_bench.harness.workers import WorkerPool
+from elastic_bench.harness.grading import (
+    HANDLER,
+    WARM,
+    WorkerPool,
+    extract_answer,
+    get_grader,
+    gold_alternatives,
+    grade_many,
+    perturb_answer,
+    prepare_gold,
+)
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.tasks.math.data import load_problems, resolve_data_dir
 
 BENCHMARKS = ["gsm8k", "math500", "aime24", "aime25", "amc23", "gaokao", "math"]

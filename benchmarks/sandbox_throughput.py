@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from elastic_bench.harness.sandbox import ExecutionRequest, TestCase
-from elastic_bench.harness.sandbox_local import PROTECTIONS, LocalExecutor
-from elastic_bench.harness.sandbox_runner import _prelude
+from elastic_bench.harness.sandbox import PROTECTIONS, ExecutionRequest, LocalExecutor, TestCase
+from elastic_bench.harness.sandbox._runner import _prelude
 
 TRIVIAL = "print(input())\n"
 REALISTIC = """

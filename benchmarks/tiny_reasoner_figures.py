@@ -17,10 +17,9 @@ from collections import defaultdict
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.generation import Sampling
+from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
 from elastic_bench.harness.grading import grade_many
-from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.models.hf_generator import HFTokenGenerator
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tiny_reasoner.traces import minimal_thinking, user_message

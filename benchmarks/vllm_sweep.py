@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sweep_speed import minimum_decode_tokens, sweep_requests  # noqa: E402
 
-from elastic_bench.harness.model_args import parse_model_args  # noqa: E402
+from elastic_bench.harness.lmeval import parse_model_args  # noqa: E402
 
 
 def _prefix_counters(llm) -> dict[str, float]:

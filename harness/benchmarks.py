@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: the default end-of-thinking marker (R1-distill, DeepScaleR, QwQ, the tiny reasoner)
-THINK_END = "</think>"
+from elastic_bench.harness.protocol import THINK_END
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Leaderboard tables: filtering, per-budget table, per-model summary (AES, AUC), Pareto frontier.
 
-Pure pandas on the frames of :mod:`.data`; metric formulas come from :mod:`elastic_bench.harness.metrics`.
+Pure pandas on the frames of :mod:`.data`; metric formulas come from :mod:`elastic_bench.harness.analysis._metrics`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from elastic_bench.harness.metrics import ANSWER_RATES, aes, aes_base_point, auc_log_budget
+from elastic_bench.harness.analysis import ANSWER_RATES, aes, aes_base_point, auc_log_budget
 
 #: order of the ranking groups of code results: hidden tests, then public tests only, then non-code
 TEST_SET_ORDER = {"hidden": 0, "public": 1, "": 2}
@@ -66,7 +66,7 @@ def _safe_aes(base_acc: float, base_len: float, acc: float, length: float, conve
 
 
 def base_row(points: pd.DataFrame | None) -> Any:
-    """The row standing for a run (:func:`~elastic_bench.harness.metrics.aes_base_point`), or None."""
+    """The row standing for a run (:func:`~elastic_bench.harness.analysis._metrics.aes_base_point`), or None."""
     if points is None or not len(points):
         return None
     ordered = points.sort_values("order", kind="stable")
@@ -140,7 +140,7 @@ def summary_table(
     """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its headline point, AES vs base.
 
     Each entry's headline point and the base's point are both chosen by
-    :func:`~elastic_bench.harness.metrics.aes_base_point` (unconstrained, else the largest budget);
+    :func:`~elastic_bench.harness.analysis._metrics.aes_base_point` (unconstrained, else the largest budget);
     the per-budget table has AES budget by budget against the same base point.
     """
     base = base_row(points[points["entry"] == base_entry]) if base_entry is not None else None

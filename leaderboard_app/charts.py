@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from elastic_bench.harness.metrics import ANSWER_RATES
+from elastic_bench.harness.analysis import ANSWER_RATES
 
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
 GROUP_TITLES = {"reproduced": "Reproduced", "reported": "Reported (published numbers)"}

@@ -60,7 +60,7 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~elastic_bench.harness.comparison.comparison_frame` with readable units (%, rounded)."""
+    """:func:`~elastic_bench.harness.analysis._comparison.comparison_frame` with readable units (%, rounded)."""
     pct = lambda col: (frame[col] * 100).round(1)  # noqa: E731
     return pd.DataFrame(
         {

@@ -16,9 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from elastic_bench.harness.metrics import ANSWER_RATES, answer_rates
-from elastic_bench.harness.result_io import ResultFileError, load_result
-from elastic_bench.harness.results import RUNS_DIRNAME, SAMPLES_DIRNAME, ResultFile
+from elastic_bench.harness.analysis import ANSWER_RATES, answer_rates
+from elastic_bench.harness.results import (
+    RUNS_DIRNAME,
+    SAMPLES_DIRNAME,
+    ResultFile,
+    ResultFileError,
+    load_result,
+)
 
 RESULTS_ENV = "ELASTIC_BENCH_RESULTS_DIR"
 

@@ -13,8 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from elastic_bench.harness.benchmarks import get_benchmark
-from elastic_bench.harness.result_io import save_result
-from elastic_bench.harness.results import BudgetPoint, CodeforcesRating, ResultFile
+from elastic_bench.harness.results import BudgetPoint, CodeforcesRating, ResultFile, save_result
 
 O1_PRUNER_SOURCE = (
     "O1-Pruner: Length-Harmonizing Fine-Tuning for O1-Like Reasoning Pruning (arXiv 2501.12570), "

@@ -12,9 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.response import split_thinking
-from elastic_bench.harness.results import SAMPLE_METRICS
+from elastic_bench.harness.protocol import SAMPLE_METRICS, THINK_END, split_thinking
 
 SAMPLE_METRIC_KEYS = (*SAMPLE_METRICS, "exact_match")
 
@@ -103,7 +101,7 @@ def responses(record: dict) -> list[str]:
 def split_generation(text: str, marker: str | None = THINK_END) -> Generation:
     """Split a full continuation into thinking and answer exactly where the grader does.
 
-    The rule is :func:`elastic_bench.harness.response.split_thinking` (the LAST marker); an empty
+    The rule is :func:`elastic_bench.harness.generation._response.split_thinking` (the LAST marker); an empty
     ``marker`` means the whole text is the answer, as in the grader.
     """
     if not marker:

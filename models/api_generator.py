@@ -1,4 +1,4 @@
-"""An OpenAI-compatible server as a :class:`~elastic_bench.harness.generation.TokenGenerator`.
+"""An OpenAI-compatible server as a :class:`~elastic_bench.harness.generation._contract.TokenGenerator`.
 
 Every call of one :meth:`APITokenGenerator.generate` becomes one request, all sent together with
 ``num_concurrent`` in flight (:class:`~elastic_bench.models.api_client.APIClient`).
@@ -30,8 +30,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from elastic_bench.harness.benchmarks import THINK_END
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.tokenized import Tokenized
 from elastic_bench.models.vllm_generator import _cut_at_stop

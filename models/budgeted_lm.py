@@ -1,7 +1,7 @@
 """lm-eval plumbing shared by every budgeted backend (HF, vLLM, API).
 
 A backend subclasses :class:`BudgetedLM` and supplies a
-:class:`~elastic_bench.harness.generation.TokenGenerator`; this class turns lm-eval's
+:class:`~elastic_bench.harness.generation._contract.TokenGenerator`; this class turns lm-eval's
 ``generate_until`` requests (all tasks' requests in one call) into budgeted requests, runs them
 through the shared-prefix sweep, and returns :class:`ElasticResponse` strings that carry token
 accounting to the task's ``process_results``. Each finished request is reported to lm-eval's
@@ -19,22 +19,21 @@ from typing import Any
 from lm_eval.api.model import LM
 from tqdm.auto import tqdm
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.generation import Sampling, TokenGenerator
-from elastic_bench.harness.model_args import check_model_args, parse_model_args
-from elastic_bench.harness.provenance import model_info
-from elastic_bench.harness.response import ElasticResponse, TokenAccounting
-from elastic_bench.harness.strategies import (
+from elastic_bench.harness.generation import (
     Budget,
     BudgetedGenerator,
     BudgetedRequest,
     BudgetedResult,
+    ElasticResponse,
+    Sampling,
+    TokenAccounting,
+    TokenGenerator,
     budget_instruction,
 )
+from elastic_bench.harness.lmeval import check_model_args, parse_model_args
+from elastic_bench.harness.protocol import BUDGET_KEYS, THINK_END
+from elastic_bench.harness.provenance import model_info
 from elastic_bench.models.journal import ResponseJournal, journal_key
-
-#: generation kwargs our tasks add; lm-eval passes unknown keys through untouched
-BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy", "min_thinking_budget", "budget_wording")
 
 
 def _optional_int(value: Any, name: str) -> int | None:

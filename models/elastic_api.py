@@ -5,7 +5,7 @@
         --model_args base_url=http://127.0.0.1:8000/v1,model=PATH,num_concurrent=32
 
 The same strategies and shared-prefix sweep as ``elastic-hf`` and ``elastic-vllm`` (the
-:class:`~elastic_bench.harness.generation.TokenGenerator` protocol, see
+:class:`~elastic_bench.harness.generation._contract.TokenGenerator` protocol, see
 :mod:`elastic_bench.models.api_generator` for the wire format). Model arguments named as in
 lm-eval's ``local-completions`` where they overlap: ``base_url`` (``.../v1``, or a full
 ``.../v1/completions`` / ``.../v1/chat/completions`` endpoint, which also picks the mode),
@@ -28,8 +28,8 @@ from typing import Literal
 from lm_eval.api.registry import register_model
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.model_args import check_model_args
+from elastic_bench.harness.lmeval import check_model_args
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.api_generator import APITokenGenerator

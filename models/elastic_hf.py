@@ -23,8 +23,8 @@ import torch
 from lm_eval.api.registry import register_model
 from pydantic import AfterValidator, PositiveInt
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.model_args import check_model_args
+from elastic_bench.harness.lmeval import check_model_args
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.hf_generator import HFTokenGenerator

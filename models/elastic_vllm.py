@@ -3,7 +3,7 @@
     lm_eval --model elastic-vllm --model_args pretrained=PATH_OR_ID,tensor_parallel_size=2 --tasks elastic_toy
 
 The same strategies and shared-prefix sweep as ``elastic-hf`` (they run on the
-:class:`~elastic_bench.harness.generation.TokenGenerator` protocol); vLLM's automatic prefix
+:class:`~elastic_bench.harness.generation._contract.TokenGenerator` protocol); vLLM's automatic prefix
 caching stands in for the HF backend's KV-cache reuse, so the solution phase does not prefill the
 thinking again. Model arguments named as in lm-eval's ``vllm`` model: ``pretrained``,
 ``revision``, ``dtype``, ``tokenizer``, ``trust_remote_code``, ``tensor_parallel_size``,
@@ -24,8 +24,8 @@ from typing import Any, Literal
 from lm_eval.api.registry import register_model
 from pydantic import PositiveInt
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.model_args import check_model_args
+from elastic_bench.harness.lmeval import check_model_args
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.elastic_hf import BatchSize, ModelNotFoundError

@@ -1,4 +1,4 @@
-"""A transformers implementation of :class:`~elastic_bench.harness.generation.TokenGenerator`.
+"""A transformers implementation of :class:`~elastic_bench.harness.generation._contract.TokenGenerator`.
 
 Its own batched decoding loop (rather than ``model.generate``) because budgeted sweeps need
 three things ``generate`` does not give: per-row limits and stop sequences, per-row seeded

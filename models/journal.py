@@ -18,7 +18,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from elastic_bench.harness.response import ElasticResponse, TokenAccounting
+from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
 
 
 class JournalError(OSError):

@@ -1,4 +1,4 @@
-"""The tokenizer side of every :class:`~elastic_bench.harness.generation.TokenGenerator` backend."""
+"""The tokenizer side of every :class:`~elastic_bench.harness.generation._contract.TokenGenerator` backend."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A vLLM implementation of :class:`~elastic_bench.harness.generation.TokenGenerator`.
+"""A vLLM implementation of :class:`~elastic_bench.harness.generation._contract.TokenGenerator`.
 
 All calls of one :meth:`VLLMTokenGenerator.generate` go to vLLM in a single ``LLM.generate``
 (vLLM's scheduler batches them continuously). Each call becomes one request on token ids

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.benchmarks import Benchmark, hub_metadata, sweeps
-from elastic_bench.harness.results import CODE_SAMPLE_METRICS, SAMPLE_METRICS
+from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, SAMPLE_METRICS
 
 TASKS_DIR = Path(__file__).parent
 

@@ -9,10 +9,9 @@ from typing import Any
 import datasets
 
 from elastic_bench.harness.benchmarks import get_benchmark
-from elastic_bench.harness.extraction import BOXED, STATEMENT
-from elastic_bench.harness.grading import grade_many
-from elastic_bench.harness.response import accounting
-from elastic_bench.harness.results import SAMPLE_METRICS
+from elastic_bench.harness.generation import accounting
+from elastic_bench.harness.grading import BOXED, STATEMENT, grade_many
+from elastic_bench.harness.protocol import SAMPLE_METRICS
 from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.task import DatasetSplits, dataset_sha256
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elastic_bench.harness.results import SAMPLE_METRICS
+from elastic_bench.harness.protocol import SAMPLE_METRICS
 
 DATE_ID = "2026-01-02T03-04-05.678901"
 ENV_INFO = """PyTorch version: 2.13.0+cpu

@@ -11,8 +11,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from elastic_bench.harness.result_io import save_result
-from elastic_bench.harness.results import BudgetPoint, DatasetRecord, Reproducibility, ResultFile
+from elastic_bench.harness.results import BudgetPoint, DatasetRecord, Reproducibility, ResultFile, save_result
 
 
 def make_reproducibility(

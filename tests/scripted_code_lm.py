@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lm_eval.api.model import LM
 
-from elastic_bench.harness.response import ElasticResponse, TokenAccounting
+from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
 from elastic_bench.tasks.code.data import load_code_problems
 from elastic_bench.tasks.prompts import render_code
 

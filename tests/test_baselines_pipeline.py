@@ -15,7 +15,7 @@ import pytest
 
 from elastic_bench.baselines.pipeline import parse_methods, shared_data
 from elastic_bench.baselines.train import METHODS as ALL_METHODS
-from elastic_bench.harness.result_io import load_result
+from elastic_bench.harness.results import load_result
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "models" / "tiny_reasoner" / "checkpoint"

@@ -18,14 +18,15 @@ from elastic_bench.baselines import elastic_rl, l1
 from elastic_bench.baselines.common import load_base, prompt_text, training_problems
 from elastic_bench.baselines.grpo_common import budget_prompt, think_tokens
 from elastic_bench.baselines.train import RECORD_FILE, train_method
-from elastic_bench.harness.generation import Sampling, stable_seed
-from elastic_bench.harness.strategies import (
+from elastic_bench.harness.generation import (
     L1_WORDINGS,
     Budget,
     BudgetedGenerator,
     BudgetedRequest,
+    Sampling,
     budget_instruction,
     budget_sentence,
+    stable_seed,
 )
 from elastic_bench.models.hf_generator import HFTokenGenerator
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.result_io import load_result
+from elastic_bench.harness.results import load_result
 
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
@@ -111,7 +111,8 @@ def test_quiet_lm_eval_drops_only_our_metadata_advice_and_git_errors(tmp_path, m
 
     import lm_eval.evaluator as evaluator
 
-    from elastic_bench.harness.quiet import _DropMetadataAdvice, quiet_lm_eval
+    from elastic_bench.harness.lmeval import quiet_lm_eval
+    from elastic_bench.harness.lmeval._quiet import _DropMetadataAdvice
 
     monkeypatch.setattr(evaluator, "get_git_commit_hash", evaluator.get_git_commit_hash)  # restored after
     logger = logging.getLogger("lm_eval.api.task")
@@ -140,7 +141,7 @@ def test_quiet_lm_eval_drops_only_our_metadata_advice_and_git_errors(tmp_path, m
 
 
 def test_readme_names_only_tasks_that_exist():
-    from elastic_bench.harness.lm_eval_plugin import tasks_dir
+    from elastic_bench.harness.lmeval import tasks_dir
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     named = set(re.findall(r"\belastic_[a-z0-9]+_(?:t\d{5}|unconstrained)\b", readme))
@@ -259,7 +260,7 @@ def test_corrupt_or_locked_journal_is_one_line(tmp_path, capsys):
     assert "corrupt.sqlite" in last and "journal" in last
 
     # two runs on one journal: the second writer gives up after its timeout, with one line
-    from elastic_bench.harness.response import ElasticResponse, TokenAccounting
+    from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
 
     locked = tmp_path / "locked.sqlite"
     ResponseJournal(locked)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.result_io import load_result
+from elastic_bench.harness.results import load_result
 from elastic_bench.leaderboard_app.analysis import Filters, filter_entries, summary_table
 from elastic_bench.leaderboard_app.data import load_leaderboard
 

@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from elastic_bench.harness.code_points import code_fields
-from elastic_bench.harness.codeforces_standings import cache_file
-from elastic_bench.harness.metrics import pass_at_k
-from elastic_bench.harness.records import TEST_VERDICTS, CodeforcesRating
-from elastic_bench.harness.result_io import ResultFileError, parse_result
-from elastic_bench.harness.results import BudgetPoint
+from elastic_bench.harness.analysis import pass_at_k
+from elastic_bench.harness.codeforces import cache_file
+from elastic_bench.harness.lmeval import code_fields
+from elastic_bench.harness.protocol import TEST_VERDICTS
+from elastic_bench.harness.results import BudgetPoint, CodeforcesRating, ResultFileError, parse_result
 from elastic_bench.leaderboard_app.analysis import (
     Filters,
     filter_entries,

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.code_grader import CodeGrader, reference_json
-from elastic_bench.harness.grader import GradeItem, GradeOptions
+from elastic_bench.harness.grading import CodeGrader, GradeItem, GradeOptions, reference_json
 from elastic_bench.harness.sandbox import Limits
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 from elastic_bench.harness.benchmarks import get_benchmark, resolve_benchmark
-from elastic_bench.harness.code_grader import CodeGrader, extract_code, parse_reference, reference_json
-from elastic_bench.harness.grader import GradeItem, GradeOptions, grader_for
+from elastic_bench.harness.grading import (
+    CodeGrader,
+    GradeItem,
+    GradeOptions,
+    extract_code,
+    grader_for,
+    parse_reference,
+    reference_json,
+)
 from elastic_bench.harness.sandbox import Limits
 from elastic_bench.tasks.code import data
 from elastic_bench.tasks.code.data import DataError, fn_name_of, load_code_problems
@@ -236,7 +243,7 @@ def test_extra_lm_eval_models_from_the_environment(monkeypatch: pytest.MonkeyPat
     import lm_eval.models
     from lm_eval.api.registry import model_registry
 
-    from elastic_bench.harness.lm_eval_plugin import EXTRA_MODELS_ENV, register_models
+    from elastic_bench.harness.lmeval import EXTRA_MODELS_ENV, register_models
 
     monkeypatch.setenv(EXTRA_MODELS_ENV, "scripted-code-unit=tests.scripted_code_lm:ScriptedCodeLM")
     register_models(lm_eval.models)

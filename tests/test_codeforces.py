@@ -18,18 +18,20 @@ from pathlib import Path
 
 import pytest
 
+from elastic_bench.harness.cli import add_codeforces_parser, parse_contest_ids
 from elastic_bench.harness.codeforces import (
     CodeforcesError,
+    cache_file,
     codeforces_rating,
     contest_of,
+    fetch_standings,
+    load_standings,
     model_rank,
     model_score,
     percentile,
     rate_contest,
     rating_from_rank,
 )
-from elastic_bench.harness.codeforces_cli import add_codeforces_parser, parse_contest_ids
-from elastic_bench.harness.codeforces_standings import cache_file, fetch_standings, load_standings
 
 
 def expected_rank(r: float, ratings: list[float]) -> float:

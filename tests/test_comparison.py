@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from elastic_bench.harness.comparison import comparison_frame, render_comparison
-from elastic_bench.harness.metrics import aes
+from elastic_bench.harness.analysis import aes, comparison_frame
+from elastic_bench.harness.cli import render_comparison
 from elastic_bench.harness.results import TrainingRecord
 from elastic_bench.leaderboard_app.comparison import comparison_groups, display_table
 from elastic_bench.leaderboard_app.data import load_leaderboard

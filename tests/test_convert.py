@@ -14,14 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from elastic_bench.harness.convert import (
-    ConversionError,
-    convert_output_dir,
-    convert_run,
-    find_run_outputs,
-)
+from elastic_bench.harness.lmeval import ConversionError, convert_output_dir, convert_run, find_run_outputs
 from elastic_bench.harness.provenance import hardware_from_env, project_info
-from elastic_bench.harness.result_io import load_result, save_result
+from elastic_bench.harness.results import load_result, save_result
 from tests._lm_eval_fake import ENV_INFO, budget_task, write_fake_run
 
 

@@ -7,8 +7,8 @@ import pickle
 import pytest
 from lm_eval.api.instance import Instance
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.response import ElasticResponse
+from elastic_bench.harness.generation import ElasticResponse
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.toy.arithmetic import generate
 

@@ -11,22 +11,28 @@ from pathlib import Path
 import pytest
 
 from elastic_bench.harness.benchmarks import BENCHMARKS as REGISTRY
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.gold_check import check_records, perturb_answer
-from elastic_bench.harness.grader import GradeItem, Grader, UnknownGrader, get_grader, grader_for
+from elastic_bench.harness.benchmarks import resolve_benchmark
 from elastic_bench.harness.grading import (
+    HANDLER,
+    WARM,
     Grade,
+    GradeItem,
+    Grader,
+    MathGrader,
+    UnknownGrader,
+    WorkerPool,
+    check_records,
     extract,
     extract_answer,
     extract_boxed,
+    get_grader,
     grade,
     grade_many,
+    grader_for,
+    perturb_answer,
     prepare_gold,
-    resolve_benchmark,
 )
-from elastic_bench.harness.math_grader import MathGrader
-from elastic_bench.harness.math_verify_worker import HANDLER, WARM
-from elastic_bench.harness.workers import WorkerPool
+from elastic_bench.harness.protocol import THINK_END
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not DATA_DIR.is_dir():
@@ -345,7 +351,7 @@ def test_the_case_table_is_realistic_and_large_enough() -> None:
     ],
 )
 def test_extract_statement(solution: str, expected: str | None) -> None:
-    from elastic_bench.harness.extraction import extract_statement
+    from elastic_bench.harness.grading import extract_statement
 
     assert extract_statement(solution) == expected
 
@@ -446,7 +452,7 @@ def test_statement_search_stays_linear_on_hostile_solutions() -> None:
 def test_score_reports_where_answers_came_from_and_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     import functools
 
-    from elastic_bench.harness.results import SAMPLE_METRICS
+    from elastic_bench.harness.protocol import SAMPLE_METRICS
     from elastic_bench.tasks import common
 
     monkeypatch.setattr(common, "grade_many", functools.partial(grade_many, timeout=0.8))
@@ -466,7 +472,7 @@ def test_score_reports_where_answers_came_from_and_timeouts(monkeypatch: pytest.
 def test_grade_many_routes_each_benchmark_to_its_registry_grader(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    from elastic_bench.harness import grader as grader_module
+    from elastic_bench.harness.grading import _grader as grader_module
 
     class Fake:
         name = "fake"

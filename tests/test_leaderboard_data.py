@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from elastic_bench.harness.metrics import aes
-from elastic_bench.harness.result_io import load_result
+from elastic_bench.harness.analysis import aes
+from elastic_bench.harness.results import load_result
 from elastic_bench.leaderboard_app.analysis import (
     Filters,
     auc_of,

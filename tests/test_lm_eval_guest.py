@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness import lm_eval_plugin
+from elastic_bench.harness.lmeval import _plugin as lm_eval_plugin
 
 CUSTOM_ARC = """task: custom_arc_task
 dataset_path: allenai/ai2_arc

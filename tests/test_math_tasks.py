@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.benchmarks import BENCHMARKS, THINK_END, get_benchmark, hub_metadata
-from elastic_bench.harness.lm_eval_plugin import tasks_dir
-from elastic_bench.harness.task_specs import task_specs
+from elastic_bench.harness.benchmarks import BENCHMARKS, get_benchmark, hub_metadata
+from elastic_bench.harness.lmeval import task_specs, tasks_dir
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.tasks.build import SWEEPS, subtask_name
 from elastic_bench.tasks.math import utils
 from elastic_bench.tasks.prompts import render
@@ -227,7 +227,7 @@ def test_task_specs_override_repeats_keeping_names():
 def test_task_files_carry_the_override_for_the_lm_eval_cli(tmp_path):
     from lm_eval.tasks._yaml_loader import load_yaml
 
-    from elastic_bench.harness.task_specs import write_task_files
+    from elastic_bench.harness.lmeval import write_task_files
 
     tm = _manager(data_dir=str(DATA_DIR))
     paths = write_task_files(["elastic_aime24", "elastic_amc23_t00512"], 2, tm, tmp_path)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from elastic_bench.harness.metrics import (
+from elastic_bench.harness.analysis import (
     aes,
     auc_log_budget,
     avg_at_k,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from elastic_bench.harness.model_args import ModelArgsError, check_model_args, parse_model_args
+from elastic_bench.harness.lmeval import ModelArgsError, check_model_args, parse_model_args
 from elastic_bench.models import elastic_hf
 from elastic_bench.models.elastic_hf import ElasticHFLM
 

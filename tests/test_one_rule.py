@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.analysis import aes_base_point, base_point, summary_frame
+from elastic_bench.harness.generation import Budget
 from elastic_bench.harness.grading import extract_answer, extract_boxed
-from elastic_bench.harness.metrics import aes_base_point
-from elastic_bench.harness.naming import RUNNABLE_STRATEGIES, STRATEGY_NAMES, safe_filename
-from elastic_bench.harness.report import base_point, summary_frame
-from elastic_bench.harness.response import split_thinking
-from elastic_bench.harness.results import BudgetPoint
-from elastic_bench.harness.strategies import Budget
-from elastic_bench.harness.submit import entry_filename
+from elastic_bench.harness.protocol import (
+    RUNNABLE_STRATEGIES,
+    STRATEGY_NAMES,
+    THINK_END,
+    safe_filename,
+    split_thinking,
+)
+from elastic_bench.harness.results import BudgetPoint, entry_filename
 from elastic_bench.leaderboard_app.analysis import (
     Filters,
     budget_table,
@@ -114,8 +116,8 @@ def test_report_and_app_use_the_same_aes_base(tmp_path: Path) -> None:
 
 def test_think_end_is_written_out_once() -> None:
     holders = {name for name, tree in _sources().items() if THINK_END in _string_constants(tree)}
-    assert "harness/benchmarks.py" in holders  # the one definition
-    assert holders - PENDING_THINK_END - {"harness/benchmarks.py"} == set(), "import THINK_END instead"
+    assert "harness/protocol.py" in holders  # the one definition
+    assert holders - PENDING_THINK_END - {"harness/protocol.py"} == set(), "import THINK_END instead"
     assert PENDING_THINK_END - holders == set(), "drop the fixed files from PENDING_THINK_END"
 
 
@@ -127,7 +129,7 @@ def test_strategy_names_are_defined_once() -> None:
         Budget(thinking=8, solution=8, strategy="none")  # known to the schema, not runnable
     for name, tree in _sources().items():
         for node in ast.walk(tree):
-            if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and name != "harness/naming.py":
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and name != "harness/protocol.py":
                 values = {e.value for e in node.elts if isinstance(e, ast.Constant)}
                 assert not set(RUNNABLE_STRATEGIES) <= values, f"{name}:{node.lineno}: import harness.naming"
 
@@ -136,7 +138,7 @@ def test_file_names_are_made_safe_once() -> None:
     assert safe_filename("org/model:v1 é.x") == "org_model_v1_é.x"
     assert entry_filename(make_result("org/x y")) == "reproduced__org_x_y__elastic_toy.json"
     for name, tree in _sources().items():
-        if name == "harness/naming.py":
+        if name == "harness/protocol.py":
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "isalnum":

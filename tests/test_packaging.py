@@ -104,7 +104,7 @@ def test_editable_install_imports_from_this_checkout():
             sys.executable,
             "-c",
             "import sys, elastic_bench.harness.cli as cli, elastic_bench.tasks as tasks\n"
-            "from elastic_bench.harness import lm_eval_plugin\n"
+            "from elastic_bench.harness.lmeval import _plugin as lm_eval_plugin\n"
             "print(cli.__file__); print(list(tasks.__path__)[0])\n"
             "print(any(isinstance(f, lm_eval_plugin._PostImportFinder) for f in sys.meta_path))\n",
         ],
@@ -116,6 +116,6 @@ def test_editable_install_imports_from_this_checkout():
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     cli_file, tasks_dir, hooked = proc.stdout.split()
-    assert Path(cli_file) == ROOT / "harness" / "cli.py"
+    assert Path(cli_file) == ROOT / "harness" / "cli" / "__init__.py"
     assert Path(tasks_dir) == ROOT / "tasks"
     assert hooked == "True", "elastic_bench.pth did not install the lm-eval hook"

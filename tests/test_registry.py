@@ -11,7 +11,6 @@ import pytest
 from elastic_bench.harness import benchmarks
 from elastic_bench.harness.benchmarks import (
     BENCHMARKS,
-    THINK_END,
     Benchmark,
     HubSource,
     SweepDefaults,
@@ -20,6 +19,7 @@ from elastic_bench.harness.benchmarks import (
     get_benchmark,
     resolve_benchmark,
 )
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.tasks import build
 from elastic_bench.tasks.prompts import PROMPTS
 

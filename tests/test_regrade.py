@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.regrade import add_grade_parser, run_grade
+from elastic_bench.harness.cli import add_grade_parser, run_grade
+from elastic_bench.harness.protocol import THINK_END
 
 LINES = [
     {"task": "aime24", "gold": "033", "response": "hmm" + THINK_END + "So \\boxed{33}.", "id": "a"},

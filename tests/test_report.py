@@ -8,19 +8,15 @@ import json
 import pytest
 from rich.console import Console
 
-from elastic_bench.harness.report import (
+from elastic_bench.harness.analysis import ReportError, base_point, summary_frame, sweep_auc
+from elastic_bench.harness.cli import (
     EXIT_BAD_INPUT,
-    ReportError,
     add_report_parser,
-    base_point,
     load_results,
     render_table,
     run_report,
-    summary_frame,
-    sweep_auc,
 )
-from elastic_bench.harness.result_io import save_result
-from elastic_bench.harness.results import BudgetPoint, ResultFile
+from elastic_bench.harness.results import BudgetPoint, ResultFile, save_result
 from tests._lm_eval_fake import write_fake_run
 
 

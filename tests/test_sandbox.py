@@ -25,13 +25,11 @@ from elastic_bench.harness.sandbox import (
     ExecutionRequest,
     ExecutionResult,
     Limits,
+    LocalExecutor,
     call_matches,
     stdout_matches,
 )
-from elastic_bench.harness.sandbox import (
-    TestCase as Case,
-)
-from elastic_bench.harness.sandbox_local import LocalExecutor
+from elastic_bench.harness.sandbox import TestCase as Case
 
 #: a sandbox that fails to kill must fail the test, not hang the suite
 pytestmark = pytest.mark.timeout(60)
@@ -178,8 +176,8 @@ def test_a_big_grader_process_does_not_turn_a_crash_into_a_memory_verdict():
     (here: 400 MiB touched, over the 256 MiB limit) must still call a crash a runtime error.
     CI failed on this: closing every fd read as ``memory_limit`` inside a pytest that had loaded torch."""
     script = (
-        "from elastic_bench.harness.sandbox import ExecutionRequest, Limits, TestCase\n"
-        "from elastic_bench.harness.sandbox_local import LocalExecutor\n"
+        "from elastic_bench.harness.sandbox._executor import ExecutionRequest, Limits, TestCase\n"
+        "from elastic_bench.harness.sandbox._local import LocalExecutor\n"
         "big = bytearray(400 << 20)\n"
         "for i in range(0, len(big), 4096): big[i] = 1\n"
         "limits = Limits(wall_s=3, cpu_s=2, memory_bytes=256 << 20, output_bytes=1 << 20, processes=16)\n"

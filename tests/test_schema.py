@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.result_io import ResultFileError, load_result, parse_result, save_result
+from elastic_bench.harness.protocol import TEST_VERDICTS
 from elastic_bench.harness.results import (
     SCHEMA_VERSION,
-    TEST_VERDICTS,
     BudgetPoint,
     CodeforcesRating,
+    ResultFileError,
     TrainingRecord,
+    load_result,
+    parse_result,
+    save_result,
 )
 from tests.factories import make_result
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from elastic_bench.harness.generation import Sampling
-from elastic_bench.harness.strategies import (
+from elastic_bench.harness.generation import (
     ANSWER_CUE,
     MAX_WAITS,
     WAIT,
     Budget,
     BudgetedGenerator,
     BudgetedRequest,
+    Sampling,
     budget_instruction,
 )
 from tests.fake_backend import EOS, MARKER, FakeBackend, prompt

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.result_io import load_result
-from elastic_bench.harness.submit import (
+from elastic_bench.harness.cli import add_submit_parser, run_submit
+from elastic_bench.harness.results import (
     SubmissionError,
     add_entry,
-    add_submit_parser,
     entry_path,
-    run_submit,
+    load_result,
     submit,
     validate_submission,
     validate_submission_bytes,

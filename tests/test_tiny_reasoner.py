@@ -110,8 +110,7 @@ def test_checkpoint_is_a_standard_small_hf_model(checkpoint):
 
 
 def test_checkpoint_solves_most_problems_greedily(checkpoint):
-    from elastic_bench.harness.generation import Sampling
-    from elastic_bench.harness.strategies import Budget, BudgetedGenerator, BudgetedRequest
+    from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
     from elastic_bench.models.hf_generator import HFTokenGenerator
 
     model, tokenizer = checkpoint

@@ -148,7 +148,7 @@ ENGINE_CHECKS = textwrap.dedent(
     """
     import json
     from lm_eval.api.instance import Instance
-    from elastic_bench.harness.generation import GenerationCall, Sampling
+    from elastic_bench.harness.generation._contract import GenerationCall, Sampling
     from elastic_bench.models.elastic_hf import ElasticHFLM
     from elastic_bench.models.elastic_vllm import ElasticVLLM
     from elastic_bench.tasks.prompts import render

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from elastic_bench.harness.workers import Outcome, PoolClosed, WorkerPool, handler_path
+from elastic_bench.harness.grading import Outcome, PoolClosed, WorkerPool, handler_path
 
 GIB = 1024**3
 
@@ -118,7 +118,7 @@ def test_threads_share_a_pool_safely() -> None:
 
 def test_workers_are_gone_after_the_interpreter_exits() -> None:
     code = (
-        "from elastic_bench.harness.workers import WorkerPool\n"
+        "from elastic_bench.harness.grading._workers import WorkerPool\n"
         "p = WorkerPool(workers=2)\n"
         "p.run('operator:add', [(1, 1), (2, 2)], timeout=10)\n"
         "print(*p.pids)\n"  # exits without closing the pool

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elastic_bench.harness.comparison import comparison_frame
-from elastic_bench.harness.result_io import ResultFileError
+from elastic_bench.harness.analysis import comparison_frame
+from elastic_bench.harness.results import ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure
 from elastic_bench.leaderboard_app.comparison import comparison_groups, display_table, formatted_table

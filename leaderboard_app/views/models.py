@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from elastic_bench.harness.metrics import ANSWER_RATES
-from elastic_bench.harness.result_io import ResultFileError
-from elastic_bench.harness.results import ResultFile
+from elastic_bench.harness.analysis import ANSWER_RATES
+from elastic_bench.harness.results import ResultFile, ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark

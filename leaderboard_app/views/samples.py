@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from elastic_bench.harness.benchmarks import THINK_END
-from elastic_bench.harness.result_io import ResultFileError
+from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.results import ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard, get_line_offsets
 from elastic_bench.leaderboard_app.samples import (
     SamplesError,

@@ -10,8 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from elastic_bench.harness.result_io import ResultFileError
-from elastic_bench.harness.submit import add_entry, find_existing_entry, validate_submission_bytes
+from elastic_bench.harness.results import (
+    ResultFileError,
+    add_entry,
+    find_existing_entry,
+    validate_submission_bytes,
+)
 from elastic_bench.leaderboard_app.views.common import results_dir
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from elastic_bench.harness.benchmarks import THINK_END
+from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.toy.arithmetic import Operation, Problem
 

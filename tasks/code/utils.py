@@ -22,11 +22,8 @@ from typing import Any
 import datasets
 
 from elastic_bench.harness.benchmarks import get_benchmark, resolve_benchmark
-from elastic_bench.harness.code_grader import reference_json
-from elastic_bench.harness.grader import get_grader
-from elastic_bench.harness.grading import grade_many
-from elastic_bench.harness.records import TEST_VERDICTS
-from elastic_bench.harness.results import CODE_SAMPLE_METRICS
+from elastic_bench.harness.grading import get_grader, grade_many, reference_json
+from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, TEST_VERDICTS
 from elastic_bench.tasks.code.data import load_code_problems, resolve_data_dir
 from elastic_bench.tasks.common import doc_to_text, keep_all, responses_of, token_metrics
 from elastic_bench.tasks.prompts import render_code

@@ -1,7 +1,7 @@
 """Loaders for the math benchmarks: Hugging Face datasets by id and pinned revision, or local files.
 
 Every loader returns a list of records ``{"id", "problem", "answer", "source", ...}`` where
-``answer`` is the gold exactly as the grader compares it (:func:`elastic_bench.harness.grading.prepare_gold`)
+``answer`` is the gold exactly as the grader compares it (:func:`elastic_bench.harness.grading._grade.prepare_gold`)
 and ``source`` says where the record came from (``hf:<id>@<revision>`` or the local file path).
 
 Offline use: point ``data_dir`` (or the ``ELASTIC_BENCH_DATA_DIR`` environment variable) at a

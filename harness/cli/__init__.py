@@ -1,0 +1,61 @@
+"""The ``elastic-bench`` command line: argument parsing and printing only; the work is done by the
+other harness packages.
+"""
+
+from __future__ import annotations
+
+from elastic_bench.harness.cli._codeforces import (
+    add_codeforces_parser,
+    parse_contest_ids,
+)
+from elastic_bench.harness.cli._grade import (
+    add_grade_parser,
+    run_grade,
+)
+from elastic_bench.harness.cli._main import (
+    DEFAULT_RESULTS_DIR,
+    CLIError,
+    build_parser,
+    main,
+)
+from elastic_bench.harness.cli._report import (
+    EXIT_BAD_INPUT,
+    add_report_parser,
+    load_results,
+    run_report,
+)
+from elastic_bench.harness.cli._run import (
+    add_run_parser,
+    evaluate_sweep,
+)
+from elastic_bench.harness.cli._submit import (
+    add_submit_parser,
+    run_submit,
+)
+from elastic_bench.harness.cli._tables import (
+    render_budget_table,
+    render_comparison,
+    render_table,
+)
+
+__all__ = [
+    "CLIError",
+    "DEFAULT_RESULTS_DIR",
+    "EXIT_BAD_INPUT",
+    "add_codeforces_parser",
+    "add_grade_parser",
+    "add_report_parser",
+    "add_run_parser",
+    "add_submit_parser",
+    "build_parser",
+    "evaluate_sweep",
+    "load_results",
+    "main",
+    "parse_contest_ids",
+    "render_budget_table",
+    "render_comparison",
+    "render_table",
+    "run_grade",
+    "run_report",
+    "run_submit",
+]

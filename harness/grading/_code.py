@@ -1,0 +1,169 @@
+"""The code grader: the :class:`~elastic_bench.harness.grading._grader.Grader` of LiveCodeBench and Codeforces.
+
+The answer is the last fenced Python block (```` ```python ````, ```` ```py ````, ```` ```python3 ```` or
+an untagged fence) of the solution part, the text after the LAST end-of-thinking marker; nothing
+from the thinking counts. No complete block there (or no marker) is ``no_answer``, kept apart from
+wrong answers. The program runs on the problem's tests in the sandboxed executor
+(:class:`~elastic_bench.harness.sandbox._local.LocalExecutor`, or any
+:class:`~elastic_bench.harness.sandbox._executor.Executor`), with LiveCodeBench's verdicts: stdin output compared
+line by line after stripping, a functional problem's return value compared after parsing both;
+a sample's tests stop at the first failure and run in parallel across cores, and so do the samples
+of a batch. Each verdict carries the first failing test's reason (:data:`TEST_VERDICTS`) and the
+sandbox mode.
+
+The reference of a :class:`~elastic_bench.harness.grading._grader.GradeItem` is :func:`reference_json`:
+``{"tests": [{"input", "output"}, ...], "fn_name": name | null}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from elastic_bench.harness.grading._grader import Grade, GradeItem, GradeOptions
+from elastic_bench.harness.protocol import TEST_VERDICTS, split_thinking
+from elastic_bench.harness.sandbox import (
+    ExecutionRequest,
+    ExecutionResult,
+    Executor,
+    Limits,
+    SandboxUnavailable,
+    TestCase,
+)
+
+__all__ = ["CodeGrade", "CodeGrader", "extract_code", "reference_json", "parse_reference"]
+
+#: an opening fence (```python / ```py / ```python3 / bare ```) ... its closing fence, on their own lines
+_FENCE_RE = re.compile(
+    r"^[ \t]*```[ \t]*(?P<lang>[\w+#.-]*)[^\n]*\n(?P<code>.*?)^[ \t]*```[ \t]*$", re.S | re.M
+)
+_PYTHON_TAGS = {"", "python", "py", "python3", "py3"}
+CODE_BLOCK = "code_block"
+
+
+def extract_code(response: str, marker: str | None) -> str | None:
+    """The last complete fenced Python block of the solution part (after the last ``marker``; the
+    whole text when ``marker`` is None or empty), or None."""
+    solution = split_thinking(response, marker)[1] if marker else response
+    if solution is None:
+        return None
+    blocks = [
+        m.group("code") for m in _FENCE_RE.finditer(solution) if m.group("lang").lower() in _PYTHON_TAGS
+    ]
+    blocks = [b for b in blocks if b.strip()]
+    return blocks[-1] if blocks else None
+
+
+def reference_json(tests: Sequence[dict], fn_name: str | None = None) -> str:
+    """The ``reference`` string of a code GradeItem."""
+    return json.dumps(
+        {"tests": [{"input": t["input"], "output": t["output"]} for t in tests], "fn_name": fn_name}
+    )
+
+
+def parse_reference(reference: str) -> tuple[list[TestCase], str | None]:
+    """Tests and fn_name of a :func:`reference_json` string; ValueError with a one-line reason."""
+    try:
+        data = json.loads(reference)
+        tests = [TestCase(input=str(t["input"]), output=str(t["output"])) for t in data["tests"]]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(
+            f"a code reference must be JSON {{tests: [{{input, output}}], fn_name}} ({exc})"
+        ) from None
+    if not tests:
+        raise ValueError("a code reference needs at least one test")
+    fn_name = data.get("fn_name")
+    if fn_name is not None and not (isinstance(fn_name, str) and fn_name.isidentifier()):
+        raise ValueError(f"fn_name must be a Python identifier, got {fn_name!r}")
+    return tests, fn_name
+
+
+@dataclass(frozen=True)
+class CodeGrade(Grade):
+    """A code verdict: ``reason`` is one of :data:`TEST_VERDICTS` (``passed`` when correct); the
+    first failing test, its detail, how many tests ran and the sandbox mode."""
+
+    failed_test: int | None = None
+    detail: str = ""
+    tests_run: int = 0
+    sandbox_mode: str = ""
+
+
+class CodeGrader:
+    """Grades programs in the sandbox; one executor (all cores) shared by every batch."""
+
+    name = "code"
+
+    def __init__(
+        self, executor: Executor | None = None, limits: Limits | None = None, workers: int | None = None
+    ) -> None:
+        self._executor = executor
+        self._own = executor is None
+        self.limits = limits or Limits()
+        self.workers = workers or os.cpu_count() or 1
+        self._lock = threading.Lock()
+
+    @property
+    def executor(self) -> Executor:
+        with self._lock:
+            if self._executor is None:
+                from elastic_bench.harness.sandbox import LocalExecutor
+
+                self._executor = LocalExecutor(workers=self.workers)
+            return self._executor
+
+    @property
+    def mode(self) -> str:
+        """The sandbox mode in force (probes the machine on first use)."""
+        return self.executor.mode
+
+    def grade_batch(self, items: Sequence[GradeItem], options: GradeOptions | None = None) -> list[Grade]:
+        """One :class:`CodeGrade` per item, in order; a bad reference raises ValueError before anything runs."""
+        options = options or GradeOptions()
+        refs = [parse_reference(item.reference) for item in items]
+        codes = [extract_code(item.response or "", options.marker) for item in items]
+        todo = [i for i, c in enumerate(codes) if c is not None]
+        grades: list[Grade] = [self._no_code() for _ in items]
+        if todo:
+            with ThreadPoolExecutor(max_workers=min(len(todo), self.workers)) as pool:
+                for i, g in zip(todo, pool.map(lambda i: self._run(codes[i], *refs[i]), todo), strict=True):
+                    grades[i] = g
+        return grades
+
+    def _no_code(self) -> CodeGrade:
+        return CodeGrade(extracted=None, correct=False, no_answer=True, method="extract", extraction="none",
+                         reason="no_code", detail="no fenced Python block after the end of thinking")  # fmt: skip
+
+    def _run(self, code: str, tests: list[TestCase], fn_name: str | None) -> CodeGrade:
+        request = ExecutionRequest(program=code, tests=tests, fn_name=fn_name, limits=self.limits)
+        try:
+            result: ExecutionResult = self.executor.run(request)
+        except (SandboxUnavailable, OSError) as exc:
+            return CodeGrade(extracted=code, correct=False, no_answer=False, method="sandbox", extraction=CODE_BLOCK,
+                             reason="sandbox_error", detail=str(exc)[:300])  # fmt: skip
+        failing = next((v for v in result.verdicts if v.reason not in ("passed", "not_run")), None)
+        reason = "passed" if result.passed else (failing.reason if failing else "sandbox_error")
+        assert reason in TEST_VERDICTS, reason
+        return CodeGrade(
+            extracted=code,
+            correct=result.passed,
+            no_answer=False,
+            method=f"sandbox:{result.mode}",
+            extraction=CODE_BLOCK,
+            reason=reason,
+            failed_test=failing.index if failing else None,
+            detail=(failing.detail if failing else "")[:300],
+            tests_run=sum(v.reason != "not_run" for v in result.verdicts),
+            sandbox_mode=result.mode,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._own and self._executor is not None:
+                self._executor.close()  # type: ignore[attr-defined]
+                self._executor = None

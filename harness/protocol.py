@@ -1,0 +1,87 @@
+"""The contract between tasks, backends, the result converter and the app; it imports nothing.
+
+Each fact here is defined once: the end-of-thinking marker and how a response splits at it, the
+budgeting strategies, the generation keys a task adds per budget, how a budget subtask is named, the
+per-sample metrics a task reports, and the verdicts a program gets on a code task's tests.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: the default end-of-thinking marker (R1-distill, DeepScaleR, QwQ, the tiny reasoner)
+THINK_END = "</think>"
+
+#: strategies the budgeted generator runs: E1 separate budgeting, one-phase truncation, s1 budget
+#: forcing, the budget stated in the prompt (L1 / TALE), O1-Pruner's fast-solving prompt
+ELASTIC = "elastic"
+TRUNCATE = "truncate"
+FORCE = "force"
+PROMPT = "prompt"
+FAST = "fast"
+RUNNABLE_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE, PROMPT, FAST)
+#: every strategy a result file may state (published rows may have used no budget at all)
+STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, "none")
+#: strategies that stop thinking at the budget (a result's mean thinking cannot exceed it)
+THINK_CAPPED_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE)
+
+#: generation kwargs our tasks add per budget; lm-eval passes unknown keys through untouched
+BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy", "min_thinking_budget", "budget_wording")
+
+#: the label of the point without a thinking budget
+UNCONSTRAINED = "unconstrained"
+#: a budget subtask's name: ``<group>_t00512`` / ``<group>_unconstrained``
+SUBTASK_RE = re.compile(r"^(?P<group>.+)_(?:t(?P<budget>\d+)|(?P<unc>unconstrained))$")
+
+#: every per-test reason a code executor may give
+REASONS = (
+    "passed",
+    "wrong_answer",
+    "runtime_error",
+    "time_limit",
+    "memory_limit",
+    "compile_error",
+    "output_limit",
+    "not_run",  # a test skipped after an earlier failure (stop at first failure)
+)
+#: final verdicts of a generated program on a code task's tests (one per sample): the executor's
+#: per-test reasons (less "not_run"), plus no code found and a sandbox failure
+TEST_VERDICTS = (*(r for r in REASONS if r != "not_run"), "no_code", "sandbox_error")
+
+#: per-sample metrics every elastic_* subtask reports (each the mean over a doc's k samples);
+#: the contract between the tasks' process_results and the result converter
+SAMPLE_METRICS = (
+    "acc",
+    "think_tokens",
+    "answer_tokens",
+    "total_tokens",
+    "think_truncated",
+    "answer_truncated",
+    "no_answer",
+    "boxed",
+    "fallback_answer",
+    "grade_timeout",
+)
+#: the code tasks' per-sample metrics: no boxes, but the share of samples per final test verdict and
+#: ``pass_bits`` (bit j set when sample j passed; per-sample Codeforces ratings need which samples)
+CODE_SAMPLE_METRICS = (
+    *(m for m in SAMPLE_METRICS if m not in ("boxed", "fallback_answer", "grade_timeout")),
+    *(f"verdict_{v}" for v in TEST_VERDICTS),
+    "pass_bits",
+)
+
+
+def split_thinking(text: str, marker: str = THINK_END) -> tuple[str, str | None]:
+    """(thinking, solution) split at the LAST marker; solution is None when there is no marker."""
+    at = text.rfind(marker)
+    if at < 0:
+        return text, None
+    return text[:at], text[at + len(marker) :]
+
+
+_SAFE_PUNCTUATION = "-_."
+
+
+def safe_filename(text: str) -> str:
+    """``text`` with every character other than a letter, digit, ``-``, ``_`` or ``.`` made ``_``."""
+    return "".join(c if c.isalnum() or c in _SAFE_PUNCTUATION else "_" for c in text)

@@ -1,0 +1,96 @@
+"""The logged samples a submission brings along: only its own, checked, then copied.
+
+A result file's ``samples_file`` is resolved against the submission's folder and must stay inside
+it (symlinks are followed before the check, so a link cannot point elsewhere). Every file must be
+lm-eval ``--log_samples`` JSONL of the result's tasks; failures name the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from elastic_bench.harness.results._io import ResultFileError
+from elastic_bench.harness.results._schema import SAMPLES_DIRNAME, ResultFile
+
+
+class SamplesError(ResultFileError):
+    """Samples that a submission may not bring (outside its folder, or not lm-eval samples)."""
+
+
+#: lm-eval's --log_samples file names: samples_<task>_<date>.jsonl
+SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_\d{4}-\d{2}-\d{2}T[\d.\-]+\.jsonl$")
+
+
+def inside(folder: Path, rel: str, name: str) -> Path:
+    """``folder/rel`` resolved (symlinks followed); refuses anything that ends up outside ``folder``."""
+    base = folder.resolve()
+    target = (base / rel).resolve()
+    if not target.is_relative_to(base):
+        raise SamplesError(f"{name}: samples_file {rel!r} points outside the submission's folder")
+    return target
+
+
+def check_samples_file(path: Path, result: ResultFile, name: str) -> None:
+    """Check that ``path`` holds lm-eval sample lines (JSON objects with ``doc_id`` and responses)
+    of the tasks of ``result``; raises :class:`SamplesError` naming file and line."""
+    match = SAMPLES_NAME.match(path.name)
+    tasks = {p.task for p in result.points}
+    if match and match["task"] not in tasks:
+        raise SamplesError(f"{name}: {path.name}: task {match['task']} is not a task of this result")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = None
+                if not (
+                    isinstance(row, dict)
+                    and isinstance(row.get("doc_id"), int)
+                    and ("resps" in row or "filtered_resps" in row)
+                ):
+                    raise SamplesError(
+                        f"{name}: {path.name}:{lineno}: not an lm-eval sample line "
+                        "(a JSON object with doc_id and resps)"
+                    )
+    except UnicodeDecodeError as exc:
+        raise SamplesError(f"{name}: {path.name}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise SamplesError(f"{name}: {path.name}: cannot read: {exc.strerror or exc}") from None
+
+
+def sample_files(source: Path, result: ResultFile, name: str) -> list[Path]:
+    """The sample files a submission brings (one file, or a folder's ``*.jsonl``), all checked."""
+    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
+    for f in files:
+        if f.is_symlink() and not f.resolve().is_relative_to(source.resolve()):
+            raise SamplesError(f"{name}: samples file {f.name} is a link to outside the submission's folder")
+        if not f.is_file():
+            raise SamplesError(f"{name}: samples file {f.name} is not a regular file")
+        check_samples_file(f, result, name)
+    return files
+
+
+def copy_samples(source: Path, files: list[Path], results_dir: Path, stem: str, overwrite: bool) -> Path:
+    """Copy checked sample ``files`` (from a .jsonl file or a folder) to ``results_dir/samples/``."""
+    if source.is_dir():
+        dest = results_dir / SAMPLES_DIRNAME / stem
+        if dest.exists():
+            if not overwrite:
+                raise SamplesError(f"samples folder {dest} already exists; pass overwrite to replace it")
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for f in files:
+            shutil.copyfile(f, dest / f.name)
+        return dest
+    dest = results_dir / SAMPLES_DIRNAME / f"{stem}.jsonl"
+    if dest.exists() and not overwrite:
+        raise SamplesError(f"samples file {dest} already exists; pass overwrite to replace it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(files[0], dest)
+    return dest

@@ -1,0 +1,338 @@
+"""Checkpoint submission: validate a result file and add it to the leaderboard's results directory.
+
+`elastic-bench submit FILE [--results-dir DIR] [--overwrite]` and the app's upload page both go
+through :func:`validate_submission`: the schema (:mod:`elastic_bench.harness.results._schema`) plus
+consistency checks the schema cannot express (budgets vs labels and the reproducibility record,
+counts, metric ranges). Every failure is one specific line. Nothing in a submission is executed;
+it is only parsed as JSON. An existing entry is never replaced unless ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from elastic_bench.harness.protocol import THINK_CAPPED_STRATEGIES, safe_filename
+from elastic_bench.harness.results._io import ResultFileError, parse_result
+from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
+from elastic_bench.harness.results._schema import ResultFile
+
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+LABEL_BUDGET = re.compile(r"^t=0*(\d+)$")
+# mean token counts are means of integers: allow float noise, nothing more
+_TOL = 1e-6
+
+
+class SubmissionError(ResultFileError):
+    """A submission that is invalid or would replace an existing entry; the message says why."""
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"non-finite number {name} is not allowed")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def validate_submission_bytes(data: bytes, name: str = "submission") -> ResultFile:
+    """Validate the raw bytes of a result file (schema + consistency); raises :class:`SubmissionError`."""
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(f"{name}: file is {len(data)} bytes, the limit is {MAX_SUBMISSION_BYTES}")
+    if not data.strip():
+        raise SubmissionError(f"{name}: file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"{name}: not UTF-8 text (byte {exc.start})") from exc
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(f"{name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except ValueError as exc:
+        raise SubmissionError(f"{name}: not valid JSON: {exc}") from exc
+    if isinstance(raw, dict) and "results" in raw and "configs" in raw and "schema_version" not in raw:
+        raise SubmissionError(
+            f"{name}: this is a raw lm-eval output, not a result file; run `elastic-bench convert` on its folder first"
+        )
+    try:
+        result = parse_result(raw, name=name)
+    except ResultFileError as exc:
+        raise SubmissionError(str(exc)) from exc
+    problem = consistency_problem(result)
+    if problem:
+        raise SubmissionError(f"{name}: {problem}")
+    return result
+
+
+def validate_submission(path: str | Path) -> ResultFile:
+    """Validate a result file on disk for submission; returns it or raises :class:`SubmissionError`."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SUBMISSION_BYTES:
+            raise SubmissionError(f"{path.name}: file is {size} bytes, the limit is {MAX_SUBMISSION_BYTES}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SubmissionError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
+    return validate_submission_bytes(data, name=path.name)
+
+
+def _finite_problem(result: ResultFile) -> str | None:
+    for p in result.points:
+        for field, value in p.model_dump().items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+                return f"point {p.label}: {field} must be finite"
+    return None
+
+
+def consistency_problem(result: ResultFile) -> str | None:
+    """The first consistency problem of a schema-valid result file, as one line; None if consistent."""
+    for field in ("benchmark", "task_group"):
+        value = getattr(result, field)
+        if not SAFE_NAME.match(value):
+            return f"{field} {value!r} may only contain letters, digits, '_', '-' and '.' (and not start with one of them)"
+    problem = _finite_problem(result)
+    if problem:
+        return problem
+    if result.samples_file is not None:
+        sf = result.samples_file
+        if (
+            not sf
+            or "\x00" in sf
+            or PurePosixPath(sf).is_absolute()
+            or PureWindowsPath(sf).is_absolute()
+            or PureWindowsPath(sf).drive
+        ):
+            return f"samples_file {sf!r} must be a relative path"
+
+    points = result.points
+    n0, k0 = points[0].n_problems, points[0].k
+    budgets = [p.thinking_budget for p in points if p.thinking_budget is not None]
+    if len(set(budgets)) != len(budgets):
+        return f"duplicate thinking budgets {budgets}"
+    for p in points:
+        where = f"point {p.label}"
+        if p.n_problems != n0:
+            return f"{where}: n_problems={p.n_problems} differs from the first point's {n0}"
+        if p.k != k0:
+            return f"{where}: k={p.k} differs from the first point's {k0}"
+        if p.mean_think_tokens is not None and p.mean_answer_tokens is not None:
+            parts = p.mean_think_tokens + p.mean_answer_tokens
+            if abs(parts - p.mean_total_tokens) > 0.5 + 1e-3 * p.mean_total_tokens:
+                return (
+                    f"{where}: mean_total_tokens {p.mean_total_tokens} != mean_think_tokens + "
+                    f"mean_answer_tokens ({parts})"
+                )
+        for part in ("mean_think_tokens", "mean_answer_tokens"):
+            value = getattr(p, part)
+            if value is not None and value > p.mean_total_tokens + 0.5:
+                return f"{where}: {part} {value} exceeds mean_total_tokens {p.mean_total_tokens}"
+        if p.tokens_per_correct is not None and p.accuracy is not None and p.mean_total_tokens is not None:
+            if p.accuracy == 0:
+                return f"{where}: tokens_per_correct is set but accuracy is 0 (no correct answer)"
+            expected = p.mean_total_tokens / p.accuracy
+            if abs(p.tokens_per_correct - expected) > 0.01 * expected + 0.5:
+                return (
+                    f"{where}: tokens_per_correct {p.tokens_per_correct} != mean_total_tokens / accuracy "
+                    f"({expected:.1f})"
+                )
+        if p.per_problem_accuracy is not None and p.k > 1:
+            off = [a for a in p.per_problem_accuracy if abs(a * p.k - round(a * p.k)) > 1e-6]
+            if off:
+                return f"{where}: per_problem_accuracy value {off[0]} is not a multiple of 1/k (k={p.k})"
+        if p.per_problem_tokens is not None:
+            if any(not math.isfinite(t) or t < 0 for t in p.per_problem_tokens):
+                return f"{where}: per_problem_tokens must be finite and >= 0"
+            mean = sum(p.per_problem_tokens) / len(p.per_problem_tokens)
+            if abs(mean - p.mean_total_tokens) > 0.5 + 1e-3 * p.mean_total_tokens:
+                return f"{where}: mean_total_tokens {p.mean_total_tokens} is not the mean of per_problem_tokens ({mean:.2f})"
+
+    if result.kind == "reproduced":
+        return _reproduced_problem(result)
+    return None
+
+
+def _reproduced_problem(result: ResultFile) -> str | None:
+    rep = result.reproducibility
+    if rep is None:  # the schema already enforces this; keep the check explicit
+        return "a reproduced result needs a reproducibility record"
+    for field in ("model", "tokenizer", "prompt_template", "end_of_thinking_marker", "backend", "hardware"):
+        if not str(getattr(rep, field)).strip():
+            return f"reproducibility.{field} is empty"
+    if not rep.versions:
+        return "reproducibility.versions is empty (record at least lm_eval and elastic_bench versions)"
+    if rep.dataset.n_problems != result.points[0].n_problems:
+        return (
+            f"reproducibility.dataset.n_problems={rep.dataset.n_problems} but the points evaluate "
+            f"{result.points[0].n_problems} problems"
+        )
+    declared = list(rep.budgets)
+    actual = [p.thinking_budget for p in result.points]
+    if sorted(declared, key=lambda b: (b is None, b or 0)) != actual:
+        return f"reproducibility.budgets {declared} do not match the points' thinking budgets {actual}"
+    for p in result.points:
+        where = f"point {p.label}"
+        if p.k != rep.k:
+            return f"{where}: k={p.k} but reproducibility.k={rep.k}"
+        if p.strategy != rep.strategy:
+            return f"{where}: strategy {p.strategy!r} but reproducibility.strategy is {rep.strategy!r}"
+        m = LABEL_BUDGET.match(p.label)
+        if p.thinking_budget is None:
+            if p.label != "unconstrained":
+                return f"{where}: has no thinking budget, so its label must be 'unconstrained'"
+        elif m is None:
+            return f"{where}: label must be 't=<budget>' (e.g. 't={p.thinking_budget:05d}')"
+        elif int(m.group(1)) != p.thinking_budget:
+            return f"{where}: label says budget {int(m.group(1))} but thinking_budget is {p.thinking_budget}"
+        # budget-enforcing strategies cannot think longer than the budget (on average)
+        if (
+            p.thinking_budget is not None
+            and p.strategy in THINK_CAPPED_STRATEGIES
+            and p.mean_think_tokens is not None
+            and p.mean_think_tokens > p.thinking_budget + _TOL
+        ):
+            return f"{where}: mean_think_tokens {p.mean_think_tokens} exceeds the thinking budget {p.thinking_budget}"
+        solution = p.solution_budget if p.solution_budget is not None else rep.solution_budget
+        if (
+            solution is not None
+            and p.strategy == "elastic"
+            and p.mean_answer_tokens is not None
+            and p.mean_answer_tokens > solution + _TOL
+        ):
+            return (
+                f"{where}: mean_answer_tokens {p.mean_answer_tokens} exceeds the solution budget {solution}"
+            )
+        if p.thinking_budget is not None and p.strategy == "truncate" and solution is not None:
+            cap = p.thinking_budget + solution
+            if p.mean_total_tokens > cap + _TOL:
+                return f"{where}: mean_total_tokens {p.mean_total_tokens} exceeds the budget t+s={cap}"
+    if result.problem_ids is not None and len(result.problem_ids) != rep.dataset.n_problems:
+        return f"problem_ids has {len(result.problem_ids)} entries, reproducibility.dataset.n_problems is {rep.dataset.n_problems}"
+    return None
+
+
+#: longest entry file stem in bytes; longer ones end in a hash of the full name (file systems
+#: allow 255 bytes per name, and a model name and a task group may each have 200 characters)
+MAX_STEM_BYTES = 120
+
+
+def entry_filename(result: ResultFile) -> str:
+    """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
+    stem = safe_filename(result.entry_id()).lstrip(".")
+    if len(stem.encode()) > MAX_STEM_BYTES:
+        digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
+        head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")
+        stem = f"{head}__{digest}"
+    return stem + ".json"
+
+
+def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
+    """Where :func:`submit` puts an entry: ``<results_dir>/<kind>/<entry id>.json``."""
+    return Path(results_dir) / result.kind / entry_filename(result)
+
+
+def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | None:
+    """A file in ``results_dir`` holding the same entry (kind, model_name, task_group), if any."""
+    results_dir = Path(results_dir)
+    target = entry_path(result, results_dir)
+    if target.exists():
+        return target
+    if not results_dir.is_dir():
+        return None
+    key = (result.kind, result.model_name, result.task_group)
+    for path in sorted(results_dir.rglob("*.json")):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(raw, dict) and (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) == key:
+            return path
+    return None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".submit-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _bring_samples(
+    result: ResultFile,
+    results_dir: Path,
+    dest: Path,
+    samples_base: str | Path | None,
+    overwrite: bool,
+    name: str,
+) -> str | None:
+    """Copy the submission's own checked samples; their path relative to ``dest`` (None: none)."""
+    source = inside(Path(samples_base), result.samples_file, name) if samples_base is not None else None
+    if source is None or not (source.is_file() or source.is_dir()):
+        return None
+    files = sample_files(source, result, name)
+    copied = copy_samples(source, files, results_dir, Path(entry_filename(result)).stem, overwrite)
+    return Path(os.path.relpath(copied, dest.parent)).as_posix()
+
+
+def add_entry(
+    result: ResultFile,
+    results_dir: str | Path = "results",
+    *,
+    overwrite: bool = False,
+    samples_base: str | Path | None = None,
+    name: str = "submission",
+) -> Path:
+    """Write an already validated ``result`` into ``results_dir``; returns the entry's path.
+
+    Refuses (``SubmissionError``) when an entry with the same kind, model and task group exists,
+    unless ``overwrite`` is true (then that entry is replaced in place). When ``samples_base`` is
+    given, ``samples_file`` is resolved against it and must stay inside it (symlinks included);
+    the logged samples, checked to be lm-eval sample lines of the result's tasks, are copied to
+    ``results_dir/samples/``. Without ``samples_base`` (e.g. an upload) or when the file does not
+    exist, the reference is dropped, so an entry never points at files outside the results directory.
+    """
+    results_dir = Path(results_dir)
+    existing = find_existing_entry(result, results_dir)
+    if existing is not None and not overwrite:
+        raise SubmissionError(
+            f"{name}: an entry for {result.kind} {result.model_name!r} on {result.task_group} already "
+            f"exists at {existing}; pass --overwrite to replace it"
+        )
+    dest = existing if existing is not None else entry_path(result, results_dir)
+    result = result.model_copy(deep=True)
+    if result.samples_file is not None:
+        try:
+            result.samples_file = _bring_samples(result, results_dir, dest, samples_base, overwrite, name)
+        except SamplesError as exc:
+            raise SubmissionError(str(exc)) from None
+    _atomic_write(dest, result.model_dump_json(indent=2) + "\n")
+    return dest
+
+
+def submit(path: str | Path, results_dir: str | Path = "results", *, overwrite: bool = False) -> Path:
+    """Validate the result file ``path`` and add it to ``results_dir``; returns the written entry's path.
+
+    Never replaces an existing entry (same kind, model and task group) unless ``overwrite`` is true.
+    Logged samples named by ``samples_file`` (relative to ``path``) are copied along.
+    """
+    path = Path(path)
+    result = validate_submission(path)
+    return add_entry(result, results_dir, overwrite=overwrite, samples_base=path.parent, name=path.name)
