@@ -69,10 +69,18 @@ CODE_SAMPLE_METRICS = (
     *(f"verdict_{v}" for v in TEST_VERDICTS),
     "pass_bits",
 )
+#: the per-sample metrics where more is better (lm-eval's ``higher_is_better``); every other one,
+#: tokens, truncation, no answer and the failure verdicts, is better lower
+HIGHER_IS_BETTER = frozenset({"acc", "verdict_passed"})
 
 
-def split_thinking(text: str, marker: str = THINK_END) -> tuple[str, str | None]:
-    """(thinking, solution) split at the LAST marker; solution is None when there is no marker."""
+def split_thinking(text: str, marker: str | None = THINK_END) -> tuple[str, str | None]:
+    """(thinking, solution) split at the LAST marker; solution is None when there is no marker.
+
+    An empty ``marker`` (or None) means the model does not think apart: the whole text is the solution.
+    """
+    if not marker:
+        return "", text
     at = text.rfind(marker)
     if at < 0:
         return text, None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elastic_bench.harness.protocol import SAMPLE_METRICS, THINK_END, split_thinking
+from elastic_bench.harness.results import ResultFile
 
 SAMPLE_METRIC_KEYS = (*SAMPLE_METRICS, "exact_match")
 
@@ -98,14 +99,17 @@ def responses(record: dict) -> list[str]:
     return out
 
 
+def recorded_marker(result: ResultFile) -> str:
+    """The end-of-thinking marker a result was graded with (its reproducibility record), else the default."""
+    return result.reproducibility.end_of_thinking_marker if result.reproducibility else THINK_END
+
+
 def split_generation(text: str, marker: str | None = THINK_END) -> Generation:
     """Split a full continuation into thinking and answer exactly where the grader does.
 
-    The rule is :func:`elastic_bench.harness.generation._response.split_thinking` (the LAST marker); an empty
-    ``marker`` means the whole text is the answer, as in the grader.
+    The rule is :func:`elastic_bench.harness.protocol.split_thinking` (the LAST marker; an empty
+    ``marker`` means the whole text is the answer), the grader's.
     """
-    if not marker:
-        return Generation(thinking="", answer=text.strip(), has_marker=True)
     thinking, answer = split_thinking(text, marker)
     return Generation(
         thinking=thinking.removeprefix("<think>").strip(),

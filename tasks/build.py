@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.benchmarks import Benchmark, hub_metadata, sweeps
-from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, SAMPLE_METRICS
+from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, HIGHER_IS_BETTER, SAMPLE_METRICS
 
 TASKS_DIR = Path(__file__).parent
 
@@ -205,7 +205,7 @@ def render(sweep: Sweep) -> dict[str, str]:
         + f"        filter_fn: !function {hooks}.keep_all\n"
         + "metric_list:\n"
         + "".join(
-            f"  - metric: {m}\n    aggregation: mean\n    higher_is_better: {str(m in ('acc', 'verdict_passed')).lower()}\n"
+            f"  - metric: {m}\n    aggregation: mean\n    higher_is_better: {str(m in HIGHER_IS_BETTER).lower()}\n"
             for m in sweep.metrics
         )
         + "metadata:\n"

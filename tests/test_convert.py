@@ -158,7 +158,7 @@ def test_local_checkpoint_hashes_weights_and_chat_template(tmp_path):
         "revision": "main",
         "end_of_thinking_marker": "</s>",
     }
-    assert repro.end_of_thinking_marker == "</think>"  # the task's metadata wins over model_args
+    assert repro.end_of_thinking_marker == "</think>"  # a model arg alone is not what grading used
     assert repro.hardware == "laptop"  # extra_repro overrides
     assert res.model_name == "tiny_reasoner"  # a generic "checkpoint" folder is named by its parent
     assert convert_run(results, samples, model_name="mine")[0].model_name == "mine"

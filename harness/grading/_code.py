@@ -49,7 +49,7 @@ CODE_BLOCK = "code_block"
 def extract_code(response: str, marker: str | None) -> str | None:
     """The last complete fenced Python block of the solution part (after the last ``marker``; the
     whole text when ``marker`` is None or empty), or None."""
-    solution = split_thinking(response, marker)[1] if marker else response
+    solution = split_thinking(response, marker)[1]
     if solution is None:
         return None
     blocks = [

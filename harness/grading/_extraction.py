@@ -240,7 +240,7 @@ def extract(
     ``marker=None`` or ``""`` treats the whole text as the solution. An empty box is no answer.
     """
     text = str(response)
-    solution = split_thinking(text, marker)[1] if marker else text
+    solution = split_thinking(text, marker)[1]
     if solution is not None:
         boxed = extract_boxed(solution)
         if boxed is not None:

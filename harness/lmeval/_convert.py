@@ -53,7 +53,6 @@ __all__ = ["ConversionError", "convert_output_dir", "convert_run", "find_run_out
 
 SAMPLING_KEYS = ("do_sample", "temperature", "top_p", "top_k", "min_p")
 SEED_KEYS = ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
-DEFAULT_MARKER = THINK_END
 #: local checkpoint folder names too generic to name a model by
 GENERIC_DIR_NAMES = frozenset({"checkpoint", "model", "final", "best", "latest", "hf", "weights"})
 
@@ -109,12 +108,15 @@ def _reproducibility(
     chat_sha = config.get("chat_template_sha256") or raw.get("chat_template_sha")
     if chat_sha is None and local_dir is not None:
         chat_sha = chat_template_sha256(local_dir)
-    marker = (
-        meta.get("end_of_thinking_marker")
-        or model_args.get("end_of_thinking_marker")
-        or model_args.get("think_end")
-        or config.get("end_of_thinking_marker")
-        or DEFAULT_MARKER
+    # the marker grading used: a budgeted backend's own (its responses carry it; it reports it in
+    # get_model_info, which lm-eval stores in ``config``), else the task's (plain-string responses)
+    marker = next(
+        (
+            m
+            for m in (config.get("end_of_thinking_marker"), meta.get("end_of_thinking_marker"))
+            if m is not None
+        ),
+        THINK_END,
     )
     prompt = meta.get("prompt_template") or first.config.get("doc_to_text") or ""
 

@@ -7,13 +7,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.results import ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard, get_line_offsets
 from elastic_bench.leaderboard_app.samples import (
     SamplesError,
     question_text,
     read_record,
+    recorded_marker,
     resolve_samples,
     responses,
     sample_files,
@@ -64,7 +64,7 @@ def render() -> None:
         st.warning("The logged samples of this run cannot be opened.")
         st.code(str(exc), language=None, wrap_lines=True)
         return
-    marker = result.reproducibility.end_of_thinking_marker if result.reproducibility else THINK_END
+    marker = recorded_marker(result)
     files = sample_files(path, [p.task for p in result.points])
     points = [p for p in result.points if p.task in files]
     if not points:
