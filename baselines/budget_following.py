@@ -17,7 +17,8 @@ import json
 import time
 from pathlib import Path
 
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.benchmarks import TOY_PROBLEMS, TOY_SEED
+from elastic_bench.harness.protocol import DEFAULT_SEED, DEFAULT_WORDING, THINK_END
 
 #: elastic_toy's budgets (the prompt variant states each one in the prompt)
 TOY_BUDGETS = (64, 128, 256, 512)
@@ -34,14 +35,14 @@ def wording_of(method: str) -> str:
 
 def budget_following(
     checkpoint: str | Path,
-    wording: str = "l1",
+    wording: str = DEFAULT_WORDING,
     budgets: tuple[int, ...] = TOY_BUDGETS,
     *,
-    n_problems: int = 200,
+    n_problems: int = TOY_PROBLEMS,
     split: str = "test",
     max_tokens: int = 1024,
     batch_size: int = 64,
-    seed: int = 1234,
+    seed: int = DEFAULT_SEED,
 ) -> dict:
     """``{"checkpoint", "wording", "rows": [{budget, mean_think_tokens, rel_error, accuracy,
     within_budget, n}], ...}`` for each budget and unconstrained (budget None: no sentence)."""
@@ -61,7 +62,7 @@ def budget_following(
     from elastic_bench.tasks.toy.arithmetic import generate
 
     bench = get_benchmark("toy")
-    problems = generate(split, int(n_problems), seed=0)
+    problems = generate(split, int(n_problems), seed=TOY_SEED)
     model, tokenizer = load_base(str(checkpoint))
     backend = HFTokenGenerator(model.eval(), tokenizer, batch_size=batch_size)
     requests, index = [], []
@@ -165,7 +166,9 @@ def render_table(report: dict, title: str | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint")
-    p.add_argument("--wording", default="l1", help="BUDGET_WORDINGS key: l1 (L1-Exact), l1_max, tale")
+    p.add_argument(
+        "--wording", default=DEFAULT_WORDING, help="BUDGET_WORDINGS key: l1 (L1-Exact), l1_max, tale"
+    )
     p.add_argument("--limit", type=int, default=200, help="problems (default: all 200 test problems)")
     p.add_argument("--split", default="test", help="toy split: test, or validation to choose a recipe")
     p.add_argument("--output", default=None, help="write the report as JSON here")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
+from elastic_bench.harness.protocol import DEFAULT_TASK
+
 
 def sweep_tasks(tasks: str, budgets: Sequence[int] | None) -> str:
     """lm-eval task names: the group ``tasks`` or its per-budget tasks ``<task>_tNNNNN``."""
@@ -30,7 +32,7 @@ class EvalOnSaveCallback(TrainerCallback):
 
     def __init__(
         self,
-        tasks: str = "elastic_toy",
+        tasks: str = DEFAULT_TASK,
         budgets: Sequence[int] | None = (64, 128, 256),
         limit: int | None = 20,
         results_dir: str | Path = "results/runs",

@@ -18,7 +18,7 @@ from trl import GRPOConfig
 
 from elastic_bench.baselines.common import prompt_text
 from elastic_bench.baselines.reference import ReferenceSet, problems_sha256
-from elastic_bench.harness.grading import grade_many
+from elastic_bench.harness.grading import GRADING_TIMEOUT_S, grade_many
 from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.provenance import weights_sha256
 from elastic_bench.tasks.prompts import render
@@ -34,7 +34,9 @@ class GradedGRPOConfig(GRPOConfig):
     benchmark: str = field(default="toy", metadata={"help": "registry benchmark whose grader scores answers"})
     prompt_template: str = field(default="e1", metadata={"help": "prompt template (tasks.prompts)"})
     think_end: str = field(default=THINK_END, metadata={"help": "the model's end-of-thinking marker"})
-    grade_timeout: float = field(default=5.0, metadata={"help": "hard per-answer grading timeout (s)"})
+    grade_timeout: float = field(
+        default=GRADING_TIMEOUT_S, metadata={"help": "hard per-answer grading timeout (s)"}
+    )
     grade_workers: int = field(default=1, metadata={"help": "grader worker processes"})
     rollout_groups_per_batch: int = field(
         default=64, metadata={"help": "rollouts the project's generator decodes together"}

@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from elastic_bench.harness.benchmarks import TOY_PROBLEMS
+from elastic_bench.harness.protocol import DEFAULT_SEED, DEFAULT_TASK
 from elastic_bench.harness.results import ResultFile, TrainingRecord, load_result
 
 METHOD_LABELS = {
@@ -220,7 +222,9 @@ def follow_budgets(outcome: ModelOutcome, weights: str | None, limit: float | No
     a saved report of the same weights and size is reused. Returns whether it was computed now."""
     from elastic_bench.baselines.budget_following import budget_following, render_table, wording_of
 
-    n_problems = 200 if limit is None else max(1, int(limit if limit >= 1 else round(200 * limit)))
+    n_problems = (
+        TOY_PROBLEMS if limit is None else max(1, int(limit if limit >= 1 else round(TOY_PROBLEMS * limit)))
+    )
     path = Path(outcome.checkpoint) / FOLLOWING_FILE
     if path.is_file():
         try:
@@ -246,13 +250,13 @@ def run_baselines(
     base: str,
     output_root: Path,
     *,
-    tasks: str = "elastic_toy",
+    tasks: str = DEFAULT_TASK,
     results_dir: Path = Path("results"),
     limit: float | None = None,
     recipes: dict[str, Path] | None = None,
     overrides: dict[str, str] | None = None,
     eval_batch_size: int = 64,
-    eval_seed: int = 1234,
+    eval_seed: int = DEFAULT_SEED,
     keep_checkpoints: bool = False,
     overwrite: bool = False,
     log=print,

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from elastic_bench.baselines.train_cli import _OverridesParser
+from elastic_bench.harness.protocol import DEFAULT_TASK
 
 
 def _default_base() -> str:
@@ -36,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="comma-separated (default: all six: " + ",".join(_all_methods()) + ")",
     )
     p.add_argument("--base", default=None, help="base model folder or hub id (default: the tiny reasoner)")
-    p.add_argument("--tasks", default="elastic_toy", help="budget-sweep task group(s) to evaluate on")
+    p.add_argument("--tasks", default=DEFAULT_TASK, help="budget-sweep task group(s) to evaluate on")
     p.add_argument(
         "--output-root",
         "--output_root",

@@ -19,7 +19,7 @@ def validation_sweep(checkpoint: str | Path, n_problems: int = 1000, *, batch_si
     """``{"checkpoint", "n_problems", "seconds", "rows": [{budget, accuracy, mean_think_tokens}]}``
     for each elastic_toy budget and unconstrained (budget None), on the validation split."""
     from elastic_bench.baselines.common import load_base, prompt_text
-    from elastic_bench.harness.benchmarks import get_benchmark
+    from elastic_bench.harness.benchmarks import TOY_SEED, get_benchmark
     from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
     from elastic_bench.harness.grading import grade_many
     from elastic_bench.models.hf_generator import HFTokenGenerator
@@ -27,7 +27,7 @@ def validation_sweep(checkpoint: str | Path, n_problems: int = 1000, *, batch_si
 
     bench = get_benchmark("toy")
     sweep = bench.sweep
-    problems = generate("validation", int(n_problems), seed=0)
+    problems = generate("validation", int(n_problems), seed=TOY_SEED)
     model, tokenizer = load_base(str(checkpoint))
     backend = HFTokenGenerator(model.eval(), tokenizer, batch_size=batch_size)
     prompts = [

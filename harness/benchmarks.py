@@ -132,6 +132,9 @@ class Benchmark:
 # long tail), 8192 for GSM8K (the O1-Pruner evaluation cap). GSM8K is far easier, so its budgets
 # are smaller: t in {128, 256, 512, 1024}, s = 512.
 MATH_BUDGETS = (512, 1024, 2048, 4096)
+#: E1's sampling, for its math and code sweeps
+E1_TEMPERATURE = 0.6
+E1_TOP_P = 0.95
 GSM8K_BUDGETS = (128, 256, 512, 1024)
 
 
@@ -151,8 +154,8 @@ def _e1_code(repeats: int) -> SweepDefaults:
         solution_budget=2048,
         max_gen_toks=32768,
         do_sample=True,
-        temperature=0.6,
-        top_p=0.95,
+        temperature=E1_TEMPERATURE,
+        top_p=E1_TOP_P,
         repeats=repeats,
         protocol="E1 sampling",
     )
@@ -166,12 +169,16 @@ def _e1_math(
         solution_budget=solution,
         max_gen_toks=cap,
         do_sample=True,
-        temperature=0.6,
-        top_p=0.95,
+        temperature=E1_TEMPERATURE,
+        top_p=E1_TOP_P,
         repeats=repeats,
         protocol="E1 sampling",
     )
 
+
+#: the toy sweep's problems: the first TOY_PROBLEMS of the test split generated with TOY_SEED
+TOY_PROBLEMS = 200
+TOY_SEED = 0
 
 _MATH_SUBJECTS = (
     "algebra",
@@ -192,7 +199,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             answer_kind="toy",
             family="toy",
             sweep=SweepDefaults(budgets=(64, 128, 256, 512), solution_budget=32, max_gen_toks=1024),
-            metadata={"n_problems": 200, "seed": 0, "dataset_id": "elastic_bench.tasks.toy.arithmetic"},
+            metadata={
+                "n_problems": TOY_PROBLEMS,
+                "seed": TOY_SEED,
+                "dataset_id": "elastic_bench.tasks.toy.arithmetic",
+            },
         ),
         Benchmark(
             name="math500",

@@ -25,6 +25,18 @@ STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, "none")
 #: strategies that stop thinking at the budget (a result's mean thinking cannot exceed it)
 THINK_CAPPED_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE)
 
+#: what ``elastic-bench run`` evaluates when told nothing: the embedded tiny reasoner's sweep
+DEFAULT_BACKEND = "elastic-hf"
+DEFAULT_TASK = "elastic_toy"
+#: the seed of a run (lm-eval's python, numpy, torch and few-shot seeds) and of our backends' sampling
+DEFAULT_SEED = 1234
+#: a backend's cap on new tokens per request when a task sets no ``max_gen_toks``
+DEFAULT_MAX_GEN_TOKS = 4096
+#: the budget sentence of the ``prompt`` strategy when a task names none (L1's "Think for N tokens.")
+DEFAULT_WORDING = "l1"
+#: the sampling parameters our backends apply (a task's other keys, such as ``min_p``, are not)
+APPLIED_SAMPLING = ("do_sample", "temperature", "top_p", "top_k")
+
 #: generation kwargs our tasks add per budget; lm-eval passes unknown keys through untouched
 BUDGET_KEYS = ("thinking_budget", "solution_budget", "strategy", "min_thinking_budget", "budget_wording")
 

@@ -31,7 +31,13 @@ from elastic_bench.harness.generation import (
     budget_instruction,
 )
 from elastic_bench.harness.lmeval import check_model_args, parse_model_args
-from elastic_bench.harness.protocol import BUDGET_KEYS, THINK_END
+from elastic_bench.harness.protocol import (
+    BUDGET_KEYS,
+    DEFAULT_MAX_GEN_TOKS,
+    DEFAULT_SEED,
+    DEFAULT_WORDING,
+    THINK_END,
+)
 from elastic_bench.harness.provenance import model_info
 from elastic_bench.models.journal import ResponseJournal, journal_key
 
@@ -60,7 +66,7 @@ def parse_request(gen_kwargs: dict, default_max_tokens: int) -> tuple[Budget, Sa
         strategy=strategy,
         max_tokens=max_tokens,
         min_thinking=_optional_int(kwargs.get("min_thinking_budget"), "min_thinking_budget"),
-        wording=str(kwargs.get("budget_wording") or "l1"),
+        wording=str(kwargs.get("budget_wording") or DEFAULT_WORDING),
     )
     temperature = float(kwargs.get("temperature", 0.0) or 0.0)
     # sampled iff do_sample is true, or do_sample is absent and a temperature > 0 is given
@@ -87,9 +93,9 @@ class BudgetedLM(LM):
         chat_template_source: Any = None,
         think_end: str = THINK_END,
         chat: str = "auto",
-        seed: int = 1234,
+        seed: int = DEFAULT_SEED,
         share_prefix: bool = True,
-        max_gen_toks: int = 4096,
+        max_gen_toks: int = DEFAULT_MAX_GEN_TOKS,
         groups_per_batch: int = 64,
         model_id: str = "",
         journal: str | None = None,

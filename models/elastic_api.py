@@ -29,7 +29,7 @@ from lm_eval.api.registry import register_model
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
 from elastic_bench.harness.lmeval import check_model_args
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.api_generator import APITokenGenerator
@@ -71,11 +71,11 @@ class ElasticAPI(BudgetedLM):
         verify_certificate: bool = True,
         revision: str | None = None,
         trust_remote_code: bool = False,
-        seed: int = 1234,
+        seed: int = DEFAULT_SEED,
         think_end: str = THINK_END,
         chat: Literal["auto", "yes", "no"] = "auto",
         share_prefix: bool = True,
-        max_gen_toks: PositiveInt = 4096,
+        max_gen_toks: PositiveInt = DEFAULT_MAX_GEN_TOKS,
         groups_per_batch: PositiveInt = 64,
         journal: str | None = None,
         batch_size: BatchSize = 1,

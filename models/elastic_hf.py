@@ -24,7 +24,7 @@ from lm_eval.api.registry import register_model
 from pydantic import AfterValidator, PositiveInt
 
 from elastic_bench.harness.lmeval import check_model_args
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.hf_generator import HFTokenGenerator
@@ -98,11 +98,11 @@ class ElasticHFLM(BudgetedLM):
         device: str | None = None,
         batch_size: BatchSize = 32,
         max_batch_size: PositiveInt | None = None,
-        seed: int = 1234,
+        seed: int = DEFAULT_SEED,
         think_end: str = THINK_END,
         chat: Literal["auto", "yes", "no"] = "auto",
         share_prefix: bool = True,
-        max_gen_toks: PositiveInt = 4096,
+        max_gen_toks: PositiveInt = DEFAULT_MAX_GEN_TOKS,
         groups_per_batch: PositiveInt | None = None,
         threads: PositiveInt | None = None,
         journal: str | None = None,

@@ -25,7 +25,7 @@ from lm_eval.api.registry import register_model
 from pydantic import PositiveInt
 
 from elastic_bench.harness.lmeval import check_model_args
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.elastic_hf import BatchSize, ModelNotFoundError
@@ -95,14 +95,14 @@ class ElasticVLLM(BudgetedLM):
         max_num_seqs: PositiveInt | None = None,
         max_batch_size: PositiveInt | None = None,
         quantization: str | None = None,
-        seed: int = 1234,
+        seed: int = DEFAULT_SEED,
         enforce_eager: bool = False,
         block_size: PositiveInt | None = None,
         enable_prefix_caching: bool = True,
         think_end: str = THINK_END,
         chat: Literal["auto", "yes", "no"] = "auto",
         share_prefix: bool = True,
-        max_gen_toks: PositiveInt = 4096,
+        max_gen_toks: PositiveInt = DEFAULT_MAX_GEN_TOKS,
         groups_per_batch: PositiveInt = 256,
         journal: str | None = None,
         batch_size: BatchSize = "auto",

@@ -12,7 +12,13 @@ import os
 import sys
 from typing import IO
 
-from elastic_bench.harness.grading import REGRADE_HELP, GradeInputError, regrade_lines
+from elastic_bench.harness.grading import (
+    GRADING_TIMEOUT_S,
+    GRADING_WORKERS,
+    REGRADE_HELP,
+    GradeInputError,
+    regrade_lines,
+)
 from elastic_bench.harness.protocol import THINK_END
 
 
@@ -25,8 +31,18 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     )
     p.add_argument("file", help="input JSONL ('-' for stdin)")
     p.add_argument("-o", "--output", default=None, help="output JSONL (default: stdout)")
-    p.add_argument("--workers", type=int, default=2, help="math_verify worker processes (default 2)")
-    p.add_argument("--timeout", type=float, default=5.0, help="hard timeout per answer, seconds (default 5)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=GRADING_WORKERS,
+        help=f"math_verify worker processes (default {GRADING_WORKERS})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=GRADING_TIMEOUT_S,
+        help=f"hard timeout per answer, seconds (default {GRADING_TIMEOUT_S:g})",
+    )
     p.add_argument(
         "--marker", default=THINK_END, help="end-of-thinking marker; '' = whole response is the solution"
     )

@@ -15,9 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from elastic_bench.harness.cli._main import DEFAULT_RESULTS_DIR, CLIError
-
-DEFAULT_MODEL = "elastic-hf"
-DEFAULT_TASKS = "elastic_toy"
+from elastic_bench.harness.protocol import DEFAULT_BACKEND, DEFAULT_SEED, DEFAULT_TASK
 
 
 def _our_task_names() -> set[str]:
@@ -226,11 +224,11 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run", help="run a budget sweep through lm-eval (default: tiny reasoner on elastic_toy)"
     )
-    p.add_argument("--model", default=DEFAULT_MODEL, help="lm-eval model backend (default: elastic-hf)")
+    p.add_argument("--model", default=DEFAULT_BACKEND, help="lm-eval model backend (default: elastic-hf)")
     p.add_argument(
         "--model_args", "--model-args", default="", help="lm-eval model args, e.g. pretrained=PATH"
     )
-    p.add_argument("--tasks", default=DEFAULT_TASKS, help="comma-separated lm-eval tasks or groups")
+    p.add_argument("--tasks", default=DEFAULT_TASK, help="comma-separated lm-eval tasks or groups")
     p.add_argument(
         "--limit",
         type=_limit,
@@ -243,7 +241,7 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch_size", "--batch-size", default=None, help="passed to the backend")
     p.add_argument("--device", default=None)
-    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--metadata", default=None, help="JSON passed to the tasks (e.g. data_dir)")
     p.add_argument("--apply_chat_template", action="store_true", help="let lm-eval render the chat template")
     p.add_argument("--include_path", action="append", default=[], help="extra lm-eval task folders")

@@ -28,7 +28,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from elastic_bench.harness.generation._contract import GenerationCall, Sampling, TokenGenerator, stable_seed
-from elastic_bench.harness.protocol import ELASTIC, FAST, FORCE, PROMPT, RUNNABLE_STRATEGIES, THINK_END
+from elastic_bench.harness.protocol import (
+    DEFAULT_WORDING,
+    ELASTIC,
+    FAST,
+    FORCE,
+    PROMPT,
+    RUNNABLE_STRATEGIES,
+    THINK_END,
+)
 
 STRATEGIES = RUNNABLE_STRATEGIES  # the strategies this module runs (harness.naming defines the names)
 #: budget wordings of the ``prompt`` strategy: L1 (LCPO, arXiv 2503.04697) Exact and Max, TALE
@@ -80,7 +88,7 @@ class Budget:
     #: ``force``: thinking shorter than this is extended with "Wait" (None: no minimum)
     min_thinking: int | None = None
     #: ``prompt``: which of :data:`BUDGET_WORDINGS` states the budget
-    wording: str = "l1"
+    wording: str = DEFAULT_WORDING
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:

@@ -29,6 +29,8 @@ from elastic_bench.harness.grading._grade import (
     grade_many,
 )
 from elastic_bench.harness.grading._grader import (
+    GRADING_TIMEOUT_S,
+    GRADING_WORKERS,
     Grade,
     GradeItem,
     GradeOptions,
@@ -62,6 +64,8 @@ from elastic_bench.harness.grading._workers import (
 )
 
 __all__ = [
+    "GRADING_TIMEOUT_S",
+    "GRADING_WORKERS",
     "BOXED",
     "CodeGrade",
     "CodeGrader",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from elastic_bench.harness.benchmarks import get_benchmark, resolve_benchmark
 from elastic_bench.harness.grading._grade import Grade, grade_many
+from elastic_bench.harness.grading._grader import GRADING_TIMEOUT_S, GRADING_WORKERS
 from elastic_bench.harness.grading._normalize import as_number, letters, normalize_answer
 from elastic_bench.harness.protocol import THINK_END
 
@@ -58,7 +59,7 @@ class ConsistencyReport:
 
 
 def check_records(
-    benchmark: str, records: list[dict], *, workers: int = 2, timeout: float = 5.0
+    benchmark: str, records: list[dict], *, workers: int = GRADING_WORKERS, timeout: float = GRADING_TIMEOUT_S
 ) -> ConsistencyReport:
     """Grade each record's gold and a perturbation of it; collect the failures."""
     items: list[tuple] = []

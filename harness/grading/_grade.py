@@ -21,7 +21,14 @@ from elastic_bench.harness.grading._extraction import (
     extract_boxed,
     extract_statement,
 )
-from elastic_bench.harness.grading._grader import Grade, GradeItem, GradeOptions, get_grader
+from elastic_bench.harness.grading._grader import (
+    GRADING_TIMEOUT_S,
+    GRADING_WORKERS,
+    Grade,
+    GradeItem,
+    GradeOptions,
+    get_grader,
+)
 from elastic_bench.harness.grading._normalize import normalize_answer, prepare_gold
 from elastic_bench.harness.protocol import THINK_END
 
@@ -49,7 +56,7 @@ def grade(
     marker: str | None = THINK_END,
     fallback_anywhere: bool = False,
     strict_boxed: bool | None = None,
-    timeout: float = 5.0,
+    timeout: float = GRADING_TIMEOUT_S,
     problem: str | None = None,
 ) -> Grade:
     """Grade one response against its gold answer (see :mod:`~elastic_bench.harness.grading._math`).
@@ -69,8 +76,8 @@ def grade(
 def grade_many(
     items: Sequence[tuple],
     *,
-    workers: int = 2,
-    timeout: float = 5.0,
+    workers: int = GRADING_WORKERS,
+    timeout: float = GRADING_TIMEOUT_S,
     marker: str | None = THINK_END,
     fallback_anywhere: bool = False,
     strict_boxed: bool | None = None,

@@ -59,14 +59,19 @@ class GradeItem(NamedTuple):
     problem: str | None = None
 
 
+#: grading's worker processes and hard per-answer timeout, unless a caller says otherwise
+GRADING_WORKERS = 2
+GRADING_TIMEOUT_S = 5.0
+
+
 @dataclass(frozen=True)
 class GradeOptions:
     """How to grade a batch: worker processes, the hard per-answer ``timeout`` (seconds, > 0), the
     end-of-thinking ``marker`` (None: the whole response is the solution), the last box anywhere as a
     fallback, and ``strict_boxed`` (only boxes count; None: the benchmark's registry setting)."""
 
-    workers: int = 2
-    timeout: float = 5.0
+    workers: int = GRADING_WORKERS
+    timeout: float = GRADING_TIMEOUT_S
     marker: str | None = THINK_END
     fallback_anywhere: bool = False
     strict_boxed: bool | None = None

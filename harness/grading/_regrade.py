@@ -26,6 +26,7 @@ from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.harness.grading._code import CodeGrade, parse_reference, reference_json
 from elastic_bench.harness.grading._extraction import BOXED, STATEMENT
 from elastic_bench.harness.grading._grade import Grade, grade_many
+from elastic_bench.harness.grading._grader import GRADING_TIMEOUT_S, GRADING_WORKERS
 from elastic_bench.harness.protocol import THINK_END
 
 #: the input format, as ``elastic-bench grade --help`` states it
@@ -103,8 +104,8 @@ def regrade_lines(
     name: str,
     out: IO[str],
     *,
-    workers: int = 2,
-    timeout: float = 5.0,
+    workers: int = GRADING_WORKERS,
+    timeout: float = GRADING_TIMEOUT_S,
     marker: str | None = THINK_END,
     fallback_anywhere: bool = False,
     strict_boxed: bool | None = None,

@@ -39,7 +39,7 @@ from elastic_bench.harness.lmeval._output import (
     read_results,
 )
 from elastic_bench.harness.lmeval._points import build_points
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import APPLIED_SAMPLING, THINK_END
 from elastic_bench.harness.provenance import (
     chat_template_sha256,
     commit_from_results,
@@ -51,7 +51,8 @@ from elastic_bench.harness.results import BudgetPoint, ResultFile
 
 __all__ = ["ConversionError", "convert_output_dir", "convert_run", "find_run_outputs"]
 
-SAMPLING_KEYS = ("do_sample", "temperature", "top_p", "top_k", "min_p")
+#: sampling keys a foreign backend (lm-eval's hf, vllm ...) applies; ours apply APPLIED_SAMPLING
+SAMPLING_KEYS = (*APPLIED_SAMPLING, "min_p")
 SEED_KEYS = ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
 #: local checkpoint folder names too generic to name a model by
 GENERIC_DIR_NAMES = frozenset({"checkpoint", "model", "final", "best", "latest", "hf", "weights"})
@@ -123,7 +124,9 @@ def _reproducibility(
     strategies = sorted(
         {p.strategy for p in points if p.thinking_budget is not None} or {p.strategy for p in points}
     )
-    sampling = {key: _scalar(first.gen_kwargs[key]) for key in SAMPLING_KEYS if key in first.gen_kwargs}
+    # a key the backend does not apply is not recorded (our backends report their marker in config)
+    applied = APPLIED_SAMPLING if config.get("end_of_thinking_marker") is not None else SAMPLING_KEYS
+    sampling = {key: _scalar(first.gen_kwargs[key]) for key in applied if key in first.gen_kwargs}
     max_gen = _common(sub.gen_kwargs.get("max_gen_toks") for sub in subs)
     if max_gen is not None:
         sampling["max_gen_toks"] = max_gen

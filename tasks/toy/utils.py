@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from elastic_bench.harness.benchmarks import get_benchmark
+from elastic_bench.harness.benchmarks import TOY_PROBLEMS, TOY_SEED, get_benchmark
 from elastic_bench.tasks.common import doc_to_text, keep_all, prompted_splits, score
 from elastic_bench.tasks.task import DatasetSplits, ElasticTask
 from elastic_bench.tasks.toy.arithmetic import generate
@@ -11,8 +11,8 @@ __all__ = ["ElasticTask", "keep_all", "load", "doc_to_text", "process_results"]
 
 
 def load(
-    n_problems: int = 200,
-    seed: int = 0,
+    n_problems: int = TOY_PROBLEMS,
+    seed: int = TOY_SEED,
     split: str = "test",
     prompt_template: str | None = None,
     **_: object,
