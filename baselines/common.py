@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from elastic_bench.models.tokenized import render_chat
 from elastic_bench.tasks.prompts import render
 from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
@@ -83,10 +84,7 @@ def training_set_label(train_set: str, n_problems: int, seed: int, revision: str
 
 def prompt_text(tokenizer, problem: str, template: str = "e1") -> str:
     """The prompt exactly as the elastic tasks render it (chat template + generation prompt)."""
-    messages = [{"role": "user", "content": render(problem, template)}]
-    if not getattr(tokenizer, "chat_template", None):
-        return messages[0]["content"]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return render_chat(tokenizer, [{"role": "user", "content": render(problem, template)}])
 
 
 def with_generation_markers(template: str) -> str:

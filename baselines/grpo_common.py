@@ -21,6 +21,7 @@ from elastic_bench.baselines.reference import ReferenceSet, problems_sha256
 from elastic_bench.harness.grading import GRADING_TIMEOUT_S, grade_many
 from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.harness.provenance import weights_sha256
+from elastic_bench.models.tokenized import render_chat
 from elastic_bench.tasks.prompts import render
 
 #: on-policy methods: train_method skips reference sampling and passes the problems
@@ -56,11 +57,7 @@ def budget_prompt(tokenizer, problem: str, template: str = "e1", sentence: str |
     (``render(problem) + " " + sentence``); without a sentence it is exactly ``prompt_text``."""
     if sentence is None:
         return prompt_text(tokenizer, problem, template)
-    user = f"{render(problem, template)} {sentence}"
-    if not getattr(tokenizer, "chat_template", None):
-        return user
-    messages = [{"role": "user", "content": user}]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return render_chat(tokenizer, [{"role": "user", "content": f"{render(problem, template)} {sentence}"}])
 
 
 def prompt_dataset(

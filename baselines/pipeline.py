@@ -18,7 +18,6 @@ The state of a pipeline (which result file belongs to which weights) is ``<outpu
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import time
@@ -152,21 +151,6 @@ def _reusable(entry: dict | None, weights: str | None, sweep: dict) -> list[Resu
 # ------------------------------------------------------------------------------- evaluation
 
 
-def _run_args(
-    checkpoint: str, tasks: str, limit: float | None, results_dir: Path, batch_size: int, seed: int
-):
-    """The ``elastic-bench run`` arguments for one model of the comparison."""
-    from elastic_bench.harness.cli import add_run_parser
-
-    parser = argparse.ArgumentParser()
-    add_run_parser(parser.add_subparsers(dest="command"))
-    argv = ["run", "--model_args", f"pretrained={checkpoint}", "--tasks", tasks]
-    argv += ["--results-dir", str(results_dir), "--batch_size", str(batch_size), "--seed", str(seed)]
-    if limit is not None:
-        argv += ["--limit", f"{limit:g}"]
-    return parser.parse_args(argv)
-
-
 def evaluate_model(
     outcome: ModelOutcome,
     tasks: str,
@@ -178,23 +162,30 @@ def evaluate_model(
     log,
 ) -> None:
     """Sweep ``outcome.checkpoint``; its results (named, with the training record) are stored."""
-    from elastic_bench.harness.cli import evaluate_sweep
-    from elastic_bench.harness.results import store_run_result_at
+    from elastic_bench.harness.lmeval import SweepRequest, run_sweep
 
-    args = _run_args(outcome.checkpoint, tasks, limit, results_dir, batch_size, seed)
+    update: dict = {"model_name": outcome.model_name, "training": outcome.record}
+    if outcome.record is not None:
+        update["notes"] = (
+            f"Retrained by `elastic-bench baselines`: {outcome.record.method} from "
+            f"{Path(outcome.record.base_model).name} ({outcome.record.training_data})."
+        )
+    request = SweepRequest(
+        model_args={"pretrained": outcome.checkpoint},
+        tasks=tuple(tasks.split(",")),
+        limit=limit,
+        results_dir=results_dir,
+        batch_size=str(batch_size),
+        seed=seed,
+        overwrite=overwrite,
+        entry_update=update,
+    )
     start = time.monotonic()
-    converted, run_dir, samples_dir, _wall = evaluate_sweep(args)
+    swept = run_sweep(request)
     outcome.eval_seconds = round(time.monotonic() - start, 1)
-    for result in converted:
-        result = result.model_copy(update={"model_name": outcome.model_name, "training": outcome.record})
-        if outcome.record is not None:
-            result.notes = (
-                f"Retrained by `elastic-bench baselines`: {outcome.record.method} from "
-                f"{Path(outcome.record.base_model).name} ({outcome.record.training_data})."
-            )
-        message, path = store_run_result_at(result, results_dir, run_dir, samples_dir, limit, overwrite)
+    for result, message, path in zip(swept.results, swept.messages, swept.paths, strict=True):
         log(f"  {outcome.model_name}: {message}")
-        outcome.results.append(load_result(path))
+        outcome.results.append(result)
         outcome.result_paths.append(str(path))
 
 
@@ -264,7 +255,7 @@ def run_baselines(
     """Train, evaluate and compare; returns ``(base outcome, method outcomes, timings)``."""
     from elastic_bench.baselines.recipe import default_recipe
     from elastic_bench.baselines.train import RECORD_FILE, references, train_method
-    from elastic_bench.harness.lmeval._convert import _model_name
+    from elastic_bench.harness.lmeval import model_name_of
     from elastic_bench.harness.provenance import portable_path, same_model_location, weights_sha256
 
     base = portable_path(base)  # what pipeline.json and the records name: the same in every clone
@@ -276,7 +267,7 @@ def run_baselines(
     load_base(base)  # one-line error when the base is not a causal LM, before any work
     output_root = Path(output_root)
     results_dir = Path(results_dir)
-    base_name = _model_name(base)
+    base_name = model_name_of(base)
     sweep = {"tasks": tasks, "limit": limit, "batch_size": eval_batch_size, "seed": eval_seed}
     state = _read_state(output_root)
     if state.get("base") is not None and not same_model_location(state["base"], base):

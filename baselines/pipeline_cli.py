@@ -94,8 +94,7 @@ def cmd_baselines(args: argparse.Namespace) -> int:
     from elastic_bench.baselines.recipe import parse_overrides
     from elastic_bench.harness.analysis import comparison_frame
     from elastic_bench.harness.cli import render_budget_table, render_comparison
-    from elastic_bench.harness.cli._run import _limit
-    from elastic_bench.harness.lmeval._convert import _model_name
+    from elastic_bench.harness.lmeval import check_limit, model_name_of
 
     methods = parse_methods(args.methods)
     recipes = _recipes(args.recipe)
@@ -105,11 +104,11 @@ def cmd_baselines(args: argparse.Namespace) -> int:
     limit = None
     if args.limit is not None:
         try:
-            limit = _limit(f"{args.limit:g}")
-        except argparse.ArgumentTypeError as exc:
+            limit = check_limit(f"{args.limit:g}")
+        except ValueError as exc:
             raise ValueError(f"--limit: {exc}") from None
     base = args.base or _default_base()
-    root = Path(args.output_root or Path("runs") / "baselines" / _model_name(base))
+    root = Path(args.output_root or Path("runs") / "baselines" / model_name_of(base))
     console = Console(width=200 if not sys.stdout.isatty() else None)
     start = time.monotonic()
     base_outcome, outcomes, timings = run_baselines(

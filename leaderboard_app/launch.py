@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from elastic_bench.harness.results import DEFAULT_RESULTS_DIR
 from elastic_bench.leaderboard_app.data import RESULTS_ENV
 
 MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
@@ -129,3 +131,21 @@ def find_chromium() -> str | None:
         if candidate and os.path.exists(candidate):
             return candidate
     return None
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the Streamlit leaderboard."""
+    return (
+        run_app(args.results_dir, port=args.port, headless=not args.open_browser, address=args.address) or 0
+    )
+
+
+def add_app_parser(sub: argparse._SubParsersAction) -> None:
+    """``elastic-bench app [--results-dir DIR] [--port N]`` (added through the ``elastic_bench.commands``
+    entry points)."""
+    p = sub.add_parser("app", help="start the Streamlit leaderboard on a results directory")
+    p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1", help="interface to serve on (0.0.0.0 to share it)")
+    p.add_argument("--open-browser", action="store_true")
+    p.set_defaults(func=cmd_app)

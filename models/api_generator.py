@@ -33,8 +33,7 @@ from typing import Any
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
 from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.models.api_client import APIClient, APIError
-from elastic_bench.models.tokenized import Tokenized
-from elastic_bench.models.vllm_generator import _cut_at_stop
+from elastic_bench.models.tokenized import Tokenized, cut_at_stop
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 
@@ -216,7 +215,7 @@ class APITokenGenerator(Tokenized):
         ids = choice.get("token_ids")
         if ids is None:
             ids = self.encode(self._answer_text(choice))
-        tokens, stop = _cut_at_stop(list(ids)[: call.max_new_tokens], call.stop_sequences)
+        tokens, stop = cut_at_stop(list(ids)[: call.max_new_tokens], call.stop_sequences)
         if stop is None:
             stripped = self._stripped_stop(choice, tokens, call, usage)
             if stripped is not None and len(tokens) + len(stripped) <= call.max_new_tokens:

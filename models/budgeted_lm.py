@@ -40,6 +40,7 @@ from elastic_bench.harness.protocol import (
 )
 from elastic_bench.harness.provenance import model_info
 from elastic_bench.models.journal import ResponseJournal, journal_key
+from elastic_bench.models.tokenized import render_chat
 
 
 def _optional_int(value: Any, name: str) -> int | None:
@@ -160,11 +161,7 @@ class BudgetedLM(LM):
         return self._render(chat_history, add_generation_prompt)
 
     def _render(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
-        if self._template_source is None or not self.chat_template():
-            return "\n\n".join(m["content"] for m in chat_history)
-        return self._template_source.apply_chat_template(
-            chat_history, tokenize=False, add_generation_prompt=add_generation_prompt
-        )
+        return render_chat(self._template_source, chat_history, add_generation_prompt)
 
     def _prompt(self, context: str) -> str:
         wrap = self.chat == "yes" or (

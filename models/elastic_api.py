@@ -28,14 +28,13 @@ from typing import Literal
 from lm_eval.api.registry import register_model
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
-from elastic_bench.harness.lmeval import check_model_args
+from elastic_bench.harness.lmeval import ModelNotFoundError, check_model_args
 from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.api_generator import APITokenGenerator
 from elastic_bench.models.budgeted_lm import BudgetedLM
-from elastic_bench.models.elastic_hf import BatchSize, ModelNotFoundError
-from elastic_bench.models.hf_generator import _eos_ids
+from elastic_bench.models.tokenized import BatchSize, eos_token_ids
 
 ENDPOINTS = {"/chat/completions": "chat", "/completions": "completions"}
 
@@ -109,7 +108,7 @@ class ElasticAPI(BudgetedLM):
             generation_config = GenerationConfig.from_pretrained(source, revision=revision)
         except OSError:
             generation_config = None
-        eos = _eos_ids(SimpleNamespace(generation_config=generation_config), hf_tokenizer)
+        eos = eos_token_ids(SimpleNamespace(generation_config=generation_config), hf_tokenizer)
         if mode == "chat" and args["chat"] == "no":
             raise ValueError("mode=chat sends conversations: it cannot be combined with chat=no")
         generator = APITokenGenerator(

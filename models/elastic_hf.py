@@ -15,41 +15,23 @@ journal resumes, sampled requests included), ``trust_remote_code``.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import torch
 from lm_eval.api.registry import register_model
-from pydantic import AfterValidator, PositiveInt
+from pydantic import PositiveInt
 
-from elastic_bench.harness.lmeval import check_model_args
+from elastic_bench.harness.lmeval import ModelNotFoundError, check_model_args
 from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.hf_generator import HFTokenGenerator
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+from elastic_bench.models.tokenized import BatchSize
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
-
-
-def _batch_size(value: int | str) -> int | str:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, str) and re.fullmatch(r"auto(:\d+)?", value):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    raise ValueError("expected a positive integer, 'auto' or 'auto:N'")
-
-
-#: lm-eval's batch sizes: a number, or "auto" / "auto:N" (we use a fixed safe default then)
-BatchSize = Annotated[int | str, AfterValidator(_batch_size)]
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """The model path or id cannot be loaded."""
 
 
 def load_model_and_tokenizer(
@@ -90,6 +72,9 @@ def load_model_and_tokenizer(
 class ElasticHFLM(BudgetedLM):
     """Budgeted generation with transformers, KV-cache reuse across a sweep's budgets."""
 
+    #: the checkpoint a run evaluates when ``pretrained`` is not given: the embedded tiny reasoner
+    DEFAULT_PRETRAINED = CHECKPOINT_DIR
+
     def __init__(
         self,
         pretrained: str | None = None,
@@ -115,7 +100,7 @@ class ElasticHFLM(BudgetedLM):
         batch_size, threads, share_prefix = args["batch_size"], args["threads"], args["share_prefix"]
         max_gen_toks, groups_per_batch = args["max_gen_toks"], args["groups_per_batch"]
         trust_remote_code = args["trust_remote_code"]
-        pretrained = str(pretrained or CHECKPOINT_DIR)
+        pretrained = str(pretrained or self.DEFAULT_PRETRAINED)
         if device is None or (str(device).startswith("cuda") and not torch.cuda.is_available()):
             # lm-eval's CLI passes device="cuda" by default; fall back to the CPU when there is none
             device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -24,13 +24,12 @@ from typing import Any, Literal
 from lm_eval.api.registry import register_model
 from pydantic import PositiveInt
 
-from elastic_bench.harness.lmeval import check_model_args
+from elastic_bench.harness.lmeval import ModelNotFoundError, check_model_args
 from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
-from elastic_bench.models.elastic_hf import BatchSize, ModelNotFoundError
-from elastic_bench.models.hf_generator import _eos_ids
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+from elastic_bench.models.tokenized import BatchSize, eos_token_ids
 from elastic_bench.models.vllm_generator import VLLMTokenGenerator
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -81,6 +80,9 @@ def _ray_dispatch(engine_args: dict[str, Any], replicas: int, tensor_parallel_si
 class ElasticVLLM(BudgetedLM):
     """Budgeted generation on vLLM, prefix caching across a sweep's budgets."""
 
+    #: the checkpoint a run evaluates when ``pretrained`` is not given: the embedded tiny reasoner
+    DEFAULT_PRETRAINED = CHECKPOINT_DIR
+
     def __init__(
         self,
         pretrained: str | None = None,
@@ -110,7 +112,7 @@ class ElasticVLLM(BudgetedLM):
     ) -> None:
         args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         args = check_model_args(type(self), args)
-        pretrained = str(args["pretrained"] or CHECKPOINT_DIR)
+        pretrained = str(args["pretrained"] or self.DEFAULT_PRETRAINED)
         tp, dp = int(args["tensor_parallel_size"]), int(args["data_parallel_size"])
         from transformers import AutoTokenizer, GenerationConfig
 
@@ -130,7 +132,7 @@ class ElasticVLLM(BudgetedLM):
             generation_config = GenerationConfig.from_pretrained(pretrained, revision=revision)
         except OSError:
             generation_config = None
-        eos = _eos_ids(SimpleNamespace(generation_config=generation_config), hf_tokenizer)
+        eos = eos_token_ids(SimpleNamespace(generation_config=generation_config), hf_tokenizer)
 
         self.engine_args: dict[str, Any] = {
             "model": pretrained,

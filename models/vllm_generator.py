@@ -20,33 +20,15 @@ All calls of one :meth:`VLLMTokenGenerator.generate` go to vLLM in a single ``LL
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
-from elastic_bench.models.tokenized import Tokenized
+from elastic_bench.models.tokenized import Tokenized, cut_at_stop
 
 #: runs ``{replica: (prompts, sampling params)}`` on the engine replicas (all at once) and returns
 #: ``{replica: [vLLM RequestOutput, ...]}``
 Dispatch = Callable[[dict[int, tuple[list[Any], list[Any]]]], dict[int, list[Any]]]
-
-
-def _cut_at_stop(tokens: list[int], stops: Sequence[Sequence[int]]) -> tuple[list[int], list[int] | None]:
-    """``tokens`` up to and including the earliest complete stop sequence, and that stop."""
-    best: tuple[int, list[int]] | None = None
-    for stop in stops:
-        n = len(stop)
-        if not n:
-            continue
-        for end in range(n, len(tokens) + 1):
-            if best is not None and end >= best[0]:
-                break
-            if tokens[end - n : end] == list(stop):
-                best = (end, list(stop))
-                break
-    if best is None:
-        return tokens, None
-    return tokens[: best[0]], best[1]
 
 
 class VLLMTokenGenerator(Tokenized):
@@ -148,7 +130,7 @@ class VLLMTokenGenerator(Tokenized):
             for i, result in zip(indices, results_of[replica], strict=True):
                 call = calls[i]
                 tokens = list(result.outputs[0].token_ids)[: call.max_new_tokens]
-                tokens, stop = _cut_at_stop(tokens, call.stop_sequences)
+                tokens, stop = cut_at_stop(tokens, call.stop_sequences)
                 cached = int(getattr(result, "num_cached_tokens", 0) or 0)
                 self.counter.generated_tokens += len(tokens)
                 self.counter.prefill_tokens += len(call.prefix_ids) - cached

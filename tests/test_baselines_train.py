@@ -288,21 +288,34 @@ def test_kill_then_resume_gives_the_uninterrupted_weights(tmp_path, smoke_cache)
 
 # ------------------------------------------------------------------------------- eval on save
 def test_eval_on_save_runs_the_project_sweep_on_each_checkpoint(tmp_path, monkeypatch):
+    import random
     from types import SimpleNamespace
 
     from elastic_bench.baselines import callbacks
 
-    ran = []
-    monkeypatch.setattr(callbacks.subprocess, "run", lambda cmd, check: ran.append(cmd))
+    requests = []
+
+    def fake_run_sweep(request):  # a sweep seeds every generator, as lm-eval's does
+        requests.append(request)
+        random.seed(0)
+        torch.manual_seed(0)
+
+    monkeypatch.setattr(callbacks, "run_sweep", fake_run_sweep)
     cb = callbacks.EvalOnSaveCallback(tasks="elastic_toy", budgets=(64, 256), limit=5, results_dir=tmp_path)
     (tmp_path / "checkpoint-7").mkdir()
     state = SimpleNamespace(is_world_process_zero=True, global_step=7)
+    random.seed(42)
+    torch.manual_seed(42)
+    expected = (random.random(), torch.rand(1).item())
+    random.seed(42)
+    torch.manual_seed(42)
     cb.on_save(SimpleNamespace(output_dir=str(tmp_path)), state, None)
-    assert len(ran) == 1 and ran[0][2:4] == ["elastic_bench.harness.cli", "run"]
-    assert f"pretrained={tmp_path / 'checkpoint-7'}" in ran[0]
-    tasks = ran[0][ran[0].index("--tasks") + 1].split(",")
-    assert tasks == ["elastic_toy_t00064", "elastic_toy_t00256"]
-    assert all((ROOT / "tasks" / "toy" / f"{t}.yaml").is_file() for t in tasks)
+    assert (random.random(), torch.rand(1).item()) == expected  # training's random draws are untouched
+    [request] = requests
+    assert request.model_args == {"pretrained": str(tmp_path / "checkpoint-7")}
+    assert list(request.tasks) == ["elastic_toy_t00064", "elastic_toy_t00256"]
+    assert request.limit == 5 and request.results_dir == tmp_path
+    assert all((ROOT / "tasks" / "toy" / f"{t}.yaml").is_file() for t in request.tasks)
 
 
 # ----------------------------------------------------------------------------- recipe selection

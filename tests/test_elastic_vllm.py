@@ -12,14 +12,15 @@ import types
 import pytest
 
 from elastic_bench.harness.generation import GenerationCall, Sampling
-from elastic_bench.models.vllm_generator import VLLMTokenGenerator, _cut_at_stop
+from elastic_bench.models.tokenized import cut_at_stop
+from elastic_bench.models.vllm_generator import VLLMTokenGenerator
 
 
 # ------------------------------------------------------------------ unit: no vllm needed
 def test_cut_at_stop_takes_the_earliest_complete_stop():
-    assert _cut_at_stop([5, 1, 2, 9, 7], [[9], [1, 2]]) == ([5, 1, 2], [1, 2])
-    assert _cut_at_stop([5, 1, 3], [[1, 2]]) == ([5, 1, 3], None)
-    assert _cut_at_stop([1, 2], [[2], [1, 2]]) == ([1, 2], [2])
+    assert cut_at_stop([5, 1, 2, 9, 7], [[9], [1, 2]]) == ([5, 1, 2], [1, 2])
+    assert cut_at_stop([5, 1, 3], [[1, 2]]) == ([5, 1, 3], None)
+    assert cut_at_stop([1, 2], [[2], [1, 2]]) == ([1, 2], [2])
 
 
 class _FakeOutput:

@@ -89,7 +89,7 @@ def test_rerun_replaces_only_with_overwrite_and_convert_checks_too(tmp_path: Pat
 
 
 def test_run_folders_are_unique(tmp_path: Path) -> None:
-    from elastic_bench.harness.cli._run import _new_run_dir
+    from elastic_bench.harness.lmeval._run import _new_run_dir
 
     made = {_new_run_dir(tmp_path, "elastic-hf", ["elastic_toy"]) for _ in range(5)}
     assert len(made) == 5 and all(d.is_dir() for d in made)

@@ -13,7 +13,6 @@ from elastic_bench.harness.cli._grade import (
     run_grade,
 )
 from elastic_bench.harness.cli._main import (
-    DEFAULT_RESULTS_DIR,
     CLIError,
     build_parser,
     main,
@@ -26,7 +25,6 @@ from elastic_bench.harness.cli._report import (
 )
 from elastic_bench.harness.cli._run import (
     add_run_parser,
-    evaluate_sweep,
 )
 from elastic_bench.harness.cli._submit import (
     add_submit_parser,
@@ -40,7 +38,6 @@ from elastic_bench.harness.cli._tables import (
 
 __all__ = [
     "CLIError",
-    "DEFAULT_RESULTS_DIR",
     "EXIT_BAD_INPUT",
     "add_codeforces_parser",
     "add_grade_parser",
@@ -48,7 +45,6 @@ __all__ = [
     "add_run_parser",
     "add_submit_parser",
     "build_parser",
-    "evaluate_sweep",
     "load_results",
     "main",
     "parse_contest_ids",

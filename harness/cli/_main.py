@@ -11,9 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
-
-DEFAULT_RESULTS_DIR = Path("results")
 
 
 class CLIError(Exception):
@@ -75,26 +72,6 @@ def add_convert_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_convert)
 
 
-# ---------------------------------------------------------------------------- app
-def cmd_app(args: argparse.Namespace) -> int:
-    """Start the Streamlit leaderboard."""
-    from elastic_bench.leaderboard_app import run_app
-
-    return (
-        run_app(args.results_dir, port=args.port, headless=not args.open_browser, address=args.address) or 0
-    )
-
-
-def add_app_parser(sub: argparse._SubParsersAction) -> None:
-    """``app [--results-dir DIR] [--port N]``."""
-    p = sub.add_parser("app", help="start the Streamlit leaderboard on a results directory")
-    p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default="127.0.0.1", help="interface to serve on (0.0.0.0 to share it)")
-    p.add_argument("--open-browser", action="store_true")
-    p.set_defaults(func=cmd_app)
-
-
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
@@ -115,7 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_grade_parser(sub)
     add_convert_parser(sub)
     add_submit_parser(sub)
-    add_app_parser(sub)
     add_codeforces_parser(sub)
     for add_parser in _plugin_commands():
         add_parser(sub)
@@ -142,8 +118,8 @@ def _plugin_commands() -> list:
 
 
 def _error_types() -> tuple[type[BaseException], ...]:
+    from elastic_bench.harness.lmeval import ModelNotFoundError
     from elastic_bench.harness.results import ResultFileError
-    from elastic_bench.models.elastic_hf import ModelNotFoundError
 
     return (CLIError, ResultFileError, ModelNotFoundError, ValueError, FileNotFoundError, KeyError, OSError)
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from elastic_bench.harness.results import ResultFileError, add_entry, validate_submission
+from elastic_bench.harness.results import DEFAULT_RESULTS_DIR, ResultFileError, add_entry, validate_submission
 
 
 def add_submit_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,7 +19,7 @@ def add_submit_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     )
     parser.add_argument("file", type=Path, help="result JSON to submit")
     parser.add_argument(
-        "--results-dir", type=Path, default=Path("results"), help="default: results/ in the CWD"
+        "--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help="default: results/ in the CWD"
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing entry for the same model"

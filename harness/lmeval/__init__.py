@@ -12,11 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "_plugin": ("EXTRA_MODELS_ENV", "MODELS", "register_models", "tasks_dir"),
-    "_model_args": ("ModelArgsError", "check_model_args", "parse_model_args"),
+    "_model_args": ("ModelArgsError", "ModelNotFoundError", "check_model_args", "parse_model_args"),
     "_task_specs": ("task_specs", "write_task_files"),
     "_quiet": ("quiet_lm_eval",),
     "_output": ("ConversionError", "find_run_outputs"),
-    "_convert": ("convert_output_dir", "convert_run"),
+    "_convert": ("convert_output_dir", "convert_run", "model_name_of"),
+    "_run": (
+        "SweepError",
+        "SweepOutcome",
+        "SweepRequest",
+        "backend_class",
+        "check_limit",
+        "our_task_names",
+        "resolve_model_args",
+        "run_sweep",
+    ),
     "_code_points": ("code_fields",),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -31,9 +41,24 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # what the names are, for type checkers and readers
     from elastic_bench.harness.lmeval._code_points import code_fields
-    from elastic_bench.harness.lmeval._convert import convert_output_dir, convert_run
-    from elastic_bench.harness.lmeval._model_args import ModelArgsError, check_model_args, parse_model_args
+    from elastic_bench.harness.lmeval._convert import convert_output_dir, convert_run, model_name_of
+    from elastic_bench.harness.lmeval._model_args import (
+        ModelArgsError,
+        ModelNotFoundError,
+        check_model_args,
+        parse_model_args,
+    )
     from elastic_bench.harness.lmeval._output import ConversionError, find_run_outputs
     from elastic_bench.harness.lmeval._plugin import EXTRA_MODELS_ENV, MODELS, register_models, tasks_dir
     from elastic_bench.harness.lmeval._quiet import quiet_lm_eval
+    from elastic_bench.harness.lmeval._run import (
+        SweepError,
+        SweepOutcome,
+        SweepRequest,
+        backend_class,
+        check_limit,
+        our_task_names,
+        resolve_model_args,
+        run_sweep,
+    )
     from elastic_bench.harness.lmeval._task_specs import task_specs, write_task_files

@@ -199,7 +199,7 @@ def _created(raw: dict[str, Any]) -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _model_name(model: str) -> str:
+def model_name_of(model: str) -> str:
     """A display name: a hub id as is; a local path's folder name (its parent's for generic names)."""
     path = Path(model).expanduser()
     if not (path.is_absolute() or model.startswith((".", "~")) or path.exists()):
@@ -247,7 +247,7 @@ def convert_run(
         try:
             result = ResultFile(
                 kind="reproduced",
-                model_name=model_name or _model_name(repro["model"]),
+                model_name=model_name or model_name_of(repro["model"]),
                 benchmark=benchmark,
                 task_group=group,
                 created=_created(raw),

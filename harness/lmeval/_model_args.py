@@ -20,6 +20,10 @@ from typing import Any
 __all__ = ["ModelArgsError", "check_model_args", "parse_model_args"]
 
 
+class ModelNotFoundError(FileNotFoundError):
+    """The model path or id a backend was given cannot be loaded."""
+
+
 class ModelArgsError(ValueError):
     """An unknown or invalid model argument (one line, naming the closest match)."""
 

@@ -21,6 +21,7 @@ from elastic_bench.harness.results._runs import (
     store_run_result_at,
 )
 from elastic_bench.harness.results._schema import (
+    DEFAULT_RESULTS_DIR,
     RUNS_DIRNAME,
     SAMPLES_DIRNAME,
     SCHEMA_VERSION,
@@ -41,6 +42,7 @@ from elastic_bench.harness.results._submit import (
 )
 
 __all__ = [
+    "DEFAULT_RESULTS_DIR",
     "BudgetPoint",
     "CodeforcesRating",
     "DatasetRecord",

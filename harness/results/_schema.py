@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -56,6 +57,8 @@ SCHEMA_VERSION = "1.1"
 #: layout of a results directory: entries anywhere, except these top-level folders
 SAMPLES_DIRNAME = "samples"  # logged samples copied next to the entries
 RUNS_DIRNAME = "runs"  # raw lm-eval outputs of `elastic-bench run`
+#: where the leaderboard's entries live unless told otherwise
+DEFAULT_RESULTS_DIR = Path("results")
 
 
 class BudgetPoint(_Strict):

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from elastic_bench.harness.protocol import THINK_CAPPED_STRATEGIES, safe_filename
 from elastic_bench.harness.results._io import ResultFileError, parse_result
 from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
-from elastic_bench.harness.results._schema import ResultFile
+from elastic_bench.harness.results._schema import DEFAULT_RESULTS_DIR, ResultFile
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -294,7 +294,7 @@ def _bring_samples(
 
 def add_entry(
     result: ResultFile,
-    results_dir: str | Path = "results",
+    results_dir: str | Path = DEFAULT_RESULTS_DIR,
     *,
     overwrite: bool = False,
     samples_base: str | Path | None = None,
