@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.registry import Registry, UnknownName
 
 
 @dataclass(frozen=True)
@@ -190,155 +191,156 @@ _MATH_SUBJECTS = (
     "precalculus",
 )
 
-BENCHMARKS: dict[str, Benchmark] = {
-    b.name: b
-    for b in (
-        Benchmark(
-            name="toy",
-            description="the tiny reasoner's synthetic multi-step arithmetic (test split)",
-            answer_kind="toy",
-            family="toy",
-            sweep=SweepDefaults(budgets=(64, 128, 256, 512), solution_budget=32, max_gen_toks=1024),
-            metadata={
-                "n_problems": TOY_PROBLEMS,
-                "seed": TOY_SEED,
-                "dataset_id": "elastic_bench.tasks.toy.arithmetic",
-            },
+
+class UnknownBenchmark(UnknownName):
+    """A benchmark or task name that names no registry entry."""
+
+
+#: every benchmark by name (aliases too, case-insensitively)
+BENCHMARKS: Registry[Benchmark] = Registry("benchmark", error=UnknownBenchmark, normalize=str.lower)
+for _bench in (
+    Benchmark(
+        name="toy",
+        description="the tiny reasoner's synthetic multi-step arithmetic (test split)",
+        answer_kind="toy",
+        family="toy",
+        sweep=SweepDefaults(budgets=(64, 128, 256, 512), solution_budget=32, max_gen_toks=1024),
+        metadata={
+            "n_problems": TOY_PROBLEMS,
+            "seed": TOY_SEED,
+            "dataset_id": "elastic_bench.tasks.toy.arithmetic",
+        },
+    ),
+    Benchmark(
+        name="math500",
+        description="MATH500 (500)",
+        answer_kind="latex",
+        aliases=("math_500", "math-500"),
+        hub=HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be", "test"),
+        local_files=("math500/test.jsonl", "math500/rllm_math500.json", "math500.jsonl"),
+        expected_count=500,
+        sweep=_e1_math(4),
+    ),
+    Benchmark(
+        name="gsm8k",
+        description="GSM8K test (1319)",
+        answer_kind="number",
+        hub=HubSource("openai/gsm8k", "740312add88f781978c0658806c59bc2815b9866", "test", config="main"),
+        local_files=("gsm8k/test.jsonl", "gsm8k/qwen25math_gsm8k_test.jsonl", "gsm8k.jsonl"),
+        expected_count=1319,
+        sweep=_e1_math(1, GSM8K_BUDGETS, solution=512, cap=8192),
+    ),
+    Benchmark(
+        name="gaokao",
+        description="GaoKao 2023 Math English (385)",
+        answer_kind="gaokao",
+        aliases=("gaokao2023en", "gaokao2023", "gaokao_2023_en"),
+        hub=HubSource("MARIO-Math-Reasoning/Gaokao2023-Math-En", None, "train"),
+        local_files=("gaokao2023en/test.jsonl", "gaokao2023en/o1pruner_gaokao.json", "gaokao.jsonl"),
+        expected_count=385,
+        sweep=_e1_math(4),
+    ),
+    Benchmark(
+        name="aime",
+        description="AIME 2024 + 2025 (60)",
+        answer_kind="integer",
+        components=("aime24", "aime25"),
+        sweep=_e1_math(16),
+    ),
+    Benchmark(
+        name="aime24",
+        description="AIME 2024 (30)",
+        answer_kind="integer",
+        aliases=("aime2024", "aime_2024"),
+        hub=HubSource("HuggingFaceH4/aime_2024", "2fe88a2f1091d5048c0f36abc874fb997b3dd99a", "train"),
+        local_files=(
+            "aime2024/test.jsonl",
+            "aime2024/qwq_aime24.jsonl",
+            "aime2024/rllm_aime.json",
+            "aime24.jsonl",
         ),
-        Benchmark(
-            name="math500",
-            description="MATH500 (500)",
-            answer_kind="latex",
-            aliases=("math_500", "math-500"),
-            hub=HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be", "test"),
-            local_files=("math500/test.jsonl", "math500/rllm_math500.json", "math500.jsonl"),
-            expected_count=500,
-            sweep=_e1_math(4),
+        expected_count=30,
+        sweep=_e1_math(16),
+    ),
+    Benchmark(
+        name="aime25",
+        description="AIME 2025 (30)",
+        answer_kind="integer",
+        aliases=("aime2025", "aime_2025"),
+        hub=HubSource("math-ai/aime25", "563bb8404243c5f09de6ec262f2db674fe5bce9b", "test"),
+        local_files=("aime2025/test.jsonl", "aime2025/qwq_aime25.jsonl", "aime25.jsonl"),
+        expected_count=30,
+        sweep=_e1_math(16),
+    ),
+    Benchmark(
+        name="amc23",
+        description="AMC 2023 (40)",
+        answer_kind="integer",
+        aliases=("amc", "amc2023"),
+        hub=HubSource("math-ai/amc23", None, "test"),
+        local_files=("amc2023/test.jsonl", "amc2023/rllm_amc_2022_2023.json", "amc23.jsonl"),
+        expected_count=40,
+        url_filter="2023_AMC",
+        sweep=_e1_math(16),
+    ),
+    Benchmark(
+        name="math",
+        description="MATH test (5000)",
+        answer_kind="latex",
+        aliases=("hendrycks_math", "minerva_math"),
+        hub=HubSource("EleutherAI/hendrycks_math", None, "test", configs=_MATH_SUBJECTS),
+        local_files=("math_test5000/test.jsonl", "math.jsonl"),
+        expected_count=5000,
+    ),
+    Benchmark(
+        name="lcb",
+        description="LiveCodeBench v5, 2024-08-01..2025-02-01 (279)",
+        answer_kind="code",
+        grader="code",
+        family="code",
+        aliases=("livecodebench", "livecodebench_v5", "lcb_v5"),
+        # release_v5 = test.jsonl .. test5.jsonl of the dataset repo (880 problems, 279 in the
+        # contest window; hidden tests in private_test_cases). The repo's loader is a script,
+        # which datasets>=4 no longer runs, so tasks/code/data.py downloads the JSONL files
+        # themselves. Revision: the commit public evaluation scripts pin (unverified offline)
+        hub=HubSource(
+            "livecodebench/code_generation_lite",
+            "48d36ed304dca42cf8ab20e941262ccd096518a3",
+            "test",
+            config="release_v5",
         ),
-        Benchmark(
-            name="gsm8k",
-            description="GSM8K test (1319)",
-            answer_kind="number",
-            hub=HubSource("openai/gsm8k", "740312add88f781978c0658806c59bc2815b9866", "test", config="main"),
-            local_files=("gsm8k/test.jsonl", "gsm8k/qwen25math_gsm8k_test.jsonl", "gsm8k.jsonl"),
-            expected_count=1319,
-            sweep=_e1_math(1, GSM8K_BUDGETS, solution=512, cap=8192),
+        # ids and dates come from the QwQ copy, the (public) tests from the DeepCoder copy
+        local_files=(
+            "livecodebench/qwq_livecodebench_v5.jsonl",
+            "livecodebench/deepcoder_lcb_2408_2501_public_tests.json",
         ),
-        Benchmark(
-            name="gaokao",
-            description="GaoKao 2023 Math English (385)",
-            answer_kind="gaokao",
-            aliases=("gaokao2023en", "gaokao2023", "gaokao_2023_en"),
-            hub=HubSource("MARIO-Math-Reasoning/Gaokao2023-Math-En", None, "train"),
-            local_files=("gaokao2023en/test.jsonl", "gaokao2023en/o1pruner_gaokao.json", "gaokao.jsonl"),
-            expected_count=385,
-            sweep=_e1_math(4),
-        ),
-        Benchmark(
-            name="aime",
-            description="AIME 2024 + 2025 (60)",
-            answer_kind="integer",
-            components=("aime24", "aime25"),
-            sweep=_e1_math(16),
-        ),
-        Benchmark(
-            name="aime24",
-            description="AIME 2024 (30)",
-            answer_kind="integer",
-            aliases=("aime2024", "aime_2024"),
-            hub=HubSource("HuggingFaceH4/aime_2024", "2fe88a2f1091d5048c0f36abc874fb997b3dd99a", "train"),
-            local_files=(
-                "aime2024/test.jsonl",
-                "aime2024/qwq_aime24.jsonl",
-                "aime2024/rllm_aime.json",
-                "aime24.jsonl",
-            ),
-            expected_count=30,
-            sweep=_e1_math(16),
-        ),
-        Benchmark(
-            name="aime25",
-            description="AIME 2025 (30)",
-            answer_kind="integer",
-            aliases=("aime2025", "aime_2025"),
-            hub=HubSource("math-ai/aime25", "563bb8404243c5f09de6ec262f2db674fe5bce9b", "test"),
-            local_files=("aime2025/test.jsonl", "aime2025/qwq_aime25.jsonl", "aime25.jsonl"),
-            expected_count=30,
-            sweep=_e1_math(16),
-        ),
-        Benchmark(
-            name="amc23",
-            description="AMC 2023 (40)",
-            answer_kind="integer",
-            aliases=("amc", "amc2023"),
-            hub=HubSource("math-ai/amc23", None, "test"),
-            local_files=("amc2023/test.jsonl", "amc2023/rllm_amc_2022_2023.json", "amc23.jsonl"),
-            expected_count=40,
-            url_filter="2023_AMC",
-            sweep=_e1_math(16),
-        ),
-        Benchmark(
-            name="math",
-            description="MATH test (5000)",
-            answer_kind="latex",
-            aliases=("hendrycks_math", "minerva_math"),
-            hub=HubSource("EleutherAI/hendrycks_math", None, "test", configs=_MATH_SUBJECTS),
-            local_files=("math_test5000/test.jsonl", "math.jsonl"),
-            expected_count=5000,
-        ),
-        Benchmark(
-            name="lcb",
-            description="LiveCodeBench v5, 2024-08-01..2025-02-01 (279)",
-            answer_kind="code",
-            grader="code",
-            family="code",
-            aliases=("livecodebench", "livecodebench_v5", "lcb_v5"),
-            # release_v5 = test.jsonl .. test5.jsonl of the dataset repo (880 problems, 279 in the
-            # contest window; hidden tests in private_test_cases). The repo's loader is a script,
-            # which datasets>=4 no longer runs, so tasks/code/data.py downloads the JSONL files
-            # themselves. Revision: the commit public evaluation scripts pin (unverified offline)
-            hub=HubSource(
-                "livecodebench/code_generation_lite",
-                "48d36ed304dca42cf8ab20e941262ccd096518a3",
-                "test",
-                config="release_v5",
-            ),
-            # ids and dates come from the QwQ copy, the (public) tests from the DeepCoder copy
-            local_files=(
-                "livecodebench/qwq_livecodebench_v5.jsonl",
-                "livecodebench/deepcoder_lcb_2408_2501_public_tests.json",
-            ),
-            expected_count=279,
-            prompt_template="lcb",
-            sweep=_e1_code(4),
-            metadata={
-                "release": "release_v5",
-                "contest_date_from": "2024-08-01",
-                "contest_date_to": "2025-02-01",
-            },
-        ),
-        Benchmark(
-            name="codeforces",
-            description="CodeElo Codeforces set, 57 contests of 2024 (408)",
-            answer_kind="code",
-            grader="code",
-            family="code",
-            aliases=("codeelo", "cf"),
-            # no public pin of this dataset's revision found; an offline check cannot make one up
-            hub=HubSource("Qwen/CodeElo", None, "test"),
-            local_files=("codeforces/rllm_codeforces_codeelo408.json", "codeforces/metadata_cf.json"),
-            expected_count=408,
-            prompt_template="lcb",
-            sweep=_e1_code(8),
-        ),
-    )
-}
+        expected_count=279,
+        prompt_template="lcb",
+        sweep=_e1_code(4),
+        metadata={
+            "release": "release_v5",
+            "contest_date_from": "2024-08-01",
+            "contest_date_to": "2025-02-01",
+        },
+    ),
+    Benchmark(
+        name="codeforces",
+        description="CodeElo Codeforces set, 57 contests of 2024 (408)",
+        answer_kind="code",
+        grader="code",
+        family="code",
+        aliases=("codeelo", "cf"),
+        # no public pin of this dataset's revision found; an offline check cannot make one up
+        hub=HubSource("Qwen/CodeElo", None, "test"),
+        local_files=("codeforces/rllm_codeforces_codeelo408.json", "codeforces/metadata_cf.json"),
+        expected_count=408,
+        prompt_template="lcb",
+        sweep=_e1_code(8),
+    ),
+):
+    BENCHMARKS.register(_bench.name, _bench, aliases=_bench.aliases)
 
 _SUBTASK_SUFFIX_RE = re.compile(r"_(t\d+|unconstrained|budget.*|s\d+)(_.*)?$")
-
-
-class UnknownBenchmark(ValueError):
-    """A benchmark or task name that names no registry entry."""
 
 
 def get_benchmark(name: str) -> Benchmark:
@@ -346,12 +348,10 @@ def get_benchmark(name: str) -> Benchmark:
     key = name.strip().lower()
     if key.startswith("elastic_"):
         key = key[len("elastic_") :]
-    aliases = {alias: b.name for b in BENCHMARKS.values() for alias in b.aliases}
     for cand in (key, _SUBTASK_SUFFIX_RE.sub("", key)):
-        cand = aliases.get(cand, cand)
         if cand in BENCHMARKS:
-            return BENCHMARKS[cand]
-    raise UnknownBenchmark(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+            return BENCHMARKS.get_entry(cand)
+    return BENCHMARKS.get_entry(name)  # raises UnknownBenchmark, naming what is known
 
 
 def resolve_benchmark(name: str) -> str:

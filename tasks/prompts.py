@@ -1,5 +1,7 @@
 """Prompt templates of the papers we reproduce (``{problem}`` is replaced by the problem text)."""
 
+from elastic_bench.harness.registry import Registry
+
 #: Elastic Reasoning / DeepScaleR evaluation prompt (the default)
 E1_PROMPT = "{problem} Let's think step by step and output the final answer within \\boxed{{}}."
 #: O1-Pruner evaluation: a system-style instruction asking for step-by-step work and \boxed{}
@@ -22,15 +24,17 @@ LCB_STARTER_FORMAT = (
     "You will use the following starter code to write the solution to the problem and enclose your "
     "code within delimiters.\n```python\n{starter_code}\n```\n\n"
 )
-PROMPTS = {"e1": E1_PROMPT, "o1_pruner": O1_PRUNER_PROMPT, "lcb": LCB_PROMPT}
+#: the templates by name (a benchmark's ``prompt_template``)
+PROMPTS: Registry[str] = Registry("prompt template")
+PROMPTS.register("e1", E1_PROMPT)
+PROMPTS.register("o1_pruner", O1_PRUNER_PROMPT)
+PROMPTS.register("lcb", LCB_PROMPT)
 
 
 def render(problem: str, template: str = "e1", **fields: str) -> str:
     """The prompt text for ``problem`` with the named template (``e1``, ``o1_pruner`` or ``lcb``);
     ``fields`` fill a template's other slots (``lcb``: ``format``, see :func:`render_code`)."""
-    if template not in PROMPTS:
-        raise ValueError(f"unknown prompt template {template!r}; expected one of {sorted(PROMPTS)}")
-    return PROMPTS[template].format(problem=problem, **fields)
+    return PROMPTS.get_entry(template).format(problem=problem, **fields)
 
 
 def render_code(problem: str, starter_code: str | None = None, template: str = "lcb") -> str:

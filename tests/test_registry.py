@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness import benchmarks
 from elastic_bench.harness.benchmarks import (
     BENCHMARKS,
     Benchmark,
@@ -20,8 +20,9 @@ from elastic_bench.harness.benchmarks import (
     resolve_benchmark,
 )
 from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.registry import DuplicateName, Registry, UnknownName
 from elastic_bench.tasks import build
-from elastic_bench.tasks.prompts import PROMPTS
+from elastic_bench.tasks.prompts import PROMPTS, render
 
 #: a benchmark that does not exist yet, with budgets of its own
 NEW = Benchmark(
@@ -37,19 +38,15 @@ NEW = Benchmark(
 
 
 @pytest.fixture
-def with_new(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def with_new(tmp_path: Path) -> Iterator[Path]:
     """Registers NEW (one entry, nothing else) and writes its data; returns the data directory."""
-    monkeypatch.setitem(BENCHMARKS, NEW.name, NEW)
-    from elastic_bench.harness import grading
-
-    legacy = getattr(grading, "BENCHMARKS", None)  # grading's own table, until it reads the registry
-    if isinstance(legacy, dict) and all(isinstance(v, str) for v in legacy.values()):
-        monkeypatch.setitem(legacy, NEW.name, NEW.answer_kind)
+    BENCHMARKS.register(NEW.name, NEW, aliases=NEW.aliases)
     data = tmp_path / "data"
     (data / "hmmt2025").mkdir(parents=True)
     rows = [{"problem": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(1, 4)]
     (data / "hmmt2025" / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return data
+    yield data
+    del BENCHMARKS[NEW.name]
 
 
 def test_a_new_entry_flows_into_the_yamls_lm_eval_and_the_loader(with_new: Path, tmp_path: Path) -> None:
@@ -128,16 +125,48 @@ def test_every_entry_is_consistent() -> None:
             assert list(bench.sweep.budgets) == sorted(set(bench.sweep.budgets)), name
 
 
-def test_sweep_tables_are_gone_from_the_callers() -> None:
-    """The old second copies (tasks/build, tasks/math/data, tasks/math/utils) must not come back."""
-    from elastic_bench.tasks.math import data, utils
+# --------------------------------------------------------------------------- the generic registry
 
-    for module, table in [
-        (data, "HUB_SOURCES"),
-        (data, "LOCAL_FILES"),
-        (data, "EXPECTED_COUNTS"),
-        (utils, "COMPONENTS"),
-    ]:
-        assert not hasattr(module, table), f"{module.__name__}.{table}"
-    assert benchmarks.THINK_END == "</think>"
-    assert {s.benchmark for s in build.SWEEPS.values()} == {b.name for b in benchmarks.sweeps()}
+
+def test_a_registry_names_what_it_knows_and_refuses_a_second_entry() -> None:
+    table: Registry[int] = Registry("colour", normalize=str.lower)
+    table.register("red", 1, aliases=("rouge",))
+    assert table.get_entry("ROUGE") == 1 and table.resolve("Rouge") == "red" and "RED" in table
+    with pytest.raises(UnknownName, match="unknown colour 'blue'; known: red"):
+        table.get_entry("blue")
+    with pytest.raises(DuplicateName, match="colour 'rouge' is already registered"):
+        table.register("crimson", 2, aliases=("rouge",))
+    with pytest.raises(KeyError, match="blue"):
+        table["blue"]  # a Mapping: a missing key is a KeyError
+    table["red"] = 3  # replaces, keeping the alias
+    assert dict(table) == {"red": 3} and table.get_entry("rouge") == 3
+    del table["red"]
+    assert "rouge" not in table and len(table) == 0
+
+
+def test_a_lazy_entry_is_imported_on_first_lookup_only() -> None:
+    import sys
+
+    table: Registry[object] = Registry("thing")
+    table.register("dumps", "json:dumps")
+    table.register("colorsys", "colorsys:rgb_to_hsv")
+    sys.modules.pop("colorsys", None)
+    assert table.targets()["colorsys"] == "colorsys:rgb_to_hsv" and "colorsys" not in sys.modules
+    assert table.get_entry("dumps") is json.dumps
+    assert callable(table.get_entry("colorsys")) and "colorsys" in sys.modules
+
+
+def test_the_project_tables_are_registries_with_one_line_errors() -> None:
+    from elastic_bench.harness.generation import BUDGET_WORDINGS, budget_sentence
+    from elastic_bench.harness.grading import GRADERS, UnknownGrader, get_grader
+    from elastic_bench.harness.lmeval import MODELS
+
+    for table in (BENCHMARKS, GRADERS, MODELS, PROMPTS, BUDGET_WORDINGS):
+        assert isinstance(table, Registry)
+    with pytest.raises(UnknownGrader, match="unknown grader 'nope'; known: code, math"):
+        get_grader("nope")
+    with pytest.raises(ValueError, match="unknown budget wording 'terse'; known: l1, l1_max, tale"):
+        budget_sentence("terse", 10)
+    with pytest.raises(ValueError, match="unknown prompt template 'x'; known: e1, lcb, o1_pruner"):
+        render("p", "x")
+    assert MODELS.targets()["elastic-hf"] == "elastic_bench.models.elastic_hf:ElasticHFLM"

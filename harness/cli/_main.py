@@ -45,7 +45,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
     models = Table(title="model backends")
     models.add_column("name")
     models.add_column("class")
-    for name, target in MODELS.items():
+    for name, target in MODELS.targets().items():
         models.add_row(name, target)
     console.print(models)
     return 0

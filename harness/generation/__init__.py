@@ -4,6 +4,17 @@ the shared-prefix sweep, and the response a backend hands to a task (text plus t
 
 from __future__ import annotations
 
+from elastic_bench.harness.generation._budget import (
+    ANSWER_CUE,
+    BUDGET_WORDINGS,
+    FAST_INSTRUCTION,
+    L1_WORDINGS,
+    MAX_WAITS,
+    WAIT,
+    Budget,
+    budget_instruction,
+    budget_sentence,
+)
 from elastic_bench.harness.generation._contract import (
     Counter,
     GenerationCall,
@@ -18,26 +29,21 @@ from elastic_bench.harness.generation._response import (
     accounting,
 )
 from elastic_bench.harness.generation._strategies import (
-    ANSWER_CUE,
-    L1_WORDINGS,
-    MAX_WAITS,
-    WAIT,
-    Budget,
     BudgetedGenerator,
     BudgetedRequest,
     BudgetedResult,
-    budget_instruction,
-    budget_sentence,
 )
 
 __all__ = [
     "ANSWER_CUE",
+    "BUDGET_WORDINGS",
     "Budget",
     "BudgetedGenerator",
     "BudgetedRequest",
     "BudgetedResult",
     "Counter",
     "ElasticResponse",
+    "FAST_INSTRUCTION",
     "GenerationCall",
     "GenerationOutput",
     "L1_WORDINGS",

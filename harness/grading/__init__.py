@@ -29,6 +29,7 @@ from elastic_bench.harness.grading._grade import (
     grade_many,
 )
 from elastic_bench.harness.grading._grader import (
+    GRADERS,
     GRADING_TIMEOUT_S,
     GRADING_WORKERS,
     Grade,
@@ -38,6 +39,7 @@ from elastic_bench.harness.grading._grader import (
     UnknownGrader,
     get_grader,
     grader_for,
+    register_grader,
 )
 from elastic_bench.harness.grading._math import (
     MathGrader,
@@ -64,6 +66,7 @@ from elastic_bench.harness.grading._workers import (
 )
 
 __all__ = [
+    "GRADERS",
     "GRADING_TIMEOUT_S",
     "GRADING_WORKERS",
     "BOXED",
@@ -94,6 +97,7 @@ __all__ = [
     "grade",
     "grade_many",
     "grader_for",
+    "register_grader",
     "handler_path",
     "normalize_answer",
     "parse_reference",

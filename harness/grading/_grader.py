@@ -8,7 +8,6 @@ graded answer (``boxed``, ``statement`` or ``none``) and a one-line reason.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.registry import Registry, UnknownName
 
 __all__ = [
     "GRADERS",
@@ -96,15 +96,15 @@ class Grader(Protocol):
         ...
 
 
-class UnknownGrader(ValueError):
+class UnknownGrader(UnknownName):
     """A grader name with no implementation."""
 
 
-#: grader name -> ``"module:factory"`` (imported on first use, so the core stays light)
-GRADERS: dict[str, str] = {
-    "math": "elastic_bench.harness.grading._math:MathGrader",
-    "code": "elastic_bench.harness.grading._code:CodeGrader",
-}
+#: grader name -> its zero-argument factory, as ``"module:factory"`` (imported on first use, so the
+#: core stays light)
+GRADERS: Registry[Callable[[], Grader]] = Registry("grader", error=UnknownGrader)
+GRADERS.register("math", "elastic_bench.harness.grading._math:MathGrader")
+GRADERS.register("code", "elastic_bench.harness.grading._code:CodeGrader")
 _INSTANCES: dict[str, Grader] = {}
 _LOCK = threading.Lock()
 
@@ -112,7 +112,7 @@ _LOCK = threading.Lock()
 def register_grader(name: str, factory: Callable[[], Grader] | str) -> None:
     """Add a grader under ``name`` (a zero-argument factory or its ``"module:name"`` path)."""
     with _LOCK:
-        GRADERS[name] = factory  # type: ignore[assignment]
+        GRADERS.register(name, factory, replace=True)
         _INSTANCES.pop(name, None)
 
 
@@ -120,13 +120,7 @@ def get_grader(name: str) -> Grader:
     """The (shared) grader called ``name`` in the registry (``Benchmark.grader``)."""
     with _LOCK:
         if name not in _INSTANCES:
-            factory = GRADERS.get(name)
-            if factory is None:
-                raise UnknownGrader(f"unknown grader {name!r}; known: {', '.join(sorted(GRADERS))}")
-            if isinstance(factory, str):
-                module, _, attr = factory.partition(":")
-                factory = getattr(importlib.import_module(module), attr)
-            _INSTANCES[name] = factory()
+            _INSTANCES[name] = GRADERS.get_entry(name)()
         return _INSTANCES[name]
 
 

@@ -30,12 +30,13 @@ import sys
 from collections.abc import Callable
 from types import ModuleType
 
+from elastic_bench.harness.registry import Registry
+
 #: lm-eval model name -> "module:Class" (lazily imported by lm-eval's registry)
-MODELS: dict[str, str] = {
-    "elastic-hf": "elastic_bench.models.elastic_hf:ElasticHFLM",
-    "elastic-vllm": "elastic_bench.models.elastic_vllm:ElasticVLLM",
-    "elastic-api": "elastic_bench.models.elastic_api:ElasticAPI",
-}
+MODELS: Registry[type] = Registry("model backend")
+MODELS.register("elastic-hf", "elastic_bench.models.elastic_hf:ElasticHFLM")
+MODELS.register("elastic-vllm", "elastic_bench.models.elastic_vllm:ElasticVLLM")
+MODELS.register("elastic-api", "elastic_bench.models.elastic_api:ElasticAPI")
 
 EXTRA_MODELS_ENV = "ELASTIC_BENCH_LM_EVAL_MODELS"
 
@@ -58,7 +59,7 @@ def register_models(models: ModuleType) -> None:
         if not sep or ":" not in target:
             raise ValueError(f"{EXTRA_MODELS_ENV}: expected name=module:Class pairs, got {pair!r}")
         extra[name.strip()] = target.strip()
-    for name, target in {**MODELS, **extra}.items():
+    for name, target in {**MODELS.targets(), **extra}.items():
         if name not in model_registry:
             model_registry.register(name, target=target)
 
