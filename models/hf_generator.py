@@ -9,6 +9,7 @@ the cut point). Finished rows leave the batch at once, so short rows cost no fur
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from transformers import DynamicCache
 
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
 from elastic_bench.models.tokenized import Tokenized
+from elastic_bench.models.tokenized import eos_token_ids as model_eos_ids
 
 
 @dataclass
@@ -77,8 +79,12 @@ class HFTokenGenerator(Tokenized):
         self.batch_size = batch_size
         self.device = next(model.parameters()).device
         if eos_token_ids is None:
-            eos_token_ids = _eos_ids(model, tokenizer)
+            eos_token_ids = model_eos_ids(model, tokenizer)
         self._eos = eos_token_ids
+        # the KV cache's name in forward's arguments and outputs: ``cache`` in current transformers,
+        # ``past_key_values`` before it (the vLLM CPU venv pins transformers < 5.20)
+        forward = inspect.signature(model.forward).parameters
+        self._cache_name = "cache" if "cache" in forward else "past_key_values"
         self._stash: dict[int, _Stash] = {}
         self._handles = itertools.count(1)
         self.counter = Counter()
@@ -169,13 +175,14 @@ class HFTokenGenerator(Tokenized):
         self.counter.prefill_tokens += sum(len(f) for f in feed)
         self.counter.reused_prefix_tokens += sum(n for _, n in reuse)
 
-        logits = self.model(
+        out = self.model(
             input_ids=input_ids,
             attention_mask=attention,
             position_ids=positions,
-            past_key_values=cache,
             use_cache=True,
-        ).logits[:, -1, :]
+            **{self._cache_name: cache},
+        )
+        cache, logits = out[self._cache_name], out.logits[:, -1, :]
         next_pos = positions[:, -1] + 1
         fed_tokens = [list(c.prefix_ids) for c in calls]
         active = list(range(batch))  # positions in the current (compacted) batch -> row
@@ -205,13 +212,14 @@ class HFTokenGenerator(Tokenized):
             attention = torch.cat(
                 [attention, torch.ones((len(active), 1), dtype=torch.long, device=device)], 1
             )
-            logits = self.model(
+            out = self.model(
                 input_ids=torch.tensor(next_tokens, device=device).unsqueeze(1),
                 attention_mask=attention,
                 position_ids=next_pos.unsqueeze(1),
-                past_key_values=cache,
                 use_cache=True,
-            ).logits[:, -1, :]
+                **{self._cache_name: cache},
+            )
+            cache, logits = out[self._cache_name], out.logits[:, -1, :]
             next_pos = next_pos + 1
         return results  # type: ignore[return-value]
 
@@ -226,17 +234,3 @@ class HFTokenGenerator(Tokenized):
             state = next(self._handles)
             self._stash[state] = _Stash(keys, values, list(fed))
         return GenerationOutput(list(row.output), row.stop, state)
-
-
-def _eos_ids(model, tokenizer) -> list[int]:
-    ids: set[int] = set()
-    if tokenizer.eos_token_id is not None:
-        ids.add(int(tokenizer.eos_token_id))
-    gen_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    if isinstance(gen_eos, int):
-        ids.add(gen_eos)
-    elif gen_eos:
-        ids.update(int(e) for e in gen_eos)
-    if not ids:
-        raise ValueError("the model has no EOS token: pass eos_token_ids")
-    return sorted(ids)

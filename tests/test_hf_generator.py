@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -92,3 +94,18 @@ def test_sampling_is_seeded_per_call_not_per_batch(generator):
 def test_zero_token_call(generator):
     [out] = generator.generate([GenerationCall([3, 4], 0, [], Sampling())])
     assert out.token_ids == []
+
+
+def test_uses_current_cache_keyword(generator):
+    """The loop names the KV cache as this transformers does (``cache``; ``past_key_values`` is deprecated
+    and goes in 5.40), so a run prints no deprecation warning and survives the removal."""
+    prompts = _prompts()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*past_key_values")
+        first = generator.generate([GenerationCall(p, 6, [], Sampling(), keep_state=True) for p in prompts])
+        again = [
+            GenerationCall(p + o.token_ids[:3], 4, [], Sampling(), parent=o.state, parent_tokens=len(p) + 3)
+            for p, o in zip(prompts, first, strict=True)
+        ]
+        generator.generate(again)
+    generator.release([o.state for o in first])
