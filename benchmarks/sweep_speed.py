@@ -20,6 +20,7 @@ import time
 import torch
 from lm_eval.api.instance import Instance
 
+from elastic_bench.harness.protocol import ELASTIC
 from elastic_bench.models.elastic_hf import ElasticHFLM
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.tasks.build import SWEEPS
@@ -38,7 +39,7 @@ def sweep_requests(n: int) -> list[Instance]:
                 "do_sample": False,
                 "temperature": 0.0,
                 "max_gen_toks": sweep.max_gen_toks,
-                "strategy": "elastic",
+                "strategy": ELASTIC,
                 "thinking_budget": budget,
                 "solution_budget": sweep.solution_budget,
             }

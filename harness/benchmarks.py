@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import ELASTIC, THINK_END
 from elastic_bench.harness.registry import Registry, UnknownName
 
 
@@ -47,7 +47,7 @@ class SweepDefaults:
     top_p: float = 1.0
     #: k samples per problem (avg@k)
     repeats: int = 1
-    strategy: str = "elastic"
+    strategy: str = ELASTIC
     #: how the sampling protocol is named in the generated files' headers
     protocol: str = "greedy"
 

@@ -21,7 +21,8 @@ PROMPT = "prompt"
 FAST = "fast"
 RUNNABLE_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE, PROMPT, FAST)
 #: every strategy a result file may state (published rows may have used no budget at all)
-STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, "none")
+NO_STRATEGY = "none"
+STRATEGY_NAMES: tuple[str, ...] = (*RUNNABLE_STRATEGIES, NO_STRATEGY)
 #: strategies that stop thinking at the budget (a result's mean thinking cannot exceed it)
 THINK_CAPPED_STRATEGIES: tuple[str, ...] = (ELASTIC, TRUNCATE, FORCE)
 

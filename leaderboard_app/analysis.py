@@ -6,7 +6,7 @@ Pure pandas on the frames of :mod:`.data`; metric formulas come from :mod:`elast
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +234,20 @@ def pareto_frontier(points: pd.DataFrame) -> pd.DataFrame:
             keep.append(idx)
             best = r.accuracy
     return ordered.loc[keep]
+
+
+def pareto_frontiers(points: pd.DataFrame, kinds: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """One frontier per kind and test set, by label (``reproduced``, ``reproduced · public tests only``):
+    public-test-only code results never compete with hidden-test ones."""
+    from elastic_bench.leaderboard_app.data import TEST_SET_LABELS
+
+    frontiers = {}
+    for kind in kinds:
+        of_kind = points[points["kind"] == kind]
+        for test_set, group in of_kind.groupby(of_kind["test_set"].fillna(""), sort=True):
+            label = kind if not test_set else f"{kind} · {TEST_SET_LABELS.get(test_set, test_set)}"
+            frontiers[label] = pareto_frontier(group)
+    return frontiers
 
 
 def default_models(entries: pd.DataFrame, points: pd.DataFrame, limit: int = 12) -> list[str]:

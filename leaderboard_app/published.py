@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from elastic_bench.harness.benchmarks import get_benchmark
+from elastic_bench.harness.protocol import ELASTIC, NO_STRATEGY
 from elastic_bench.harness.results import BudgetPoint, CodeforcesRating, ResultFile, save_result
 
 O1_PRUNER_SOURCE = (
@@ -77,8 +78,8 @@ E1_CODE_SOURCE = (
 # model -> (strategy, point label, Codeforces rating, percentile); the sources state no pass rate, token
 # count or budget for these, so the points carry the rating only (never an invented accuracy)
 E1_CODEFORCES: dict[str, tuple[str, str, float, float]] = {
-    "E1-Code-14B": ("elastic", "as published", 1987.0, 96.0),
-    "o1-2024-12-17 (low)": ("none", "low reasoning effort", 1991.0, 96.1),
+    "E1-Code-14B": (ELASTIC, "as published", 1987.0, 96.0),
+    "o1-2024-12-17 (low)": (NO_STRATEGY, "low reasoning effort", 1991.0, 96.1),
 }
 E1_PAPER_SOURCE = (
     "Scalable Chain of Thoughts via Elastic Reasoning (arXiv 2505.05315), MATH500 comparison with L1 "
@@ -137,7 +138,7 @@ def published_results() -> list[ResultFile]:
                 benchmark=bench,
                 task_group=group,
                 created=PUBLISHED_DATE,
-                points=[_point("unconstrained", group, "none", n, 1, acc, length)],
+                points=[_point("unconstrained", group, NO_STRATEGY, n, 1, acc, length)],
                 source=O1_PRUNER_SOURCE,
                 notes=f"Published numbers on {dataset} (greedy, one sample per problem). Length is the "
                 "paper's average solution length. Not reproduced with this harness.",
@@ -147,10 +148,10 @@ def published_results() -> list[ResultFile]:
     for model, row in E1_CARD_AIME2024.items():
         group = "e1_model_card_aime2024"
         points = [
-            _point(f"budget column {i + 1}", group, "elastic", n_aime24, 16, acc, tokens)
+            _point(f"budget column {i + 1}", group, ELASTIC, n_aime24, 16, acc, tokens)
             for i, (tokens, acc) in enumerate(row[:-1])
         ]
-        points.append(_point("unconstrained", group, "elastic", n_aime24, 16, row[-1][1], row[-1][0]))
+        points.append(_point("unconstrained", group, ELASTIC, n_aime24, 16, row[-1][1], row[-1][0]))
         out.append(
             ResultFile(
                 kind="reported",
@@ -176,7 +177,7 @@ def published_results() -> list[ResultFile]:
                 benchmark=_registry_name("math500"),
                 task_group=group,
                 created=PUBLISHED_DATE,
-                points=[_point("unconstrained", group, "none", n_math500, 1, acc, tokens)],
+                points=[_point("unconstrained", group, NO_STRATEGY, n_math500, 1, acc, tokens)],
                 source=E1_PAPER_SOURCE,
                 notes=f"MATH500 accuracy and mean tokens, unconstrained. The same source gives AIME 2024 "
                 f"accuracy {E1_PAPER_AIME2024_ACC[model]}% without a token count (not plotted). L1-Exact / "

@@ -36,7 +36,9 @@ from elastic_bench.harness.protocol import (
     DEFAULT_MAX_GEN_TOKS,
     DEFAULT_SEED,
     DEFAULT_WORDING,
+    ELASTIC,
     THINK_END,
+    TRUNCATE,
 )
 from elastic_bench.harness.provenance import model_info
 from elastic_bench.models.journal import ResponseJournal, journal_key
@@ -60,7 +62,7 @@ def parse_request(gen_kwargs: dict, default_max_tokens: int) -> tuple[Budget, Sa
     kwargs = dict(gen_kwargs)
     max_tokens = _optional_int(kwargs.get("max_gen_toks"), "max_gen_toks") or default_max_tokens
     budgeted = any(k in kwargs for k in BUDGET_KEYS)
-    strategy = str(kwargs.get("strategy") or ("elastic" if budgeted else "truncate"))
+    strategy = str(kwargs.get("strategy") or (ELASTIC if budgeted else TRUNCATE))
     budget = Budget(
         thinking=_optional_int(kwargs.get("thinking_budget"), "thinking_budget"),
         solution=_optional_int(kwargs.get("solution_budget"), "solution_budget"),

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.benchmarks import Benchmark, hub_metadata, sweeps
-from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, HIGHER_IS_BETTER, SAMPLE_METRICS
+from elastic_bench.harness.protocol import (
+    CODE_SAMPLE_METRICS,
+    DEFAULT_WORDING,
+    FORCE,
+    HIGHER_IS_BETTER,
+    PROMPT,
+    SAMPLE_METRICS,
+)
 
 TASKS_DIR = Path(__file__).parent
 
@@ -168,10 +175,10 @@ def _generation_kwargs(sweep: Sweep, budget: int | None) -> str:
         f"  solution_budget: {sweep.solution_budget}\n"
         + (
             f"  min_thinking_budget: {_yaml_scalar(budget and budget // 2)}\n"
-            if sweep.strategy == "force"
+            if sweep.strategy == FORCE
             else ""
         )
-        + ("  budget_wording: l1\n" if sweep.strategy == "prompt" else "")
+        + (f"  budget_wording: {DEFAULT_WORDING}\n" if sweep.strategy == PROMPT else "")
     )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from elastic_bench.harness.analysis import aes
-from elastic_bench.harness.results import load_result
+from elastic_bench.harness.results import load_result, validate_submission_bytes
 from elastic_bench.leaderboard_app.analysis import (
     Filters,
     auc_of,
@@ -25,7 +25,7 @@ from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
 from elastic_bench.leaderboard_app.data import _entry_rows, load_entry, load_leaderboard, scan_results
 from elastic_bench.leaderboard_app.export import figure_html, table_csv
 from elastic_bench.leaderboard_app.launch import app_command
-from elastic_bench.leaderboard_app.published import published_results, write_published
+from elastic_bench.leaderboard_app.published import published_results
 from elastic_bench.leaderboard_app.samples import (
     SamplesError,
     line_offsets,
@@ -256,7 +256,7 @@ def test_load_entry_refuses_paths_outside(results_dir: Path) -> None:
         load_entry(results_dir / "sub", "../reproduced__base__elastic_toy.json")
 
 
-def test_published_rows_match_design_and_shipped_files(tmp_path: Path) -> None:
+def test_published_rows_match_the_papers() -> None:
     results = {(r.model_name, r.benchmark): r for r in published_results()}
     assert all(r.kind == "reported" and r.source for r in results.values())
     marco = results[("Marco-o1-7B + O1-Pruner", "math")].points[0]
@@ -282,11 +282,18 @@ def test_published_rows_match_design_and_shipped_files(tmp_path: Path) -> None:
         convention="paper_table",
     )
     assert value == pytest.approx(0.58, abs=0.01)
+
+
+def test_published_rows_are_the_shipped_files_and_pass_submission() -> None:
+    """The one check of the published rows: each validates as a submission, the shipped file under
+    results/reported is exactly it, and no shipped reported file is stale."""
+    published = published_results()
+    assert published
     shipped = REPO / "results" / "reported"
-    if shipped.is_dir():
-        written = write_published(tmp_path)
-        for path in written:
-            assert load_result(shipped / path.name) == load_result(path)
+    for result in published:
+        assert validate_submission_bytes(result.model_dump_json().encode(), name=result.entry_id()) == result
+        assert load_result(shipped / f"{result.entry_id()}.json") == result
+    assert {p.stem for p in shipped.glob("*.json")} == {r.entry_id() for r in published}
 
 
 def test_app_command_passes_results_dir(tmp_path: Path) -> None:
@@ -297,18 +304,13 @@ def test_app_command_passes_results_dir(tmp_path: Path) -> None:
     assert cmd[-2:] == ["--results-dir", str(tmp_path.resolve())]
 
 
-def _published_md() -> Path | None:
-    for root in (REPO.parent / "shared", REPO.parent.parent / "shared", Path("/work/shared")):
-        if (root / "docs" / "PUBLISHED.md").is_file():
-            return root / "docs" / "PUBLISHED.md"
-    return None
+#: O1-Pruner's Table 2 as the shared PUBLISHED.md states it
+TABLE2 = Path(__file__).resolve().parent / "fixtures" / "published_o1_pruner_table2.md"
 
 
-@pytest.mark.skipif(_published_md() is None, reason="shared docs/PUBLISHED.md not present")
 def test_every_o1_pruner_table2_row_is_a_reported_entry() -> None:
     """Each (model, method, benchmark) cell of PUBLISHED.md's Table 2 is shipped with the same numbers."""
-    text = _published_md().read_text()
-    section = text.split("## O1-Pruner", 1)[1].split("\n## ", 1)[0]
+    section = TABLE2.read_text()
     benches = {"MATH": "math", "GSM8K": "gsm8k", "GaoKao": "gaokao"}
     header, cells = None, {}
     for line in section.splitlines():
@@ -333,6 +335,3 @@ def test_every_o1_pruner_table2_row_is_a_reported_entry() -> None:
         if r.task_group.startswith("o1_pruner_table2")
     }
     assert shipped == cells
-    reported = REPO / "results" / "reported"
-    names = {p.name for p in reported.glob("*o1_pruner_table2*.json")}
-    assert len(names) == 30

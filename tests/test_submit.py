@@ -41,16 +41,6 @@ def test_valid_files_pass(tmp_path: Path) -> None:
     assert validate_submission(write_result(reported, tmp_path)).kind == "reported"
 
 
-def test_published_rows_validate() -> None:
-    from elastic_bench.leaderboard_app.published import published_results
-
-    published = published_results()
-    assert published, "no published rows were checked"
-    for result in published:
-        validated = validate_submission_bytes(result.model_dump_json().encode(), name=result.entry_id())
-        assert validated == result, f"{result.entry_id()} changed on validation"
-
-
 @pytest.mark.parametrize(
     ("data", "expected"),
     [

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from elastic_bench.harness.analysis import avg_at_k, token_stats
 from elastic_bench.harness.lmeval._code_points import code_fields
 from elastic_bench.harness.lmeval._output import ConversionError, Subtask, number, opt_int
-from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, SAMPLE_METRICS, STRATEGY_NAMES
+from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, NO_STRATEGY, SAMPLE_METRICS, STRATEGY_NAMES
 from elastic_bench.harness.results import BudgetPoint
 
 #: problem identifiers looked up in each logged doc, in order
@@ -153,7 +153,7 @@ def build_point(sub: Subtask, *, seed: int, file: str) -> tuple[BudgetPoint, lis
     """One subtask's :class:`BudgetPoint` and, with logged samples, its problem ids in point order."""
     key = filter_key(sub.metrics)
     gk = sub.gen_kwargs
-    strategy = gk.get("strategy") or "none"
+    strategy = gk.get("strategy") or NO_STRATEGY
     if strategy not in STRATEGY_NAMES:
         raise ConversionError(
             f"{file}: {sub.name}: unknown strategy {strategy!r}; expected one of {STRATEGY_NAMES}"

@@ -17,7 +17,7 @@ import re
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from elastic_bench.harness.protocol import THINK_CAPPED_STRATEGIES, safe_filename
+from elastic_bench.harness.protocol import ELASTIC, THINK_CAPPED_STRATEGIES, TRUNCATE, safe_filename
 from elastic_bench.harness.results._io import ResultFileError, parse_result
 from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
 from elastic_bench.harness.results._schema import DEFAULT_RESULTS_DIR, ResultFile
@@ -208,14 +208,14 @@ def _reproduced_problem(result: ResultFile) -> str | None:
         solution = p.solution_budget if p.solution_budget is not None else rep.solution_budget
         if (
             solution is not None
-            and p.strategy == "elastic"
+            and p.strategy == ELASTIC
             and p.mean_answer_tokens is not None
             and p.mean_answer_tokens > solution + _TOL
         ):
             return (
                 f"{where}: mean_answer_tokens {p.mean_answer_tokens} exceeds the solution budget {solution}"
             )
-        if p.thinking_budget is not None and p.strategy == "truncate" and solution is not None:
+        if p.thinking_budget is not None and p.strategy == TRUNCATE and solution is not None:
             cap = p.thinking_budget + solution
             if p.mean_total_tokens > cap + _TOL:
                 return f"{where}: mean_total_tokens {p.mean_total_tokens} exceeds the budget t+s={cap}"

@@ -10,13 +10,12 @@ from elastic_bench.leaderboard_app.analysis import (
     budget_table,
     default_models,
     filter_entries,
-    pareto_frontier,
+    pareto_frontiers,
     points_of,
     summary_table,
 )
 from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
-from elastic_bench.leaderboard_app.data import TEST_SET_LABELS
 from elastic_bench.leaderboard_app.export import figure_export, table_csv
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
 
@@ -190,14 +189,7 @@ def render() -> None:
 
 
 def _pareto_section(points: pd.DataFrame, f: Filters, benchmark: str) -> None:
-    # one frontier per kind and test set: public-test-only code results never compete with hidden-test ones
-    frontiers = {}
-    for kind in f.kinds:
-        for test_set, group in points[points["kind"] == kind].groupby(
-            points["test_set"].fillna(""), sort=True
-        ):
-            label = kind if not test_set else f"{kind} · {TEST_SET_LABELS.get(test_set, test_set)}"
-            frontiers[label] = pareto_frontier(group)
+    frontiers = pareto_frontiers(points, f.kinds)
     pfig = pareto_figure(points, frontiers)
     st.plotly_chart(pfig, width="stretch", key="pareto", config={"displaylogo": False})
     front = (
