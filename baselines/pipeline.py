@@ -26,7 +26,7 @@ from pathlib import Path
 
 from elastic_bench.harness.benchmarks import TOY_PROBLEMS
 from elastic_bench.harness.protocol import DEFAULT_SEED, DEFAULT_TASK
-from elastic_bench.harness.results import ResultFile, TrainingRecord, load_result
+from elastic_bench.harness.results import ResultFile, TrainingRecord, entry_files, load_result
 
 METHOD_LABELS = {
     "sft": "SFT",
@@ -194,10 +194,12 @@ def _existing_base_entry(name: str, weights: str | None, results_dir: Path, task
     from elastic_bench.harness.results import partial_reason
 
     found = []
-    for path in sorted((results_dir / "reproduced").glob("*.json")):
+    for path in entry_files(results_dir):
         try:
             result = load_result(path)
         except (OSError, ValueError):
+            continue
+        if result.kind != "reproduced":
             continue
         rep = result.reproducibility
         same_model = result.model_name == name and result.task_group in tasks.split(",")

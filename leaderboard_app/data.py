@@ -18,10 +18,10 @@ import pandas as pd
 
 from elastic_bench.harness.analysis import ANSWER_RATES, answer_rates
 from elastic_bench.harness.results import (
-    RUNS_DIRNAME,
-    SAMPLES_DIRNAME,
     ResultFile,
     ResultFileError,
+    contained,
+    entry_files,
     load_result,
 )
 
@@ -115,28 +115,14 @@ def resolve_results_dir(explicit: str | Path | None = None) -> Path:
 def scan_results(results_dir: str | Path) -> tuple[Stamp, ...]:
     """(relative path, mtime_ns, size) of every candidate result file, sorted; cheap (stat only)."""
     root = Path(results_dir)
-    if not root.is_dir():
-        return ()
     stamps: list[Stamp] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and not (rel_dir == "." and d in (SAMPLES_DIRNAME, RUNS_DIRNAME))
-        )
-        for name in filenames:
-            if not name.endswith(".json") or name.startswith("."):
-                continue
-            full = os.path.join(dirpath, name)
-            try:
-                st = os.stat(full)
-            except OSError:
-                continue
-            rel = name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}"
-            stamps.append((rel, st.st_mtime_ns, st.st_size))
-    stamps.sort()
-    return tuple(stamps)
+    for path in entry_files(root):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamps.append((path.relative_to(root).as_posix(), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(stamps))
 
 
 def entry_strategy(result: ResultFile) -> str:
@@ -285,8 +271,7 @@ def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None =
 
 def load_entry(results_dir: str | Path, entry: str) -> ResultFile:
     """The full result file of one entry (a path relative to the results directory)."""
-    root = Path(results_dir).resolve()
-    path = (root / entry).resolve()
-    if not path.is_relative_to(root):
+    path = contained(results_dir, entry)
+    if path is None:
         raise ResultFileError(f"{entry}: outside the results directory")
     return load_result(path)

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.harness.protocol import ELASTIC, NO_STRATEGY
-from elastic_bench.harness.results import BudgetPoint, CodeforcesRating, ResultFile, save_result
+from elastic_bench.harness.results import (
+    BudgetPoint,
+    CodeforcesRating,
+    ResultFile,
+    entry_filename,
+    save_result,
+)
 
 O1_PRUNER_SOURCE = (
     "O1-Pruner: Length-Harmonizing Fine-Tuning for O1-Like Reasoning Pruning (arXiv 2501.12570), "
@@ -221,9 +227,9 @@ def published_results() -> list[ResultFile]:
 
 
 def write_published(directory: str | Path) -> list[Path]:
-    """Write every published row as ``<directory>/<entry id>.json``; returns the paths."""
+    """Write every published row as ``<directory>/<entry file name>``; returns the paths."""
     directory = Path(directory)
-    return [save_result(r, directory / f"{r.entry_id()}.json") for r in published_results()]
+    return [save_result(r, directory / entry_filename(r)) for r in published_results()]
 
 
 if __name__ == "__main__":

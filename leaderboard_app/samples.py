@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elastic_bench.harness.protocol import SAMPLE_METRICS, THINK_END, split_thinking
-from elastic_bench.harness.results import ResultFile
+from elastic_bench.harness.results import ResultFile, SamplesError, contained, samples_file_task
 
 SAMPLE_METRIC_KEYS = (*SAMPLE_METRICS, "exact_match")
-
-
-class SamplesError(ValueError):
-    """Logged samples that cannot be located or read; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +29,8 @@ class Generation:
 
 def resolve_samples(results_dir: str | Path, entry: str, samples_file: str) -> Path:
     """Absolute path of an entry's samples, refusing anything outside the results directory."""
-    root = Path(results_dir).resolve()
-    path = ((root / entry).parent / samples_file).resolve()
-    if not path.is_relative_to(root):
+    path = contained(results_dir, Path(entry).parent / samples_file)
+    if path is None:
         raise SamplesError(f"samples path {samples_file!r} points outside the results directory")
     if not path.exists():
         raise SamplesError(f"samples path {samples_file!r} does not exist")
@@ -45,16 +40,15 @@ def resolve_samples(results_dir: str | Path, entry: str, samples_file: str) -> P
 def sample_files(path: Path, tasks: list[str]) -> dict[str, Path]:
     """Map each budget's lm-eval task name to its samples file.
 
-    A single file serves every task; in a folder, a file belongs to the longest task name it contains.
+    A single file serves every task; in a folder, each lm-eval samples file serves the task its name
+    holds (``samples_<task>_<date>.jsonl``).
     """
     if path.is_file():
         return dict.fromkeys(tasks, path)
-    files = sorted(p for p in path.glob("*.jsonl") if p.is_file())
     out: dict[str, Path] = {}
-    for f in files:
-        matches = [t for t in tasks if t and t in f.name]
-        if matches:
-            task = max(matches, key=len)
+    for f in sorted(p for p in path.glob("*.jsonl") if p.is_file()):
+        task = samples_file_task(f.name, tasks)
+        if task in tasks:
             out.setdefault(task, f)
     return out
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from elastic_bench.harness.analysis import aes
-from elastic_bench.harness.results import load_result, validate_submission_bytes
+from elastic_bench.harness.results import entry_filename, load_result, validate_submission_bytes
 from elastic_bench.leaderboard_app.analysis import (
     Filters,
     auc_of,
@@ -292,8 +292,8 @@ def test_published_rows_are_the_shipped_files_and_pass_submission() -> None:
     shipped = REPO / "results" / "reported"
     for result in published:
         assert validate_submission_bytes(result.model_dump_json().encode(), name=result.entry_id()) == result
-        assert load_result(shipped / f"{result.entry_id()}.json") == result
-    assert {p.stem for p in shipped.glob("*.json")} == {r.entry_id() for r in published}
+        assert load_result(shipped / entry_filename(result)) == result
+    assert {p.name for p in shipped.glob("*.json")} == {entry_filename(r) for r in published}
 
 
 def test_app_command_passes_results_dir(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Issue 8, item 8: nothing a user has is replaced or deleted silently, and nothing leaks in.
+"""Nothing a user has is replaced or deleted silently, and nothing leaks in.
 
 Runs go through the real ``elastic-bench`` command line (a few seconds each on the tiny reasoner).
 """
@@ -13,7 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.harness.results import SubmissionError, load_result, submit
+from elastic_bench.harness.results import (
+    RUNS_DIRNAME,
+    SAMPLES_DIRNAME,
+    SubmissionError,
+    entry_filename,
+    entry_files,
+    entry_path,
+    find_existing_entry,
+    load_result,
+    save_result,
+    submit,
+)
 from tests.factories import make_result, write_result, write_samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,3 +211,16 @@ def test_journal_fingerprint_names_the_device() -> None:
     cpu = ElasticHFLM._fingerprint(str(CHECKPOINT_DIR), None, "float32", "cpu")
     gpu = ElasticHFLM._fingerprint(str(CHECKPOINT_DIR), None, "float32", "cuda:0")
     assert cpu != gpu
+
+
+def test_a_kept_partial_run_is_not_taken_for_the_entry(tmp_path: Path) -> None:
+    """A --limit run's result kept under results/runs/ is not a leaderboard entry: a later full run of
+    the same model is added, not refused as 'an entry already exists at results/runs/...'."""
+    result = make_result("tiny_reasoner")
+    kept = tmp_path / RUNS_DIRNAME / "elastic-hf__elastic_toy__20261206T000000" / entry_filename(result)
+    save_result(result, kept)
+    save_result(result, tmp_path / SAMPLES_DIRNAME / "x.json")  # nor is anything under samples/
+    assert find_existing_entry(result, tmp_path) is None
+    assert entry_files(tmp_path) == []
+    entry = save_result(result, entry_path(result, tmp_path))
+    assert find_existing_entry(result, tmp_path) == entry and entry_files(tmp_path) == [entry]

@@ -17,7 +17,13 @@ from rich.console import Console
 from elastic_bench.harness.analysis import AES_CONVENTIONS, ReportError, pick_base
 from elastic_bench.harness.cli._tables import render_table
 from elastic_bench.harness.lmeval import ConversionError, convert_output_dir
-from elastic_bench.harness.results import ResultFile, ResultFileError, parse_result, read_json
+from elastic_bench.harness.results import (
+    ResultFile,
+    ResultFileError,
+    is_lm_eval_results,
+    parse_result,
+    read_json,
+)
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -30,7 +36,7 @@ def load_results(path: str | Path) -> list[ResultFile]:
         if path.is_dir():
             return convert_output_dir(path)
         raw = read_json(path, ReportError)
-        if isinstance(raw, dict) and "schema_version" not in raw and isinstance(raw.get("results"), dict):
+        if is_lm_eval_results(raw):
             return convert_output_dir(path)
         return [parse_result(raw, name=path.name)]
     except (ConversionError, ResultFileError) as exc:

@@ -47,7 +47,7 @@ from elastic_bench.harness.provenance import (
     versions_from_results,
     weights_sha256,
 )
-from elastic_bench.harness.results import BudgetPoint, ResultFile
+from elastic_bench.harness.results import BudgetPoint, ResultFile, first_error
 
 __all__ = ["ConversionError", "convert_output_dir", "convert_run", "find_run_outputs"]
 
@@ -257,9 +257,7 @@ def convert_run(
                 **code,
             )
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(file)"
-            raise ConversionError(f"{path.name}: group {group}: {where}: {first['msg']}") from exc
+            raise ConversionError(f"{path.name}: group {group}: {first_error(exc)}") from exc
         out.append(result)
     return out
 

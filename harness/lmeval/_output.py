@@ -17,11 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.protocol import SUBTASK_RE
-from elastic_bench.harness.results import read_json
+from elastic_bench.harness.results import DATE_ID, SAMPLES_FILE_RE, read_json, samples_file_task
 
-#: lm-eval's date id in output file names, e.g. 2026-11-21T05-50-59.693534
-DATE_ID = r"\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?"
-SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_(?P<date>{DATE_ID})\.jsonl$")
 RESULTS_RE = re.compile(rf"^(?P<stem>.+)_(?P<date>{DATE_ID})\.json$")
 
 
@@ -96,7 +93,7 @@ def find_run_outputs(output_dir: str | Path) -> tuple[Path, list[Path]]:
     samples = sorted(
         p
         for p in results.parent.glob(f"samples_*_{date}.jsonl")
-        if (m := SAMPLES_RE.match(p.name)) and m["date"] == date
+        if (m := SAMPLES_FILE_RE.match(p.name)) and m["date"] == date
     )
     return results, samples
 
@@ -132,15 +129,8 @@ def read_samples(path: Path) -> list[dict[str, Any]]:
 
 
 def samples_task(path: Path, known: Iterable[str]) -> str | None:
-    """The task a samples file belongs to (by its name)."""
-    match = SAMPLES_RE.match(path.name)
-    if match:
-        return match["task"]
-    # tolerate renamed files: samples_<task>*.jsonl with a known task name, longest first
-    for task in sorted(known, key=len, reverse=True):
-        if path.name.startswith(f"samples_{task}"):
-            return task
-    return None
+    """The task a samples file belongs to (by its name; the results directory's rule)."""
+    return samples_file_task(path.name, known)
 
 
 def collect_subtasks(raw: dict[str, Any], name: str) -> dict[str, list[Subtask]]:

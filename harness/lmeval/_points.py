@@ -16,7 +16,7 @@ from elastic_bench.harness.analysis import avg_at_k, token_stats
 from elastic_bench.harness.lmeval._code_points import code_fields
 from elastic_bench.harness.lmeval._output import ConversionError, Subtask, number, opt_int
 from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, NO_STRATEGY, SAMPLE_METRICS, STRATEGY_NAMES
-from elastic_bench.harness.results import BudgetPoint
+from elastic_bench.harness.results import BudgetPoint, first_error
 
 #: problem identifiers looked up in each logged doc, in order
 DOC_ID_KEYS = ("id", "problem_id", "unique_id", "idx", "question_id")
@@ -174,9 +174,7 @@ def build_point(sub: Subtask, *, seed: int, file: str) -> tuple[BudgetPoint, lis
     try:
         return BudgetPoint(**common, **fields), ids
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "point"
-        raise ConversionError(f"{file}: {sub.name}: {where}: {first['msg']}") from exc
+        raise ConversionError(f"{file}: {sub.name}: {first_error(exc, 'point')}") from exc
 
 
 def build_points(subs: list[Subtask], *, seed: int, file: str) -> tuple[list[BudgetPoint], list[str] | None]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from elastic_bench.harness.results._io import (
     ResultFileError,
+    first_error,
+    is_lm_eval_results,
     load_result,
     parse_result,
     read_json,
@@ -20,6 +22,7 @@ from elastic_bench.harness.results._runs import (
     store_run_result,
     store_run_result_at,
 )
+from elastic_bench.harness.results._samples import SamplesError
 from elastic_bench.harness.results._schema import (
     DEFAULT_RESULTS_DIR,
     RUNS_DIRNAME,
@@ -30,38 +33,53 @@ from elastic_bench.harness.results._schema import (
     Reproducibility,
     ResultFile,
 )
+from elastic_bench.harness.results._store import (
+    DATE_ID,
+    SAMPLES_FILE_RE,
+    contained,
+    entry_filename,
+    entry_files,
+    entry_path,
+    find_existing_entry,
+    samples_file_task,
+)
 from elastic_bench.harness.results._submit import (
     SubmissionError,
     add_entry,
-    entry_filename,
-    entry_path,
-    find_existing_entry,
     submit,
     validate_submission,
     validate_submission_bytes,
 )
 
 __all__ = [
-    "DEFAULT_RESULTS_DIR",
     "BudgetPoint",
     "CodeforcesRating",
+    "DATE_ID",
+    "DEFAULT_RESULTS_DIR",
     "DatasetRecord",
     "RUNS_DIRNAME",
     "Reproducibility",
     "ResultFile",
     "ResultFileError",
     "SAMPLES_DIRNAME",
+    "SAMPLES_FILE_RE",
     "SCHEMA_VERSION",
+    "SamplesError",
     "SubmissionError",
     "TrainingRecord",
     "add_entry",
+    "contained",
     "entry_filename",
+    "entry_files",
     "entry_path",
     "find_existing_entry",
+    "first_error",
+    "is_lm_eval_results",
     "load_result",
     "parse_result",
     "partial_reason",
     "read_json",
+    "samples_file_task",
     "save_result",
     "store_run_result",
     "store_run_result_at",

@@ -107,14 +107,30 @@ def parse_result(raw: object, name: str = "result") -> ResultFile:
     try:
         return ResultFile.model_validate(migrated)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(file)"
         hint = (
             f" (written with schema {raw.get('schema_version')}; upgrade elastic-bench)"
             if newer_minor
             else ""
         )
-        raise ResultFileError(f"{name}: {where}: {first['msg']}{hint}") from exc
+        raise ResultFileError(f"{name}: {first_error(exc)}{hint}") from exc
+
+
+def is_lm_eval_results(raw: object) -> bool:
+    """Whether a decoded JSON object is lm-eval's own results file (``results`` and ``configs``, no
+    ``schema_version``) rather than a result file."""
+    return (
+        isinstance(raw, dict)
+        and "schema_version" not in raw
+        and isinstance(raw.get("results"), dict)
+        and "configs" in raw
+    )
+
+
+def first_error(exc: ValidationError, where: str = "(file)") -> str:
+    """A pydantic error as one line: the first problem's location (``where`` for the whole object)
+    and message."""
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc']) or where}: {first['msg']}"
 
 
 def save_result(result: ResultFile, path: str | Path) -> Path:

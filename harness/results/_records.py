@@ -1,4 +1,4 @@
-"""Sub-records of the result schema that the next wave fills: code-task ratings, training runs.
+"""Sub-records of the result schema: Codeforces ratings of code tasks, and the training record of retrained baselines.
 
 Re-exported by :mod:`elastic_bench.harness.results._schema`, the schema's public module.
 """

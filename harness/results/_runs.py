@@ -14,7 +14,8 @@ from pathlib import Path
 
 from elastic_bench.harness.results._io import ResultFileError, load_result, save_result
 from elastic_bench.harness.results._schema import ResultFile
-from elastic_bench.harness.results._submit import add_entry, entry_filename, find_existing_entry
+from elastic_bench.harness.results._store import entry_filename, find_existing_entry
+from elastic_bench.harness.results._submit import add_entry
 
 
 def _sweep_budgets(task_group: str) -> set[int | None] | None:

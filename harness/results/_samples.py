@@ -8,27 +8,22 @@ lm-eval ``--log_samples`` JSONL of the result's tasks; failures name the file an
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 from elastic_bench.harness.results._io import ResultFileError
 from elastic_bench.harness.results._schema import SAMPLES_DIRNAME, ResultFile
+from elastic_bench.harness.results._store import contained, samples_file_task
 
 
 class SamplesError(ResultFileError):
     """Samples that a submission may not bring (outside its folder, or not lm-eval samples)."""
 
 
-#: lm-eval's --log_samples file names: samples_<task>_<date>.jsonl
-SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_\d{4}-\d{2}-\d{2}T[\d.\-]+\.jsonl$")
-
-
 def inside(folder: Path, rel: str, name: str) -> Path:
     """``folder/rel`` resolved (symlinks followed); refuses anything that ends up outside ``folder``."""
-    base = folder.resolve()
-    target = (base / rel).resolve()
-    if not target.is_relative_to(base):
+    target = contained(folder, rel)
+    if target is None:
         raise SamplesError(f"{name}: samples_file {rel!r} points outside the submission's folder")
     return target
 
@@ -36,10 +31,9 @@ def inside(folder: Path, rel: str, name: str) -> Path:
 def check_samples_file(path: Path, result: ResultFile, name: str) -> None:
     """Check that ``path`` holds lm-eval sample lines (JSON objects with ``doc_id`` and responses)
     of the tasks of ``result``; raises :class:`SamplesError` naming file and line."""
-    match = SAMPLES_NAME.match(path.name)
-    tasks = {p.task for p in result.points}
-    if match and match["task"] not in tasks:
-        raise SamplesError(f"{name}: {path.name}: task {match['task']} is not a task of this result")
+    task = samples_file_task(path.name)
+    if task is not None and task not in {p.task for p in result.points}:
+        raise SamplesError(f"{name}: {path.name}: task {task} is not a task of this result")
     try:
         with path.open(encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, start=1):

@@ -9,7 +9,6 @@ it is only parsed as JSON. An existing entry is never replaced unless ``overwrit
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -17,10 +16,11 @@ import re
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from elastic_bench.harness.protocol import ELASTIC, THINK_CAPPED_STRATEGIES, TRUNCATE, safe_filename
-from elastic_bench.harness.results._io import ResultFileError, parse_result
+from elastic_bench.harness.protocol import ELASTIC, THINK_CAPPED_STRATEGIES, TRUNCATE
+from elastic_bench.harness.results._io import ResultFileError, is_lm_eval_results, parse_result
 from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
 from elastic_bench.harness.results._schema import DEFAULT_RESULTS_DIR, ResultFile
+from elastic_bench.harness.results._store import entry_filename, entry_path, find_existing_entry
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -62,7 +62,7 @@ def validate_submission_bytes(data: bytes, name: str = "submission") -> ResultFi
         raise SubmissionError(f"{name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
     except ValueError as exc:
         raise SubmissionError(f"{name}: not valid JSON: {exc}") from exc
-    if isinstance(raw, dict) and "results" in raw and "configs" in raw and "schema_version" not in raw:
+    if is_lm_eval_results(raw):
         raise SubmissionError(
             f"{name}: this is a raw lm-eval output, not a result file; run `elastic-bench convert` on its folder first"
         )
@@ -221,45 +221,6 @@ def _reproduced_problem(result: ResultFile) -> str | None:
                 return f"{where}: mean_total_tokens {p.mean_total_tokens} exceeds the budget t+s={cap}"
     if result.problem_ids is not None and len(result.problem_ids) != rep.dataset.n_problems:
         return f"problem_ids has {len(result.problem_ids)} entries, reproducibility.dataset.n_problems is {rep.dataset.n_problems}"
-    return None
-
-
-#: longest entry file stem in bytes; longer ones end in a hash of the full name (file systems
-#: allow 255 bytes per name, and a model name and a task group may each have 200 characters)
-MAX_STEM_BYTES = 120
-
-
-def entry_filename(result: ResultFile) -> str:
-    """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
-    stem = safe_filename(result.entry_id()).lstrip(".")
-    if len(stem.encode()) > MAX_STEM_BYTES:
-        digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
-        head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")
-        stem = f"{head}__{digest}"
-    return stem + ".json"
-
-
-def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
-    """Where :func:`submit` puts an entry: ``<results_dir>/<kind>/<entry id>.json``."""
-    return Path(results_dir) / result.kind / entry_filename(result)
-
-
-def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | None:
-    """A file in ``results_dir`` holding the same entry (kind, model_name, task_group), if any."""
-    results_dir = Path(results_dir)
-    target = entry_path(result, results_dir)
-    if target.exists():
-        return target
-    if not results_dir.is_dir():
-        return None
-    key = (result.kind, result.model_name, result.task_group)
-    for path in sorted(results_dir.rglob("*.json")):
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue
-        if isinstance(raw, dict) and (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) == key:
-            return path
     return None
 
 

@@ -1,0 +1,96 @@
+"""The results directory, owned in one place: where entries live and what they are called, which
+files in it are entries, paths that must stay inside it, and which task a samples file holds.
+
+Layout: entries are JSON files anywhere under the directory except its top-level ``samples/``
+(logged samples copied next to the entries) and ``runs/`` (raw lm-eval outputs of ``elastic-bench
+run``) folders and hidden files or folders (``.cache``, temporary files). An entry's own place is
+``<kind>/<entry file name>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from elastic_bench.harness.protocol import safe_filename
+from elastic_bench.harness.results._schema import RUNS_DIRNAME, SAMPLES_DIRNAME, ResultFile
+
+#: lm-eval's date id in output file names, e.g. 2026-11-21T05-50-59.693534
+DATE_ID = r"\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?"
+#: lm-eval's ``--log_samples`` file names: ``samples_<task>_<date>.jsonl``
+SAMPLES_FILE_RE = re.compile(rf"^samples_(?P<task>.+)_(?P<date>{DATE_ID})\.jsonl$")
+
+
+def samples_file_task(name: str, known: Iterable[str] = ()) -> str | None:
+    """The task a samples file holds, by its name: lm-eval's ``samples_<task>_<date>.jsonl``, else (a
+    renamed file) the longest of the ``known`` tasks it starts with as ``samples_<task>``; or None."""
+    name = Path(name).name
+    match = SAMPLES_FILE_RE.match(name)
+    if match:
+        return match["task"]
+    return next((t for t in sorted(known, key=len, reverse=True) if name.startswith(f"samples_{t}")), None)
+
+
+def contained(root: str | Path, rel: str | Path) -> Path | None:
+    """``root/rel`` resolved (symlinks followed), or None when it ends up outside ``root``."""
+    base = Path(root).resolve()
+    target = (base / rel).resolve()
+    return target if target.is_relative_to(base) else None
+
+
+def entry_files(results_dir: str | Path) -> list[Path]:
+    """Every candidate entry file of a results directory (see the module docstring), sorted."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        top = Path(dirpath) == root
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and not (top and d in (SAMPLES_DIRNAME, RUNS_DIRNAME))
+        )
+        found += [Path(dirpath) / n for n in filenames if n.endswith(".json") and not n.startswith(".")]
+    return sorted(found)
+
+
+#: longest entry file stem in bytes; longer ones end in a hash of the full name (file systems
+#: allow 255 bytes per name, and a model name and a task group may each have 200 characters)
+MAX_STEM_BYTES = 120
+
+
+def entry_filename(result: ResultFile) -> str:
+    """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
+    stem = safe_filename(result.entry_id()).lstrip(".")
+    if len(stem.encode()) > MAX_STEM_BYTES:
+        digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
+        head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")
+        stem = f"{head}__{digest}"
+    return stem + ".json"
+
+
+def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
+    """Where :func:`submit` puts an entry: ``<results_dir>/<kind>/<entry id>.json``."""
+    return Path(results_dir) / result.kind / entry_filename(result)
+
+
+def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | None:
+    """A file in ``results_dir`` holding the same entry (kind, model_name, task_group), if any."""
+    results_dir = Path(results_dir)
+    target = entry_path(result, results_dir)
+    if target.exists():
+        return target
+    key = (result.kind, result.model_name, result.task_group)
+    for path in entry_files(results_dir):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(raw, dict) and (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) == key:
+            return path
+    return None
