@@ -2,7 +2,7 @@
 
 Runs the real ``lm_eval`` command line in this process with the math tasks' ``score`` wrapped by
 a timer (nothing else changes), then prints the run's wall time, the time inside ``score`` and the
-share. Target (issue 4): grading < 5% of a run's wall time.
+share. Target: grading < 5% of a run's wall time.
 
     python benchmarks/grading_share.py -- --model elastic-hf --tasks elastic_aime --limit 2 \\
         --metadata '{"data_dir": "/work/shared/data"}' --output_path /tmp/aime_run --log_samples

@@ -203,7 +203,7 @@ def test_killed_run_resumes_without_regenerating(tmp_path):
     assert f"{50 - done}/{50 - done}" in log  # elastic-hf generated only the remaining requests
 
 
-# ----------------------------------------------------- one-line errors (issue 8), in-process
+# --------------------------------------------------------------- one-line errors, in-process
 def _main_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     """Run ``elastic-bench ARGS`` in this process; return its one error line (exit status 2)."""
     from elastic_bench.harness.cli import main

@@ -30,7 +30,7 @@ def test_pass_at_k_is_the_unbiased_estimator() -> None:
     assert pass_at_k(4, 1, 1) == pytest.approx(0.25) and pass_at_k(4, 1, 2) == pytest.approx(0.5)
     assert pass_at_k(8, 2, 4) == pytest.approx(1 - 15 / 70)
     assert pass_at_k(4, 0, 4) == 0.0 and pass_at_k(4, 4, 1) == 1.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="pass@k needs 0 <= c <= n"):
         pass_at_k(4, 5, 1)
 
 

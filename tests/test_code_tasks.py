@@ -93,7 +93,7 @@ def test_a_bad_row_is_one_line_naming_file_and_row(tmp_path: Path) -> None:
     rows = json.loads(path.read_text())
     rows[7]["tests"] = []
     path.write_text(json.dumps(rows))
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError, match="row 7: no tests") as err:
         load_code_problems("codeforces", data_dir=tmp_path)
     assert str(err.value) == f"{path}: row 7: no tests (expected a non-empty list of {{input, output}})"
     with pytest.raises(DataError, match=r"no data file for lcb \(missing livecodebench/qwq"):

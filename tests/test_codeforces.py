@@ -101,9 +101,9 @@ def test_rating_from_rank_edges_and_bad_input():
     # behind everyone (rank >= n + 1 = 3): bracket bottom min(0, min r_i)
     assert rating_from_rank([1500, 1700], 3) == pytest.approx(0)
     assert rating_from_rank([-50, 1700], 3) == pytest.approx(-50)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one participant rating"):
         rating_from_rank([], 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ratings and rank must be finite numbers"):
         rating_from_rank([1500], math.nan)
 
 
@@ -131,13 +131,13 @@ def test_model_rank_counts_participants_not_behind():
 
 def test_contest_of_and_contest_id_parsing(tmp_path):
     assert contest_of("1971A") == 1971 and contest_of("1983F1") == 1983
-    with pytest.raises(CodeforcesError):
+    with pytest.raises(CodeforcesError, match="not a Codeforces problem id: 'A1971'"):
         contest_of("A1971")
     meta = tmp_path / "meta.json"
     meta.write_text(json.dumps(["1971A", "1971B", "1972C"]))
     assert parse_contest_ids(str(meta)) == [1971, 1972]
     assert parse_contest_ids("2000, 2001 2000") == [2000, 2001]
-    with pytest.raises(CodeforcesError):
+    with pytest.raises(CodeforcesError, match="not a contest or problem id: '19x'"):
         parse_contest_ids("19x")
 
 
@@ -316,9 +316,9 @@ def test_per_sample_mode_averages_single_attempt_ratings(api, tmp_path):
     assert got.sample_ranks == [1, 3]
     assert got.sample_ratings == pytest.approx([1800, rating_from_rank(ratings, 3)])
     assert got.rating == pytest.approx((1800 + rating_from_rank(ratings, 3)) / 2)
-    with pytest.raises(CodeforcesError):
+    with pytest.raises(CodeforcesError, match="problems have different sample counts"):
         rate_contest(1001, standings, {"1001A": [True, False], "1001B": [False]}, min_participants=1)
-    with pytest.raises(CodeforcesError):
+    with pytest.raises(CodeforcesError, match="1001A: outcomes must be booleans per sample"):
         rate_contest(1001, standings, {"1001A": 0.5}, min_participants=1)
 
 

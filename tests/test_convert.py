@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -267,25 +268,25 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 def test_malformed_results_files(tmp_path):
     bad = tmp_path / "results_x.json"
     bad.write_text("{not json")
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="not JSON") as exc:
         convert_run(bad)
     assert "not JSON" in _one_line(exc)
     bad.write_text("[1, 2]")
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="not an lm-eval results file") as exc:
         convert_run(bad)
     assert "not an lm-eval results file" in _one_line(exc)
     bad.write_text(json.dumps({"results": {"gsm8k": {"exact_match,none": 0.3}}}))
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="no elastic-bench budget subtasks") as exc:
         convert_run(bad)
     assert "no elastic-bench budget subtasks" in _one_line(exc) and "gsm8k" in str(exc.value)
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="cannot read") as exc:
         convert_run(tmp_path / "missing.json")
     assert "cannot read" in _one_line(exc)
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="nowhere: no such file or folder") as exc:
         find_run_outputs(tmp_path / "nowhere")
     _one_line(exc)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="no lm-eval results") as exc:
         find_run_outputs(tmp_path / "empty")
     assert "no lm-eval results" in _one_line(exc)
 
@@ -299,11 +300,11 @@ def _edit_config(results: Path, task: str, **changes) -> None:
 def test_inconsistent_configs_are_rejected(tmp_path):
     results, samples, _ = write_fake_run(tmp_path, budgets=(64, None))
     _edit_config(results, "elastic_toy_t00064", strategy="magic")
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="unknown strategy 'magic'") as exc:
         convert_run(results, samples)
     assert "unknown strategy 'magic'" in _one_line(exc)
     _edit_config(results, "elastic_toy_t00064", strategy="elastic", thinking_budget=100)
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="does not match the task name") as exc:
         convert_run(results, samples)
     assert "does not match the task name" in _one_line(exc)
 
@@ -311,16 +312,16 @@ def test_inconsistent_configs_are_rejected(tmp_path):
 def test_malformed_or_foreign_samples_are_rejected(tmp_path):
     results, samples, _ = write_fake_run(tmp_path / "a", budgets=(64, None))
     _, other_samples, _ = write_fake_run(tmp_path / "b", budgets=(64, None), seed=99)
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match=re.escape("(samples from another run?)")) as exc:
         convert_run(results, other_samples)  # same task names, another run's numbers
     assert "samples from another run" in _one_line(exc)
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="duplicate doc_id") as exc:
         convert_run(results, samples + other_samples)
     assert "duplicate doc_id" in _one_line(exc)
 
     broken = samples[0]
     broken.write_text(broken.read_text() + "{oops\n")
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match=re.escape(f"{broken.name}:9: not JSON")) as exc:
         convert_run(results, samples)
     assert f"{broken.name}:9: not JSON" in _one_line(exc)
     lines = broken.read_text().splitlines()[:8]
@@ -328,7 +329,7 @@ def test_malformed_or_foreign_samples_are_rejected(tmp_path):
     row["acc"] = "yes"
     lines[3] = json.dumps(row)
     broken.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="acc: expected a number") as exc:
         convert_run(results, samples)
     assert "expected a number" in _one_line(exc)
 
@@ -338,7 +339,7 @@ def test_bad_metric_values_fail_validation_cleanly(tmp_path):
     raw = json.loads(results.read_text())
     raw["results"]["elastic_toy_t00064"]["acc,none"] = 1.5
     results.write_text(json.dumps(raw))
-    with pytest.raises(ConversionError) as exc:
+    with pytest.raises(ConversionError, match="elastic_toy_t00064: accuracy") as exc:
         convert_run(results)
     assert "elastic_toy_t00064: accuracy" in _one_line(exc)
 

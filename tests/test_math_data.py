@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_gsm8k_gold_after_hashes_and_math_gold_from_solution(tmp_path: Path) -> 
 )
 def test_bad_jsonl_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     f = write_jsonl(tmp_path / "x.jsonl", [{"problem": "ok", "answer": "1"}, "", line])
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError, match=re.escape(message)) as err:
         read_local("aime24", f)
     text = str(err.value)
     assert text.startswith(f"{f}:3: ") and message in text and "\n" not in text

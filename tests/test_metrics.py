@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -54,11 +55,11 @@ def test_bootstrap_is_seeded_and_matches_normal_approximation():
 def test_bootstrap_degenerate_cases():
     assert bootstrap_ci([1.0, 1.0, 1.0]) == (1.0, 1.0)
     assert bootstrap_ci([0.3]) == (0.3, 0.3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs a non-empty 1-D sequence"):
         bootstrap_ci([])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="every problem needs at least one sample"):
         avg_at_k([[1], []])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape("scores must lie in [0, 1]")):
         avg_at_k([1.5, 0.0])
 
 
@@ -69,9 +70,9 @@ def test_bootstrap_handles_large_inputs_in_chunks():
 
 
 def test_per_problem_means_rejects_nan_and_3d():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="scores must be finite"):
         per_problem_means([float("nan"), 1.0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="scores must be 1-D or 2-D, got 3-D"):
         per_problem_means(np.zeros((2, 2, 2)))
 
 
@@ -102,7 +103,7 @@ def test_tokens_per_correct_on_per_problem_means_and_none_when_nothing_correct()
     assert tokens_per_correct([100, 300], [0.75, 0.25]) == pytest.approx(400)
     assert tokens_per_correct([10, 20], [0, 0]) is None
     assert token_stats([5.0], [0.0]).tokens_per_correct is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="think_tokens has 1 values, expected 2"):
         token_stats([1, 2], [1, 0], think_tokens=[1])
 
 
@@ -159,11 +160,11 @@ def test_aes_weights_scale_invariance_and_errors():
     # fractions vs percentages give the same score
     assert aes(0.906, 2191, 0.91, 1385) == pytest.approx(aes(90.6, 2191, 91.0, 1385))
     assert aes(0.5, 100, 0.5, 100) == 0.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="AES needs a base with positive accuracy and length"):
         aes(0.0, 100, 0.5, 50)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="AES needs a base with positive accuracy and length"):
         aes(0.5, 0, 0.5, 50)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown AES convention 'paper'"):
         aes(0.5, 100, 0.5, 50, convention="paper")  # type: ignore[arg-type]
 
 
@@ -180,13 +181,13 @@ def test_auc_log_budget_trapezoid():
 
 
 def test_auc_errors():
-    for budgets, accs in [
-        ([128], [0.5]),
-        ([128, 128], [0.1, 0.2]),
-        ([0, 128], [0.1, 0.2]),
-        ([1, 2], [0.1, 1.2]),
+    for budgets, accs, reason in [
+        ([128], [0.5], "AUC needs at least two budgets"),
+        ([128, 128], [0.1, 0.2], "budgets must be distinct"),
+        ([0, 128], [0.1, 0.2], "budgets must be positive finite numbers"),
+        ([1, 2], [0.1, 1.2], re.escape("accuracies must lie in [0, 1]")),
     ]:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=reason):
             auc_log_budget(budgets, accs)
 
 
@@ -219,5 +220,5 @@ def test_paired_bootstrap_is_tighter_than_unpaired_and_validates():
     assert paired.ci_high - paired.ci_low < unpaired_width
     identical = paired_bootstrap_diff([1, 0, 1], [1, 0, 1])
     assert identical.mean_diff == 0 and identical.p_le_zero == 1.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="runs cover different numbers of problems"):
         paired_bootstrap_diff([1, 0], [1, 0, 1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from elastic_bench.harness.lmeval import ModelArgsError, check_model_args, parse_model_args
@@ -34,7 +36,7 @@ def test_parse_key_values() -> None:
     ],
 )
 def test_bad_args_are_one_line_errors(args: dict, fragment: str) -> None:
-    with pytest.raises(ModelArgsError) as info:
+    with pytest.raises(ModelArgsError, match=re.escape(fragment)) as info:
         check_model_args(ElasticHFLM, args)
     message = str(info.value)
     assert "\n" not in message and fragment in message, message

@@ -85,8 +85,8 @@ def test_aes_base_point_rule() -> None:
 
 
 def test_report_and_app_use_the_same_aes_base(tmp_path: Path) -> None:
-    # the base has no unconstrained point: the report used to refuse it, the app's per-budget table
-    # matched budgets by label and its summary took the last point
+    # the base has no unconstrained point: its largest budget is the AES base, and the report, the
+    # app's per-budget table (budgets matched by thinking budget) and its summary give the same AES
     base = make_result("base", budgets=(256, 1024), accuracies=(0.4, 0.8), tokens=(300, 900), seed=1)
     run = make_result(
         "run", budgets=(256, 512, 1024, None), accuracies=(0.3, 0.5, 0.7, 0.9), tokens=(200, 400, 700, 1500)

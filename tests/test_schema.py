@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_1_0_reproduced_file_keeps_its_values_and_round_trips(tmp_path):
 @pytest.mark.parametrize("version", ["2.0", "10.3"])
 def test_newer_major_version_is_refused_in_one_line(version):
     raw = json.loads(make_result("m").model_dump_json()) | {"schema_version": version}
-    with pytest.raises(ResultFileError) as exc:
+    with pytest.raises(ResultFileError, match=f"schema_version {re.escape(version)} is newer") as exc:
         parse_result(raw, name="future.json")
     assert f"schema_version {version} is newer" in _one_line(exc) and "upgrade" in str(exc.value)
 
@@ -105,7 +106,7 @@ def test_newer_minor_version_reads_when_it_uses_known_fields_only():
     raw = json.loads(make_result("m").model_dump_json()) | {"schema_version": "1.9"}
     assert parse_result(raw).model_name == "m"
     raw["points"][0]["new_field"] = 1
-    with pytest.raises(ResultFileError) as exc:
+    with pytest.raises(ResultFileError, match="new_field: Extra inputs are not permitted") as exc:
         parse_result(raw)
     assert "upgrade elastic-bench" in _one_line(exc)
 
@@ -113,7 +114,7 @@ def test_newer_minor_version_reads_when_it_uses_known_fields_only():
 @pytest.mark.parametrize("version", [None, "1", "one", 1.0, "0.9"])
 def test_missing_or_malformed_version_is_refused(version):
     raw = json.loads(make_result("m").model_dump_json()) | {"schema_version": version}
-    with pytest.raises(ResultFileError) as exc:
+    with pytest.raises(ResultFileError, match="unsupported schema_version") as exc:
         parse_result(raw)
     assert "unsupported schema_version" in _one_line(exc)
 
@@ -167,8 +168,12 @@ def test_codeforces_rating_or_reason():
     rated = CodeforcesRating(rating=1450.0, percentile=62.5, contests=["1950", "1951"])
     assert BudgetPoint(**_point(codeforces=rated)).codeforces.rating == 1450.0
     assert CodeforcesRating(unavailable="fewer than 3 contests solved").rating is None
-    for bad in ({}, {"rating": 1.0, "unavailable": "x", "contests": ["1"]}, {"rating": 1200.0}):
-        with pytest.raises(ValueError):
+    for bad, reason in (
+        ({}, "give either a rating or the reason it is unavailable, not both or neither"),
+        ({"rating": 1.0, "unavailable": "x", "contests": ["1"]}, "not both or neither"),
+        ({"rating": 1200.0}, "a rating needs the contests it was computed on"),
+    ):
+        with pytest.raises(ValueError, match=reason):
             CodeforcesRating(**bad)
 
 
@@ -193,11 +198,15 @@ def test_training_record_and_test_set_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bad",
-    [{"base_weights_sha256": "xyz"}, {"optimizer_steps": -1}, {"hyperparameters": {"lr": float("nan")}}],
+    ("bad", "reason"),
+    [
+        ({"base_weights_sha256": "xyz"}, r"base_weights_sha256\s+String should match pattern"),
+        ({"optimizer_steps": -1}, r"optimizer_steps\s+Input should be greater than or equal to 0"),
+        ({"hyperparameters": {"lr": float("nan")}}, "hyperparameters must be plain JSON values"),
+    ],
 )
-def test_training_record_rejects_bad_values(bad):
-    with pytest.raises(ValueError):
+def test_training_record_rejects_bad_values(bad, reason):
+    with pytest.raises(ValueError, match=reason):
         TrainingRecord(**_training(**bad))
 
 

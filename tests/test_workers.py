@@ -81,7 +81,7 @@ def test_close_leaves_no_process_and_the_pool_refuses_work() -> None:
     assert len(pids) == 2 and all(alive(pid) for pid in pids)
     p.close()
     assert not any(alive(pid) for pid in pids)
-    with pytest.raises(PoolClosed):
+    with pytest.raises(PoolClosed, match="worker pool is closed"):
         p.call("operator:add", 1, 1, timeout=10)
 
 
