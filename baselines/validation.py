@@ -1,7 +1,7 @@
 """Recipe selection on the toy task's VALIDATION split, so that no recipe is tuned on test problems.
 
-The elastic_toy sweep (the registry's budgets and solution budget, elastic strategy, greedy, the
-shared-prefix generator) on ``n`` validation problems, for one or more checkpoints; the recipes'
+The elastic_toy sweep (the registry's budgets and solution budget, elastic strategy, greedy, through
+``run_sweep`` like every evaluation) on ``n`` validation problems, for one or more checkpoints; the recipes'
 comments cite its figures::
 
     python -m elastic_bench.baselines.validation models/tiny_reasoner/checkpoint runs/elastic/checkpoint-* -n 1000
@@ -11,56 +11,49 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
 
-def validation_sweep(checkpoint: str | Path, n_problems: int = 1000, *, batch_size: int = 64) -> dict:
+def validation_sweep(
+    checkpoint: str | Path,
+    n_problems: int = 1000,
+    *,
+    batch_size: int = 64,
+    work_dir: str | Path | None = None,
+) -> dict:
     """``{"checkpoint", "n_problems", "seconds", "rows": [{budget, accuracy, mean_think_tokens}]}``
-    for each elastic_toy budget and unconstrained (budget None), on the validation split."""
-    from elastic_bench.baselines.common import load_base, prompt_text
-    from elastic_bench.harness.benchmarks import TOY_SEED, get_benchmark
-    from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
-    from elastic_bench.harness.grading import grade_many
-    from elastic_bench.models.hf_generator import HFTokenGenerator
-    from elastic_bench.tasks.toy.arithmetic import generate
+    for each elastic_toy budget and unconstrained (budget None), on the validation split.
 
-    bench = get_benchmark("toy")
-    sweep = bench.sweep
-    problems = generate("validation", int(n_problems), seed=TOY_SEED)
-    model, tokenizer = load_base(str(checkpoint))
-    backend = HFTokenGenerator(model.eval(), tokenizer, batch_size=batch_size)
-    prompts = [
-        tuple(backend.encode(prompt_text(tokenizer, p.problem, bench.prompt_template))) for p in problems
-    ]
-    budgets = (*sweep.budgets, None)
-    requests = [
-        BudgetedRequest(ids, Budget(t, sweep.solution_budget, max_tokens=sweep.max_gen_toks), Sampling(0.0))
-        for t in budgets
-        for ids in prompts
-    ]
-    start = time.monotonic()
-    results = BudgetedGenerator(backend, marker=bench.think_end).run(requests, groups_per_batch=batch_size)
-    answers = [p.answer for _ in budgets for p in problems]
-    grades = grade_many(
-        [(backend.decode(r.output_ids()), a, "toy") for r, a in zip(results, answers, strict=True)]
-    )
-    rows = []
-    for j, budget in enumerate(budgets):
-        part = range(j * len(problems), (j + 1) * len(problems))
-        rows.append(
-            {
-                "budget": budget,
-                "accuracy": round(sum(bool(grades[i].correct) for i in part) / len(part), 4),
-                "mean_think_tokens": round(sum(results[i].think_tokens for i in part) / len(part), 1),
-            }
+    The sweep is the project's own (``run_sweep`` on ``elastic_toy`` with the loader's ``split`` and
+    ``n_problems`` set through the task metadata); nothing is added to a leaderboard. ``work_dir``
+    keeps lm-eval's outputs and the response journal (a rerun resumes); default: a temporary folder.
+    """
+    from elastic_bench.harness.lmeval import SweepRequest, run_sweep
+    from elastic_bench.harness.protocol import DEFAULT_TASK
+
+    with tempfile.TemporaryDirectory(prefix="elastic_bench_validation_") as scratch:
+        request = SweepRequest(
+            model_args={"pretrained": str(checkpoint)},
+            tasks=(DEFAULT_TASK,),
+            batch_size=str(batch_size),
+            metadata={"split": "validation", "n_problems": int(n_problems)},
+            results_dir=Path(work_dir or scratch),
+            store=False,
         )
-    return {
-        "checkpoint": str(checkpoint),
-        "n_problems": int(n_problems),
-        "seconds": round(time.monotonic() - start, 1),
-        "rows": rows,
-    }
+        start = time.monotonic()
+        [result] = run_sweep(request).results
+        seconds = round(time.monotonic() - start, 1)
+    rows = [
+        {
+            "budget": p.thinking_budget,
+            "accuracy": round(p.accuracy, 4),
+            "mean_think_tokens": round(p.mean_think_tokens, 1),
+        }
+        for p in result.points
+    ]
+    return {"checkpoint": str(checkpoint), "n_problems": int(n_problems), "seconds": seconds, "rows": rows}
 
 
 def render(reports: list[dict]) -> str:

@@ -319,20 +319,15 @@ def test_eval_on_save_runs_the_project_sweep_on_each_checkpoint(tmp_path, monkey
 
 
 # ----------------------------------------------------------------------------- recipe selection
-def test_validation_sweep_reads_only_validation_problems_and_enforces_each_budget(monkeypatch):
+def test_validation_sweep_reads_only_validation_problems_and_enforces_each_budget(tmp_path):
     from elastic_bench.baselines import validation
-    from elastic_bench.tasks.toy import arithmetic
 
-    splits = []
-    real = arithmetic.generate
-
-    def spy(split, n, seed=0):
-        splits.append(split)
-        return real(split, n, seed=seed)
-
-    monkeypatch.setattr(arithmetic, "generate", spy)
-    report = validation.validation_sweep(BASE, n_problems=4)
-    assert splits == ["validation"]
+    report = validation.validation_sweep(BASE, n_problems=4, work_dir=tmp_path)
+    [results_json] = (tmp_path / "runs").rglob("results_*.json")
+    configs = json.loads(results_json.read_text())["configs"]
+    sources = {c["metadata"]["dataset_source"] for c in configs.values()}
+    assert sources == {"generated: elastic_bench.tasks.toy.arithmetic split=validation seed=0"}
+    assert {c["metadata"]["dataset_size"] for c in configs.values()} == {4}
     assert [r["budget"] for r in report["rows"]] == [64, 128, 256, 512, None]
     for row in report["rows"][:-1]:
         assert row["mean_think_tokens"] <= row["budget"]
