@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,72 +44,83 @@ def budget_following(
     max_tokens: int = 1024,
     batch_size: int = 64,
     seed: int = DEFAULT_SEED,
+    work_dir: str | Path | None = None,
 ) -> dict:
     """``{"checkpoint", "wording", "rows": [{budget, mean_think_tokens, rel_error, accuracy,
-    within_budget, n}], ...}`` for each budget and unconstrained (budget None: no sentence)."""
-    from elastic_bench.baselines.common import load_base
-    from elastic_bench.baselines.grpo_common import budget_prompt
+    within_budget, n}], ...}`` for each budget and unconstrained (budget None: no sentence).
+
+    The sweep is the project's own: ``run_sweep`` on the ``elastic_toy_prompt`` subtasks of
+    ``budgets``, with the loader's ``split`` and ``n_problems`` as task metadata and the method's
+    wording and cap as generation kwargs; nothing is added to a leaderboard. ``work_dir`` keeps
+    lm-eval's outputs and the response journal (default: a temporary folder).
+    """
+    from transformers import AutoTokenizer
+
     from elastic_bench.harness.benchmarks import get_benchmark
-    from elastic_bench.harness.generation import (
-        Budget,
-        BudgetedGenerator,
-        BudgetedRequest,
-        Sampling,
-        budget_instruction,
-    )
-    from elastic_bench.harness.grading import grade_many
-    from elastic_bench.harness.protocol import PROMPT
-    from elastic_bench.models.hf_generator import HFTokenGenerator
+    from elastic_bench.harness.generation import BUDGET_WORDINGS
+    from elastic_bench.harness.lmeval import SweepRequest, run_sweep
     from elastic_bench.tasks.toy.arithmetic import generate
 
+    BUDGET_WORDINGS.resolve(wording)  # one line naming the known wordings, before any work
     bench = get_benchmark("toy")
-    problems = generate(split, int(n_problems), seed=TOY_SEED)
-    model, tokenizer = load_base(str(checkpoint))
-    backend = HFTokenGenerator(model.eval(), tokenizer, batch_size=batch_size)
-    requests, index = [], []
-    for budget_n in (*budgets, None):
-        budget = Budget(budget_n, None, PROMPT, max_tokens=max_tokens, wording=wording)
-        sentence = budget_instruction(budget)
-        for p in problems:
-            ids = tuple(backend.encode(budget_prompt(tokenizer, p.problem, bench.prompt_template, sentence)))
-            requests.append(BudgetedRequest(ids, budget, Sampling(0.0), sample_index=0, seed=seed))
-            index.append((budget_n, p))
-    start = time.monotonic()
-    results = BudgetedGenerator(backend, marker=bench.think_end, share_prefix=False).run(
-        requests, groups_per_batch=batch_size
-    )
-    eos = set(backend.eos_token_ids)
-    texts = []
-    for r in results:
-        ids = r.output_ids()
-        texts.append(backend.decode(ids[:-1] if ids and ids[-1] in eos else ids))
-    grades = grade_many([(t, p.answer, "toy") for t, (_, p) in zip(texts, index, strict=True)], workers=1)
+    group = f"{bench.task_group}_prompt"
+    tasks = (*(f"{group}_t{int(b):05d}" for b in budgets), f"{group}_unconstrained")
+    with tempfile.TemporaryDirectory(prefix="elastic_bench_budget_following_") as scratch:
+        request = SweepRequest(
+            model_args={"pretrained": str(checkpoint)},
+            tasks=tasks,
+            batch_size=str(batch_size),
+            seed=seed,
+            metadata={"split": split, "n_problems": int(n_problems)},
+            gen_kwargs={"budget_wording": wording, "max_gen_toks": int(max_tokens)},
+            results_dir=Path(work_dir or scratch),
+            store=False,
+        )
+        start = time.monotonic()
+        outcome = run_sweep(request)
+        seconds = round(time.monotonic() - start, 1)
+        thinking = _think_tokens_per_sample(outcome.samples_dir)
+    [result] = outcome.results
     rows = []
-    for budget_n in (*budgets, None):
-        mine = [i for i, (b, _) in enumerate(index) if b == budget_n]
-        ns = [results[i].think_tokens for i in mine]
+    for point in result.points:
+        budget_n = point.thinking_budget
+        ns = thinking[point.task]
         mean_n = sum(ns) / len(ns)
         rows.append(
             {
                 "budget": budget_n,
-                "n": len(mine),
+                "n": len(ns),
                 "mean_think_tokens": round(mean_n, 1),
                 "rel_error": None if budget_n is None else round(abs(mean_n - budget_n) / budget_n, 3),
-                "accuracy": round(sum(bool(grades[i].correct) for i in mine) / len(mine), 4),
+                "accuracy": round(point.accuracy, 4),
                 "within_budget": None
                 if budget_n is None
                 else round(sum(n <= budget_n for n in ns) / len(ns), 4),
             }
         )
-    bounds = attainable(tokenizer, problems, budgets, bench.think_end) if bench.name == "toy" else None
+    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint))
+    problems = generate(split, int(n_problems), seed=TOY_SEED)
     return {
         "checkpoint": str(checkpoint),
         "wording": wording,
         "task": f"elastic_toy {split} split n={n_problems} seed=0, prompt strategy, greedy, max_tokens={max_tokens}",
-        "seconds": round(time.monotonic() - start, 1),
+        "seconds": seconds,
         "rows": rows,
-        "attainable": bounds,
+        "attainable": attainable(tokenizer, problems, budgets, bench.think_end),
     }
+
+
+def _think_tokens_per_sample(samples_dir: Path) -> dict[str, list[float]]:
+    """Each subtask's thinking tokens per sample, from lm-eval's logged samples (k = 1: one per doc)."""
+    from elastic_bench.harness.results import samples_file_task
+
+    out: dict[str, list[float]] = {}
+    for path in sorted(Path(samples_dir).glob("samples_*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        out[samples_file_task(path.name)] = [
+            float(r["think_tokens"]) for r in sorted(rows, key=lambda r: r["doc_id"])
+        ]
+    return out
 
 
 def attainable(

@@ -335,15 +335,22 @@ def test_validation_sweep_reads_only_validation_problems_and_enforces_each_budge
     assert validation.render([report]).splitlines()[1].endswith("unconstrained")
 
 
-def test_budget_following_runs_on_the_split_it_is_given(monkeypatch):
+def test_budget_following_runs_on_the_split_and_wording_it_is_given(tmp_path):
     from elastic_bench.baselines import budget_following as bf
-    from elastic_bench.tasks.toy import arithmetic
 
-    splits = []
-    real = arithmetic.generate
-    monkeypatch.setattr(
-        arithmetic, "generate", lambda split, n, seed=0: splits.append(split) or real(split, n, seed)
-    )
-    report = bf.budget_following(BASE, "l1", (128,), n_problems=3, split="validation")
-    assert splits == ["validation"] and "validation split n=3" in report["task"]
+    report = bf.budget_following(BASE, "l1_max", (128,), n_problems=3, split="validation", work_dir=tmp_path)
+    assert "validation split n=3" in report["task"]
     assert [r["budget"] for r in report["rows"]] == [128, None] and all(r["n"] == 3 for r in report["rows"])
+    [results_json] = (tmp_path / "runs").rglob("results_*.json")
+    configs = json.loads(results_json.read_text())["configs"]
+    assert {c["metadata"]["dataset_source"] for c in configs.values()} == {
+        "generated: elastic_bench.tasks.toy.arithmetic split=validation seed=0"
+    }
+    [sample] = [
+        json.loads(line)
+        for f in (tmp_path / "runs").rglob("samples_elastic_toy_prompt_t00128_*.jsonl")
+        for line in f.read_text().splitlines()[:1]
+    ]
+    assert sample["arguments"]["gen_args_0"]["arg_1"]["budget_wording"] == "l1_max"
+    with pytest.raises(ValueError, match="unknown budget wording 'terse'"):
+        bf.budget_following(BASE, "terse", (128,), n_problems=3)

@@ -30,6 +30,8 @@ class SweepRequest:
 
     ``model_args`` is lm-eval's ``key=value,...`` string or a mapping. ``limit`` is lm-eval's
     (problems per task, or a fraction of them); ``k`` overrides the tasks' samples per problem.
+    ``metadata`` reaches the tasks' loaders; ``gen_kwargs`` overrides generation kwargs of EVERY task
+    (as lm-eval's ``--gen_kwargs`` does: never a per-budget key such as ``thinking_budget``).
     ``journal=False`` neither resumes from nor writes the per-model response journal. ``store=False``
     converts without adding anything to ``results_dir`` (``entry_update`` sets fields of each result
     file, such as ``model_name`` or ``training``, before it is stored).
@@ -44,6 +46,7 @@ class SweepRequest:
     batch_size: int | str | None = None
     device: str | None = None
     metadata: Mapping[str, Any] | None = None
+    gen_kwargs: Mapping[str, Any] | None = None
     apply_chat_template: bool = False
     include_path: Sequence[str] = ()
     results_dir: Path = DEFAULT_RESULTS_DIR
@@ -215,6 +218,7 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
         numpy_random_seed=request.seed,
         torch_random_seed=request.seed,
         fewshot_random_seed=request.seed,
+        gen_kwargs=dict(request.gen_kwargs) if request.gen_kwargs else None,
         metadata=metadata,
     )
     if results is None:  # non-zero ranks in distributed runs
