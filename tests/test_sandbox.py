@@ -272,6 +272,12 @@ CASES = {
         "    except OSError:\n        pass\n"
         "print('CLEAN' if not wrote else wrote)\n",
     ),
+    # the root of the sandbox is a tmpfs in host memory: 300 x 15 MB there would take 4.5 GB of RAM
+    "fill_the_root_filesystem": (
+        "fs",
+        "written = 0\nfor i in range(300):\n    try:\n        open(f'/g{{i}}', 'wb').write(b'x' * (15 << 20))\n"
+        "        written += 1\n    except OSError:\n        break\nprint('CLEAN' if written == 0 else f'wrote {{written}}')\n",
+    ),
     "read_grader_environment": (
         "procs",
         "import os, glob\nfound = 'EB_SBX_SECRET' in os.environ\n"
@@ -314,6 +320,7 @@ EXPECTED = {
     "detached_child": "passed",
     "gigabytes_of_output": "output_limit",
     "write_home_and_project": "passed",
+    "fill_the_root_filesystem": "passed",
     "read_grader_environment": "passed",
     "loopback_connection": "passed",
     "kill_parent": "runtime_error",

@@ -5,8 +5,8 @@ lists what each keeps):
 
 * ``bwrap``: bubblewrap puts each test in new user, pid, network, ipc, uts and mount namespaces: no
   network but a private loopback, a read-only view of ``/usr`` (and the interpreter's prefix) and
-  nothing else of the host (no /home, /root, /work, /etc), private size-capped tmpfs for the
-  working directory and /tmp, a cleared environment, its own session, no capabilities and no
+  nothing else of the host (no /home, /root, /work, /etc), a read-only root, private size-capped
+  tmpfs for the working directory and /tmp (the only writable places), a cleared environment, its own session, no capabilities and no
   nested user namespaces. When the program exits, or the executor kills the namespace's processes
   at the wall limit or the output cap, the pid namespace dies and takes every descendant (detached
   or not) with it; bwrap then exits and is reaped.
@@ -132,6 +132,8 @@ def _bwrap_cmd(python: str, box: str, limits: Limits) -> list[str]:
         "--size", size, "--tmpfs", "/tmp",
         "--size", size, "--tmpfs", "/sandbox",
         "--ro-bind", box, "/box",
+        # the new root is itself a tmpfs, writable and uncapped: everything writable is a capped mount
+        "--remount-ro", "/",
         "--chdir", "/sandbox",
         python,
     ]  # fmt: skip
