@@ -29,6 +29,30 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 # --------------------------------------------------------------------------- hashes
 
 
+#: ``scheme://user:password@`` in a URL
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/@\s,'\"]+@")
+#: a query-string value whose name says it is a credential (``?api_key=...``, ``&token=...``)
+_SECRET_QUERY = re.compile(
+    r"(?P<key>[?&;](?:[A-Za-z_\-]*(?:key|token|secret|password|passwd|auth|signature|sig)[A-Za-z_\-]*)=)"
+    r"[^&#\s,'\"]+",
+    re.IGNORECASE,
+)
+REDACTED = "***"
+
+
+def redact(value: Any) -> Any:
+    """``value`` with credentials in URLs replaced by ``***`` (userinfo, and query values named like a
+    key, token, secret or password), in every string of a nested dict / list / tuple."""
+    if isinstance(value, str):
+        value = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{REDACTED}@", value)
+        return _SECRET_QUERY.sub(lambda m: f"{m['key']}{REDACTED}", value)
+    if isinstance(value, dict):
+        return {redact(k): redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact(v) for v in value)
+    return value
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     """Hex sha256 of one file, streamed."""
     digest = hashlib.sha256()

@@ -44,6 +44,7 @@ from elastic_bench.harness.provenance import (
     chat_template_sha256,
     commit_from_results,
     hardware_from_env,
+    redact,
     versions_from_results,
     weights_sha256,
 )
@@ -147,35 +148,38 @@ def _reproducibility(
     except (TypeError, ValueError):
         wall_time = None
 
-    return {
-        "model": model,
-        "model_revision": str(revision) if revision else None,
-        "weights_sha256": weights,
-        "tokenizer": str(model_args.get("tokenizer") or config.get("tokenizer") or model),
-        "chat_template_sha256": chat_sha,
-        "prompt_template": str(prompt),
-        "end_of_thinking_marker": str(marker),
-        "strategy": ",".join(strategies),
-        "budgets": [p.thinking_budget for p in points],
-        "solution_budget": _common(p.solution_budget for p in points),
-        "sampling": sampling,
-        "seeds": seeds,
-        "k": max(p.k for p in points),
-        "dataset": {
-            "id": str(dataset_id),
-            "revision": meta.get("dataset_revision") or dataset_kwargs.get("revision"),
-            "content_sha256": meta.get("dataset_sha256") or _evaluated_docs_sha256(subs),
-            "split": first.config.get("test_split"),
-            "n_problems": max(p.n_problems for p in points),
-        },
-        "backend": str(raw.get("model_source") or config.get("model") or "unknown"),
-        "backend_args": {str(k): _scalar(v) for k, v in model_args.items()},
-        "versions": versions_from_results(raw),
-        "git_commit": commit_from_results(raw),
-        "hardware": hardware_from_env(raw.get("pretty_env_info")),
-        "wall_time_seconds": wall_time if wall_time is not None and wall_time >= 0 else None,
-        "lm_eval_config": config or None,
-    }
+    # a URL's credentials (base_url=http://user:key@host/..., ?api_key=...) are never recorded
+    return redact(
+        {
+            "model": model,
+            "model_revision": str(revision) if revision else None,
+            "weights_sha256": weights,
+            "tokenizer": str(model_args.get("tokenizer") or config.get("tokenizer") or model),
+            "chat_template_sha256": chat_sha,
+            "prompt_template": str(prompt),
+            "end_of_thinking_marker": str(marker),
+            "strategy": ",".join(strategies),
+            "budgets": [p.thinking_budget for p in points],
+            "solution_budget": _common(p.solution_budget for p in points),
+            "sampling": sampling,
+            "seeds": seeds,
+            "k": max(p.k for p in points),
+            "dataset": {
+                "id": str(dataset_id),
+                "revision": meta.get("dataset_revision") or dataset_kwargs.get("revision"),
+                "content_sha256": meta.get("dataset_sha256") or _evaluated_docs_sha256(subs),
+                "split": first.config.get("test_split"),
+                "n_problems": max(p.n_problems for p in points),
+            },
+            "backend": str(raw.get("model_source") or config.get("model") or "unknown"),
+            "backend_args": {str(k): _scalar(v) for k, v in model_args.items()},
+            "versions": versions_from_results(raw),
+            "git_commit": commit_from_results(raw),
+            "hardware": hardware_from_env(raw.get("pretty_env_info")),
+            "wall_time_seconds": wall_time if wall_time is not None and wall_time >= 0 else None,
+            "lm_eval_config": config or None,
+        }
+    )
 
 
 def _code_record(subs: list[Subtask], file: str) -> dict[str, Any]:

@@ -175,6 +175,7 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     from elastic_bench.harness.lmeval._output import find_run_outputs
     from elastic_bench.harness.lmeval._quiet import quiet_lm_eval
     from elastic_bench.harness.lmeval._task_specs import task_specs
+    from elastic_bench.harness.provenance import redact
 
     tasks = [t.strip() for t in request.tasks if t.strip()]
     if not tasks:
@@ -224,6 +225,7 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     if results is None:  # non-zero ranks in distributed runs
         return None
     samples = results.pop("samples")
+    results["config"] = redact(results.get("config"))  # lm-eval's own results file keeps no URL credentials
     tracker.save_results_aggregated(results=results, samples=samples)
     for task_name in results["configs"]:
         tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
