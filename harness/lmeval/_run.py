@@ -9,6 +9,7 @@ pipeline, the eval-on-save callback and the validation sweeps all call it.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,14 @@ def resolve_model_args(model: str, model_args: str | Mapping[str, Any]) -> tuple
     return backend, args
 
 
+def _takes_seed(backend: type) -> bool:
+    """Whether a backend's constructor has a ``seed`` argument (ours seed their sampling with it)."""
+    try:
+        return "seed" in inspect.signature(backend).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     """Evaluate ``request`` through lm-eval, convert its outputs and store the result files.
 
@@ -183,6 +192,10 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     if request.limit is not None:
         check_limit(request.limit)
     backend, model_args = resolve_model_args(request.model, request.model_args)
+    if "seed" not in model_args and _takes_seed(backend):
+        # the run's seed drives the backend's sampling (and is recorded as the model seed) unless
+        # the model args name one of their own
+        model_args["seed"] = str(request.seed)
     ours = request.model.startswith("elastic-")
     # names and values against the backend's declared arguments, before any weights load
     extra = {"batch_size": request.batch_size, "device": request.device}
