@@ -69,6 +69,8 @@ class ResponseJournal:
                     chunk,
                 )
                 for key, text, acct, marker in rows:
+                    if not all(isinstance(v, str) for v in (text, acct, marker)):
+                        continue  # a row with a NULL field is not a response: it is generated again
                     found[key] = ElasticResponse(text, TokenAccounting(**json.loads(acct)), marker)
         except (sqlite3.Error, ValueError, TypeError) as exc:
             raise self._error(exc) from None

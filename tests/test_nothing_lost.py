@@ -224,3 +224,21 @@ def test_a_kept_partial_run_is_not_taken_for_the_entry(tmp_path: Path) -> None:
     assert entry_files(tmp_path) == []
     entry = save_result(result, entry_path(result, tmp_path))
     assert find_existing_entry(result, tmp_path) == entry and entry_files(tmp_path) == [entry]
+
+
+def test_a_journal_row_with_null_fields_is_regenerated_not_read_as_text(tmp_path: Path) -> None:
+    """A row whose text (or accounting, or marker) is NULL was used as the response "None"."""
+    import sqlite3
+
+    from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
+    from elastic_bench.models.journal import ResponseJournal
+
+    path = tmp_path / "journal.sqlite"
+    journal = ResponseJournal(path)
+    kept = ElasticResponse("thought</think>\\boxed{1}", TokenAccounting(3, 2, False, False))
+    journal.put_many([("good", kept), ("text", kept), ("acct", kept), ("marker", kept)])
+    with sqlite3.connect(path) as db:
+        for key, column in (("text", "text"), ("acct", "accounting"), ("marker", "marker")):
+            db.execute(f"update responses set {column} = NULL where key = ?", (key,))
+    found = ResponseJournal(path).get_many(["good", "text", "acct", "marker"])
+    assert list(found) == ["good"] and found["good"] == kept and found["good"].accounting == kept.accounting
