@@ -50,3 +50,14 @@ def test_a_planted_violation_of_each_rule_is_found(tmp_path: Path) -> None:
     assert "import cycle: harness.grading -> harness.results -> harness.grading" in found
     assert "models/__init__.py:1: models imports elastic_bench.leaderboard_app" in found
     assert "leaderboard_app/__init__.py: 401 lines (more than 400)" in found
+
+
+def test_the_api_backend_imports_without_torch() -> None:
+    """elastic-api talks to a server: importing it (and lm-eval's model API) loads no torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, elastic_bench.models.elastic_api\nprint(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
