@@ -74,6 +74,8 @@ def read_record(path: str | Path, offset: int) -> dict:
         record = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SamplesError(f"line at byte {offset} is not JSON: {exc}") from exc
+    except RecursionError:
+        raise SamplesError(f"line at byte {offset} is not JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise SamplesError(f"line at byte {offset} is not a JSON object")
     return record

@@ -11,10 +11,12 @@ import pytest
 
 from elastic_bench.harness.cli import add_submit_parser, run_submit
 from elastic_bench.harness.results import (
+    ResultFileError,
     SubmissionError,
     add_entry,
     entry_path,
     load_result,
+    read_json,
     submit,
     validate_submission,
     validate_submission_bytes,
@@ -192,3 +194,15 @@ def test_cli_parser_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_missing_file_reason(tmp_path: Path) -> None:
     with pytest.raises(SubmissionError, match="cannot read"):
         validate_submission(tmp_path / "absent.json")
+
+
+def test_json_nested_too_deeply_is_one_line_and_does_not_break_submit(tmp_path: Path) -> None:
+    """'[' * 100000 raised RecursionError out of every submit (the entry walk read it), report and grade."""
+    deep = tmp_path / "results" / "x" / "deep.json"
+    deep.parent.mkdir(parents=True)
+    deep.write_text("[" * 100_000)
+    with pytest.raises(SubmissionError, match="deep.json: not a result file: JSON nested too deeply"):
+        validate_submission(deep)
+    with pytest.raises(ResultFileError, match="JSON nested too deeply"):
+        read_json(deep)
+    assert submit(write_result(make_result("m"), tmp_path / "in"), tmp_path / "results").is_file()

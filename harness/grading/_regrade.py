@@ -60,6 +60,8 @@ def _parse(name: str, ln: int, line: str) -> dict[str, Any]:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise GradeInputError(f"{name}:{ln}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise GradeInputError(f"{name}:{ln}: invalid JSON (nested too deeply)") from None
     if not isinstance(obj, dict):
         raise GradeInputError(f"{name}:{ln}: expected a JSON object, got {type(obj).__name__}")
     if not isinstance(obj.get("task"), str):

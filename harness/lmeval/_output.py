@@ -118,6 +118,8 @@ def read_samples(path: Path) -> list[dict[str, Any]]:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ConversionError(f"{path.name}:{lineno}: not JSON: {exc.msg}") from exc
+                except RecursionError:
+                    raise ConversionError(f"{path.name}:{lineno}: not JSON: nested too deeply") from None
                 if not isinstance(row, dict) or "doc_id" not in row:
                     raise ConversionError(f"{path.name}:{lineno}: not an lm-eval sample (no doc_id)")
                 rows.append(row)

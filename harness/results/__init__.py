@@ -5,6 +5,7 @@ results directory (entries, submissions and their samples, what a run may store)
 from __future__ import annotations
 
 from elastic_bench.harness.results._io import (
+    NESTED_TOO_DEEPLY,
     ResultFileError,
     first_error,
     is_lm_eval_results,
@@ -52,6 +53,7 @@ from elastic_bench.harness.results._submit import (
 )
 
 __all__ = [
+    "NESTED_TOO_DEEPLY",
     "BudgetPoint",
     "CodeforcesRating",
     "DATE_ID",

@@ -32,6 +32,10 @@ class ResultFileError(ValueError):
     """A result file that cannot be read or does not validate; the message says why."""
 
 
+#: what a JSON document nested deeper than the decoder's recursion limit is called
+NESTED_TOO_DEEPLY = "not a result file: JSON nested too deeply"
+
+
 def read_json(path: str | Path, error: type[ValueError] = ResultFileError) -> object:
     """The decoded JSON of a file, or ``error`` with a one-line reason (unreadable, not UTF-8, not JSON)."""
     path = Path(path)
@@ -43,6 +47,8 @@ def read_json(path: str | Path, error: type[ValueError] = ResultFileError) -> ob
         raise error(f"{path.name}: not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         raise error(f"{path.name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError:
+        raise error(f"{path.name}: {NESTED_TOO_DEEPLY}") from None
 
 
 def load_result(path: str | Path) -> ResultFile:

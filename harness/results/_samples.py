@@ -41,7 +41,7 @@ def check_samples_file(path: Path, result: ResultFile, name: str) -> None:
                     continue
                 try:
                     row = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     row = None
                 if not (
                     isinstance(row, dict)

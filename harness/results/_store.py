@@ -89,7 +89,7 @@ def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | N
     for path in entry_files(results_dir):
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
             continue
         if isinstance(raw, dict) and (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) == key:
             return path

@@ -17,7 +17,12 @@ import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from elastic_bench.harness.protocol import ELASTIC, THINK_CAPPED_STRATEGIES, TRUNCATE
-from elastic_bench.harness.results._io import ResultFileError, is_lm_eval_results, parse_result
+from elastic_bench.harness.results._io import (
+    NESTED_TOO_DEEPLY,
+    ResultFileError,
+    is_lm_eval_results,
+    parse_result,
+)
 from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
 from elastic_bench.harness.results._schema import DEFAULT_RESULTS_DIR, ResultFile
 from elastic_bench.harness.results._store import entry_filename, entry_path, find_existing_entry
@@ -62,6 +67,8 @@ def validate_submission_bytes(data: bytes, name: str = "submission") -> ResultFi
         raise SubmissionError(f"{name}: not JSON: {exc.msg} at line {exc.lineno}") from exc
     except ValueError as exc:
         raise SubmissionError(f"{name}: not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise SubmissionError(f"{name}: {NESTED_TOO_DEEPLY}") from None
     if is_lm_eval_results(raw):
         raise SubmissionError(
             f"{name}: this is a raw lm-eval output, not a result file; run `elastic-bench convert` on its folder first"
