@@ -15,8 +15,11 @@ class _OverridesParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         args = list(sys.argv[1:] if args is None else args)
-        overrides = [a for a in args if "=" in a and not a.startswith("-")]
-        rest = [a for a in args if a not in overrides]
+        overrides, rest = [], []
+        for i, word in enumerate(args):
+            option = self._option_string_actions.get(args[i - 1]) if i else None
+            is_value = option is not None and option.nargs != 0  # e.g. --recipe sft=FILE
+            (overrides if "=" in word and not word.startswith("-") and not is_value else rest).append(word)
         namespace, extra = super().parse_known_args(rest, namespace)
         namespace.overrides = overrides
         return namespace, extra

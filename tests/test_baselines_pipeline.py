@@ -117,6 +117,18 @@ def test_default_methods_are_all_six() -> None:
     assert parse_methods(parser.parse_args([]).methods) == list(ALL_METHODS)
 
 
+def test_recipe_takes_method_equals_file_as_its_value_and_other_words_stay_overrides() -> None:
+    """``--recipe sft=FILE`` (the documented form) was taken for a key=value override and refused."""
+    import argparse
+
+    from elastic_bench.baselines.pipeline_cli import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--recipe", "sft=a.yaml", "data.k=4", "--recipe=dpo=b.yaml", "trainer.seed=1"])
+    assert args.recipe == ["sft=a.yaml", "dpo=b.yaml"] and args.overrides == ["data.k=4", "trainer.seed=1"]
+
+
 def test_on_policy_methods_share_the_problem_stream_not_the_references(tmp_path: Path) -> None:
     from elastic_bench.baselines.recipe import default_recipe
 
