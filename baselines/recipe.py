@@ -79,7 +79,14 @@ def load_recipe(path: str | Path, config_class: type, overrides: dict[str, str] 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"recipe {str(path)!r} not found")
-    raw = yaml_value(path.read_text()) or {}
+    try:
+        raw = yaml_value(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ValueError(
+            f"recipe {path.name}: not valid YAML{line}: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if not isinstance(raw, dict):
         raise ValueError(f"recipe {path.name}: expected a mapping with sections {SECTIONS}")
     unknown = sorted(set(raw) - set(SECTIONS))
@@ -98,13 +105,39 @@ def load_recipe(path: str | Path, config_class: type, overrides: dict[str, str] 
             section = "data" if name in data_keys else "trainer"
         if section not in ("data", "trainer"):
             raise ValueError(f"override {key!r}: section must be data or trainer")
-        recipe[section][name] = yaml_value(value) if isinstance(value, str) else value
+        try:
+            recipe[section][name] = yaml_value(value) if isinstance(value, str) else value
+        except yaml.YAMLError:
+            raise ValueError(f"override {key!r}: {value!r} is not a YAML value") from None
     for section, allowed in (("data", data_keys), ("trainer", trainer_keys)):
         bad = sorted(set(recipe[section]) - allowed)
         if bad:
             where = "DataConfig" if section == "data" else config_class.__name__
             raise ValueError(f"recipe {path.name}: unknown {section} key(s) {bad} (not fields of {where})")
+    _check_numbers(path.name, "data", recipe["data"], DataConfig)
+    _check_numbers(path.name, "trainer", recipe["trainer"], config_class)
     return recipe
+
+
+#: the number types of a config field (annotations are types or, under postponed evaluation, strings)
+_NUMBER_KINDS = {
+    int: int, float: float, int | None: int, float | None: float,
+    "int": int, "float": float, "int | None": int, "float | None": float,
+}  # fmt: skip
+
+
+def _check_numbers(recipe: str, section: str, values: dict, config_class: type) -> None:
+    """One line for a number field given something else (``trainer.learning_rate=abc`` crashed deep
+    inside transformers)."""
+    kinds = {f.name: f.type for f in dataclasses.fields(config_class)}
+    for name, value in values.items():
+        base = _NUMBER_KINDS.get(kinds.get(name))
+        if base is None or value is None:
+            continue
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or (base is int and not float(value).is_integer()):
+            what = "an integer" if base is int else "a number"
+            raise ValueError(f"recipe {recipe}: {section}.{name} must be {what}, got {value!r}")
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:

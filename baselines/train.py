@@ -42,7 +42,7 @@ def method_module(method: str):
     return importlib.import_module(f"elastic_bench.baselines.{_MODULES.get(method, method)}")
 
 
-def _check_output_dir(out: Path, method: str, base: str, resume: bool) -> None:
+def _check_output_dir(out: Path, method: str, base: str, resume: bool, spec: dict) -> None:
     run_file = out / RUN_FILE
     if (out / RECORD_FILE).is_file():
         raise ValueError(f"output dir {str(out)!r} holds a finished run; choose another --output-dir")
@@ -59,6 +59,26 @@ def _check_output_dir(out: Path, method: str, base: str, resume: bool) -> None:
                 f"output dir {str(out)!r} holds a {earlier.get('method')} run of {earlier.get('base')}; "
                 "choose another --output-dir"
             )
+        changed = _changed_keys(earlier.get("spec") or {}, json.loads(json.dumps(spec, default=str)))
+        if changed:
+            # a resumed run trains on with the hyperparameters in its checkpoints, whatever the line
+            # says: refusing keeps the record true
+            raise ValueError(
+                f"cannot resume {str(out)!r} with changed settings ({', '.join(changed)}); "
+                "resume with the run's own settings or start a new --output-dir"
+            )
+
+
+def _changed_keys(before: dict, now: dict, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two nested recipe specs."""
+    out = []
+    for key in sorted(set(before) | set(now)):
+        a, b = before.get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _changed_keys(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return out
 
 
 def _last_checkpoint(out: Path) -> str | None:
@@ -116,12 +136,10 @@ def train_method(
         raise ValueError(f"recipe {recipe_path.name} is for method {spec['method']!r}, not {method!r}")
     out = Path(output_dir)
     base = portable_path(base)  # the record names the base as every clone can find it
-    _check_output_dir(out, method, base, resume)
+    _check_output_dir(out, method, base, resume, spec)
     commit = (
         git_commit()
     )  # the code that trains: read now, so a commit made during training does not relabel it
-
-    from transformers import set_seed
 
     from elastic_bench.baselines.common import load_base
 
@@ -143,6 +161,20 @@ def train_method(
             default=str,
         )
     )
+    try:
+        return _train(
+            module, method, base, out, spec, data, args, model, tokenizer, resume, callbacks, commit
+        )
+    except BaseException:
+        if _last_checkpoint(out) is None:  # nothing to resume: a corrected rerun may use the folder
+            (out / RUN_FILE).unlink(missing_ok=True)
+        raise
+
+
+def _train(module, method, base, out, spec, data, args, model, tokenizer, resume, callbacks, commit):
+    """The training itself (after the output folder holds its run file)."""
+    from transformers import set_seed
+
     start = time.monotonic()
     extra: dict = {}
     on_policy = getattr(module, "ON_POLICY", False)  # GRPO methods sample rollouts, not references

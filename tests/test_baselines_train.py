@@ -354,3 +354,46 @@ def test_budget_following_runs_on_the_split_and_wording_it_is_given(tmp_path):
     assert sample["arguments"]["gen_args_0"]["arg_1"]["budget_wording"] == "l1_max"
     with pytest.raises(ValueError, match="unknown budget wording 'terse'"):
         bf.budget_following(BASE, "terse", (128,), n_problems=3)
+
+
+def test_resume_refuses_changed_settings_and_a_failed_start_leaves_the_folder_reusable(tmp_path, monkeypatch):
+    """--resume with learning_rate=0.01 trained on with the checkpoint's 3e-4 and recorded 0.01; a run
+    that failed before its first checkpoint left a run.json that refused the corrected rerun."""
+    from elastic_bench.baselines import train
+
+    out = tmp_path / "run"
+    saves = []
+
+    def dies(module, method, base, folder, *args, **kwargs):
+        if saves:  # this time the run got as far as its first checkpoint
+            (folder / "checkpoint-1").mkdir()
+        raise RuntimeError("died")
+
+    monkeypatch.setattr(train, "_train", dies)
+    settings = {"trainer.max_steps": "2"}
+    with pytest.raises(RuntimeError, match="died"):
+        train.train_method("sft", BASE, out, overrides=settings)
+    assert not (out / train.RUN_FILE).exists()  # nothing to resume: the folder takes a fresh run
+    saves.append(True)
+    with pytest.raises(RuntimeError, match="died"):
+        train.train_method("sft", BASE, out, overrides=settings)  # accepted: not refused as 'another run'
+    assert (out / train.RUN_FILE).is_file()  # a checkpoint exists: the run file stays for --resume
+    with pytest.raises(ValueError, match=r"cannot resume .* with changed settings \(trainer\.learning_rate"):
+        train.train_method(
+            "sft", BASE, out, overrides={**settings, "trainer.learning_rate": "0.01"}, resume=True
+        )
+
+
+def test_a_malformed_recipe_or_a_non_number_is_one_line(tmp_path):
+    from trl import SFTConfig
+
+    from elastic_bench.baselines.recipe import default_recipe, load_recipe
+
+    with pytest.raises(ValueError, match="trainer.learning_rate must be a number, got 'abc'"):
+        load_recipe(default_recipe("sft"), SFTConfig, {"trainer.learning_rate": "abc"})
+    with pytest.raises(ValueError, match="trainer.max_steps must be an integer, got 2.5"):
+        load_recipe(default_recipe("sft"), SFTConfig, {"max_steps": "2.5"})
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("method: sft\ntrainer: {learning_rate: [1,\n")
+    with pytest.raises(ValueError, match=r"recipe broken.yaml: not valid YAML \(line 3\)"):
+        load_recipe(broken, SFTConfig)
