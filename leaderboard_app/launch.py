@@ -133,6 +133,17 @@ def find_chromium() -> str | None:
     return None
 
 
+def _port(text: str) -> int:
+    """A TCP port number (1-65535) for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
+    return value
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit leaderboard."""
     return (
@@ -145,7 +156,7 @@ def add_app_parser(sub: argparse._SubParsersAction) -> None:
     entry points)."""
     p = sub.add_parser("app", help="start the Streamlit leaderboard on a results directory")
     p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=_port, default=8501)
     p.add_argument("--address", default="127.0.0.1", help="interface to serve on (0.0.0.0 to share it)")
     p.add_argument("--open-browser", action="store_true")
     p.set_defaults(func=cmd_app)

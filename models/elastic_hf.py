@@ -34,6 +34,24 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
 
+def resolve_device(device: str | None) -> str:
+    """The device to run on: ``None`` or a bare ``cuda`` (lm-eval's CLI default) is the GPU when there
+    is one, else the CPU; any other name must be a device torch knows and this machine has."""
+    if device is None or str(device) == "cuda":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        where = torch.device(str(device))
+    except RuntimeError:
+        raise ValueError(
+            f"invalid model arg device={device!r}: not a torch device (cpu, cuda, cuda:0 ...)"
+        ) from None
+    if where.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if where.index is not None and where.index >= count:
+            raise ValueError(f"invalid model arg device={device!r}: this machine has {count} CUDA device(s)")
+    return str(device)
+
+
 def load_model_and_tokenizer(
     pretrained: str,
     *,
@@ -101,9 +119,7 @@ class ElasticHFLM(BudgetedLM):
         max_gen_toks, groups_per_batch = args["max_gen_toks"], args["groups_per_batch"]
         trust_remote_code = args["trust_remote_code"]
         pretrained = str(pretrained or self.DEFAULT_PRETRAINED)
-        if device is None or (str(device).startswith("cuda") and not torch.cuda.is_available()):
-            # lm-eval's CLI passes device="cuda" by default; fall back to the CPU when there is none
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = resolve_device(device)
         if threads:
             torch.set_num_threads(int(threads))
         if isinstance(batch_size, str):

@@ -76,6 +76,9 @@ def test_the_default_model_is_recorded_relative_to_the_checkout(tmp_path):
         (["run", "--model_args", "pretrained=/no/such/model", "--limit", "1"], "no model at"),
         (["run", "--model_args", "pretrained"], "malformed model_args entry"),
         (["report", "/no/such/result.json"], "result.json"),
+        (["run", "--model_args", "device=banana", "--limit", "1"], "device='banana': not a torch device"),
+        (["run", "--model_args", "device=cuda:7", "--limit", "1"], "device='cuda:7': this machine has"),
+        (["app", "--port", "99999"], "expected a port number 1-65535"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, fragment):
