@@ -242,3 +242,15 @@ def test_a_journal_row_with_null_fields_is_regenerated_not_read_as_text(tmp_path
             db.execute(f"update responses set {column} = NULL where key = ?", (key,))
     found = ResponseJournal(path).get_many(["good", "text", "acct", "marker"])
     assert list(found) == ["good"] and found["good"] == kept and found["good"].accounting == kept.accounting
+
+
+def test_submit_overwrite_never_replaces_an_entry_with_a_partial_result(tmp_path: Path) -> None:
+    """--overwrite replaced a 200-problem entry with a 2-problem run, which `run` refuses."""
+    board = tmp_path / "board"
+    whole = submit(write_result(make_result("m", n_problems=200), tmp_path / "a"), board)
+    small = write_result(make_result("m", n_problems=2), tmp_path / "b")
+    with pytest.raises(SubmissionError, match=r"partial result \(2 problems, the existing entry has 200\)"):
+        submit(small, board, overwrite=True)
+    assert load_result(whole).points[0].n_problems == 200
+    bigger = write_result(make_result("m", n_problems=300), tmp_path / "c")
+    assert load_result(submit(bigger, board, overwrite=True)).points[0].n_problems == 300

@@ -19,7 +19,6 @@ from elastic_bench.harness.results._records import (
     TrainingRecord,
 )
 from elastic_bench.harness.results._runs import (
-    partial_reason,
     store_run_result,
     store_run_result_at,
 )
@@ -42,6 +41,7 @@ from elastic_bench.harness.results._store import (
     entry_files,
     entry_path,
     find_existing_entry,
+    partial_reason,
     samples_file_task,
 )
 from elastic_bench.harness.results._submit import (

@@ -14,44 +14,8 @@ from pathlib import Path
 
 from elastic_bench.harness.results._io import ResultFileError, load_result, save_result
 from elastic_bench.harness.results._schema import ResultFile
-from elastic_bench.harness.results._store import entry_filename, find_existing_entry
+from elastic_bench.harness.results._store import entry_filename, find_existing_entry, partial_reason
 from elastic_bench.harness.results._submit import add_entry
-
-
-def _sweep_budgets(task_group: str) -> set[int | None] | None:
-    """The budgets of the registry's sweep for ``task_group`` (None: not a registered sweep)."""
-    from elastic_bench.harness.benchmarks import UnknownBenchmark, get_benchmark
-
-    try:
-        sweep = get_benchmark(task_group).sweep
-    except UnknownBenchmark:
-        return None
-    return {*sweep.budgets, None} if sweep is not None else None
-
-
-def partial_reason(result: ResultFile, limit: float | None, existing: ResultFile | None) -> str | None:
-    """Why ``result`` is partial (one line), or None when it is a complete run."""
-    if limit is not None:
-        return f"--limit {limit:g}"
-    budgets = {p.thinking_budget for p in result.points}
-    expected = _sweep_budgets(result.task_group)
-    if expected and not expected <= budgets:
-        missing = ", ".join(
-            "unconstrained" if b is None else str(b)
-            for b in sorted(expected - budgets, key=lambda b: (b is None, b or 0))
-        )
-        return f"budgets {missing} of {result.task_group} were not run"
-    if existing is None:
-        return None
-    old, new = existing.points[0], result.points[0]
-    if old.n_problems > new.n_problems:
-        return f"{new.n_problems} problems, the existing entry has {old.n_problems}"
-    if old.k > new.k:
-        return f"k={new.k} samples per problem, the existing entry has k={old.k}"
-    missing_budgets = {p.thinking_budget for p in existing.points} - budgets
-    if missing_budgets:
-        return f"{len(budgets)} budgets, the existing entry has {len(existing.points)}"
-    return None
 
 
 def _load(path: Path | None) -> ResultFile | None:

@@ -21,11 +21,17 @@ from elastic_bench.harness.results._io import (
     NESTED_TOO_DEEPLY,
     ResultFileError,
     is_lm_eval_results,
+    load_result,
     parse_result,
 )
 from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
 from elastic_bench.harness.results._schema import DEFAULT_RESULTS_DIR, ResultFile
-from elastic_bench.harness.results._store import entry_filename, entry_path, find_existing_entry
+from elastic_bench.harness.results._store import (
+    entry_filename,
+    entry_path,
+    find_existing_entry,
+    partial_reason,
+)
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -284,6 +290,14 @@ def add_entry(
             f"{name}: an entry for {result.kind} {result.model_name!r} on {result.task_group} already "
             f"exists at {existing}; pass --overwrite to replace it"
         )
+    if existing is not None:
+        try:
+            kept = load_result(existing)
+        except (ResultFileError, OSError):
+            kept = None  # an unreadable entry is replaced
+        reason = partial_reason(result, None, kept, whole_sweep=False) if kept is not None else None
+        if reason is not None:  # the rule a run follows: a partial result never replaces an entry
+            raise SubmissionError(f"{name}: partial result ({reason}); the entry at {existing} is kept")
     dest = existing if existing is not None else entry_path(result, results_dir)
     result = result.model_copy(deep=True)
     if result.samples_file is not None:
