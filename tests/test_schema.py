@@ -214,3 +214,13 @@ def test_test_set_is_public_or_hidden():
     raw = json.loads(make_result("m").model_dump_json()) | {"test_set": "private"}
     with pytest.raises(ResultFileError, match="test_set"):
         parse_result(raw)
+
+
+@pytest.mark.parametrize("name", ["evil\u202etxt.gpj", "nul\x00name", "tab\there"])
+def test_a_model_name_with_control_or_bidi_characters_is_refused(name: str) -> None:
+    raw = json.loads(make_result("ok").model_dump_json())
+    raw["model_name"] = name
+    with pytest.raises(
+        ResultFileError, match=r"model_name: Value error, model_name holds control or formatting"
+    ):
+        parse_result(raw)

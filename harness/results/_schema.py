@@ -20,6 +20,7 @@ Reading, migrating and writing files: :mod:`elastic_bench.harness.results._io`.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -248,6 +249,16 @@ class ResultFile(_Strict):
         max_length=100,
         description="code tasks: the isolation the tests ran under (e.g. bwrap+uid)",
     )
+
+    @field_validator("model_name")
+    @classmethod
+    def _shown_as_written(cls, value: str) -> str:
+        # control and format characters (NUL, U+202E right-to-left override ...) would let a name
+        # look like another on the board
+        hidden = [c for c in value if unicodedata.category(c) in ("Cc", "Cf")]
+        if hidden:
+            raise ValueError(f"model_name holds control or formatting character U+{ord(hidden[0]):04X}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> ResultFile:
