@@ -410,3 +410,25 @@ def test_adversarial(executor, case, monkeypatch):
     if not after.passed:
         escapes.append(f"executor no longer serves a normal program: {after.verdicts}")
     assert escapes == [], f"{case}: {len(escapes)} escape(s) in mode {executor.mode}: {escapes}"
+
+
+def test_without_bubblewrap_the_sandbox_warns_or_refuses_as_configured(monkeypatch):
+    """Without bubblewrap the sandbox fell back to rlimits silently (network, /etc and the checkout
+    reachable); now it warns once per run, and ELASTIC_BENCH_SANDBOX=bwrap-any refuses to grade."""
+    from elastic_bench.harness.sandbox import SANDBOX_ENV, SandboxUnavailable, _local
+
+    def no_bwrap(mode, python, uid):
+        return "bubblewrap (bwrap) is not installed" if mode.startswith("bwrap") else None
+
+    monkeypatch.setattr(_local, "_probe", no_bwrap)
+    _local._warn_weak.cache_clear()
+    monkeypatch.setenv(SANDBOX_ENV, "bwrap-any")
+    with pytest.raises(SandboxUnavailable, match=r"no sandbox mode works here \(bwrap\+uid: bubblewrap"):
+        LocalExecutor(workers=1)
+    monkeypatch.delenv(SANDBOX_ENV)
+    with (
+        pytest.warns(RuntimeWarning, match="without filesystem or network isolation"),
+        LocalExecutor(workers=1) as weak,
+    ):
+        assert not weak.mode.startswith("bwrap")
+    _local._warn_weak.cache_clear()

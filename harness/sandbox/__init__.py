@@ -18,6 +18,7 @@ from elastic_bench.harness.sandbox._executor import (
 from elastic_bench.harness.sandbox._local import (
     MODES,
     PROTECTIONS,
+    SANDBOX_ENV,
     LocalExecutor,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "LocalExecutor",
     "MODES",
     "PROTECTIONS",
+    "SANDBOX_ENV",
     "SandboxUnavailable",
     "TestCase",
     "TestVerdict",

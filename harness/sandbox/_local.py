@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -139,6 +140,22 @@ def _bwrap_cmd(python: str, box: str, limits: Limits) -> list[str]:
     ]  # fmt: skip
 
 
+#: ``bwrap-any`` refuses to grade without bubblewrap; a mode name demands that mode; ``auto`` (the
+#: default) takes the strongest that works and warns once when it has no filesystem or network isolation
+SANDBOX_ENV = "ELASTIC_BENCH_SANDBOX"
+
+
+@cache
+def _warn_weak(mode: str) -> None:
+    """One warning per process that code is graded without filesystem or network isolation."""
+    warnings.warn(
+        f"code sandbox: bubblewrap is unavailable, so untrusted programs run in mode {mode!r} without "
+        f"filesystem or network isolation (install bubblewrap, or set {SANDBOX_ENV}=bwrap-any to refuse)",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 class LocalExecutor:
     """Runs each test in its own sandboxed process, ``workers`` at a time (default: all cores)."""
 
@@ -159,13 +176,20 @@ class LocalExecutor:
             self._slots.put(slot)
 
     def _choose_mode(self, wanted: str) -> str:
-        if wanted != "auto" and wanted not in MODES:
-            raise SandboxUnavailable(f"unknown sandbox mode {wanted!r}; choose from {', '.join(MODES)}")
+        if wanted == "auto":
+            wanted = os.environ.get(SANDBOX_ENV, "").strip() or "auto"
+        if wanted not in ("auto", "bwrap-any", *MODES):
+            raise SandboxUnavailable(
+                f"unknown sandbox mode {wanted!r} ({SANDBOX_ENV}); choose from auto, bwrap-any, {', '.join(MODES)}"
+            )
+        candidates = {"auto": MODES, "bwrap-any": tuple(m for m in MODES if m.startswith("bwrap"))}
         reasons = []
-        for mode in MODES if wanted == "auto" else (wanted,):
+        for mode in candidates.get(wanted, (wanted,)):
             uid = self.uid_base if mode.endswith("+uid") else None
             problem = _probe(mode, self.python, uid)
             if problem is None:
+                if not mode.startswith("bwrap"):
+                    _warn_weak(mode)
                 return mode
             reasons.append(f"{mode}: {problem}")
         raise SandboxUnavailable("no sandbox mode works here (" + "; ".join(reasons) + ")")
