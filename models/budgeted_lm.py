@@ -10,6 +10,7 @@ cache hook at once, so ``--use_cache`` resumes an interrupted run where it stopp
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import sys
@@ -60,6 +61,10 @@ def _optional_int(value: Any, name: str) -> int | None:
 def parse_request(gen_kwargs: dict, default_max_tokens: int) -> tuple[Budget, Sampling, list[str]]:
     """Budget, sampling and ``until`` strings of one request's generation kwargs."""
     kwargs = dict(gen_kwargs)
+    for key in kwargs:  # a misspelled budget key would otherwise be ignored: an unbudgeted run
+        close = difflib.get_close_matches(key, BUDGET_KEYS, n=1, cutoff=0.8)
+        if close and key not in BUDGET_KEYS:
+            raise ValueError(f"unknown generation kwarg {key!r}; did you mean {close[0]!r}?")
     max_tokens = _optional_int(kwargs.get("max_gen_toks"), "max_gen_toks") or default_max_tokens
     budgeted = any(k in kwargs for k in BUDGET_KEYS)
     strategy = str(kwargs.get("strategy") or (ELASTIC if budgeted else TRUNCATE))

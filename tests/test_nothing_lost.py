@@ -254,3 +254,36 @@ def test_submit_overwrite_never_replaces_an_entry_with_a_partial_result(tmp_path
     assert load_result(whole).points[0].n_problems == 200
     bigger = write_result(make_result("m", n_problems=300), tmp_path / "c")
     assert load_result(submit(bigger, board, overwrite=True)).points[0].n_problems == 300
+
+
+def test_a_misspelled_budget_key_is_refused_not_ignored() -> None:
+    """--gen_kwargs thinking_budgte=5 ran unbudgeted, silently."""
+    from elastic_bench.models.budgeted_lm import parse_request
+
+    with pytest.raises(
+        ValueError, match="unknown generation kwarg 'thinking_budgte'; did you mean 'thinking_budget'"
+    ):
+        parse_request({"thinking_budgte": 5, "until": []}, 64)
+    budget, _, _ = parse_request({"thinking_budget": 5, "until": [], "repetition_penalty": 1.1}, 64)
+    assert budget.thinking == 5  # keys of other backends pass through
+
+
+def test_entries_are_readable_by_everyone_who_can_read_the_folder(tmp_path: Path) -> None:
+    """Entries were written 0600 (mkstemp's private mode): a board served by another user saw none."""
+    old = os.umask(0o022)
+    try:
+        entry = submit(write_result(make_result("m"), tmp_path / "in"), tmp_path / "board")
+    finally:
+        os.umask(old)
+    assert entry.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_run_that_fails_inside_lm_eval_leaves_no_empty_run_folder(tmp_path: Path) -> None:
+    from elastic_bench.harness.lmeval import SweepRequest, run_sweep
+
+    request = SweepRequest(
+        tasks=("elastic_toy_t00064",), limit=1, results_dir=tmp_path, gen_kwargs={"thinking_budgte": 5}
+    )
+    with pytest.raises(ValueError, match="unknown generation kwarg 'thinking_budgte'"):
+        run_sweep(request)
+    assert list((tmp_path / "runs").iterdir()) == []

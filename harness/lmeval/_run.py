@@ -216,25 +216,30 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
 
     started = time.time()
     tracker = EvaluationTracker(output_path=str(run_dir))
-    results = simple_evaluate(
-        model=request.model,
-        model_args=model_args,
-        tasks=specs,
-        task_manager=manager,
-        limit=request.limit,
-        batch_size=request.batch_size,
-        device=request.device,
-        use_cache=cache,
-        log_samples=True,
-        evaluation_tracker=tracker,
-        apply_chat_template=request.apply_chat_template,
-        random_seed=request.seed,
-        numpy_random_seed=request.seed,
-        torch_random_seed=request.seed,
-        fewshot_random_seed=request.seed,
-        gen_kwargs=dict(request.gen_kwargs) if request.gen_kwargs else None,
-        metadata=metadata,
-    )
+    try:
+        results = simple_evaluate(
+            model=request.model,
+            model_args=model_args,
+            tasks=specs,
+            task_manager=manager,
+            limit=request.limit,
+            batch_size=request.batch_size,
+            device=request.device,
+            use_cache=cache,
+            log_samples=True,
+            evaluation_tracker=tracker,
+            apply_chat_template=request.apply_chat_template,
+            random_seed=request.seed,
+            numpy_random_seed=request.seed,
+            torch_random_seed=request.seed,
+            fewshot_random_seed=request.seed,
+            gen_kwargs=dict(request.gen_kwargs) if request.gen_kwargs else None,
+            metadata=metadata,
+        )
+    except BaseException:
+        if run_dir.is_dir() and not any(run_dir.iterdir()):  # an interrupted run leaves no empty folder
+            run_dir.rmdir()
+        raise
     if results is None:  # non-zero ranks in distributed runs
         return None
     samples = results.pop("samples")
