@@ -287,3 +287,17 @@ def test_a_run_that_fails_inside_lm_eval_leaves_no_empty_run_folder(tmp_path: Pa
     with pytest.raises(ValueError, match="unknown generation kwarg 'thinking_budgte'"):
         run_sweep(request)
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+@pytest.mark.parametrize(("first", "second"), [("org/model", "org_model"), ("a/b\\c", "a_b\\c")])
+def test_models_whose_names_differ_in_unsafe_characters_never_share_a_file(
+    tmp_path: Path, first, second
+) -> None:
+    """'org/model' and 'org_model' mapped to one file: the refusal named the other model and
+    --overwrite replaced its entry."""
+    board = tmp_path / "board"
+    a = submit(write_result(make_result(first), tmp_path / "a"), board)
+    b = submit(write_result(make_result(second), tmp_path / "b"), board)
+    assert a != b and {load_result(a).model_name, load_result(b).model_name} == {first, second}
+    again = submit(write_result(make_result(second), tmp_path / "c"), board, overwrite=True)
+    assert again == b and load_result(a).model_name == first

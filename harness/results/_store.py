@@ -65,13 +65,25 @@ MAX_STEM_BYTES = 120
 
 
 def entry_filename(result: ResultFile) -> str:
-    """File name of an entry in the results directory (kind, model, task group; filesystem-safe)."""
-    stem = safe_filename(result.entry_id()).lstrip(".")
-    if len(stem.encode()) > MAX_STEM_BYTES:
-        digest = hashlib.sha256(result.entry_id().encode()).hexdigest()[:12]
+    """File name of an entry in the results directory: ``<kind>__<model>__<task group>.json`` when that
+    is already a safe file name, else its safe spelling plus a short hash of the exact names, so two
+    models whose names differ only in unsafe characters (``org/model``, ``org_model``) never share a file."""
+    exact = f"{result.kind}__{result.model_name}__{result.task_group}"
+    stem = safe_filename(exact).lstrip(".")
+    if stem != exact or len(stem.encode()) > MAX_STEM_BYTES:
+        digest = hashlib.sha256(exact.encode()).hexdigest()[:12]
         head = stem.encode()[: MAX_STEM_BYTES - 14].decode(errors="ignore")
         stem = f"{head}__{digest}"
     return stem + ".json"
+
+
+def _entry_key(path: Path) -> tuple | None:
+    """(kind, model_name, task_group) of the entry file at ``path``, or None when it is not one."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) if isinstance(raw, dict) else None
 
 
 def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
@@ -81,19 +93,11 @@ def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
 
 def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | None:
     """A file in ``results_dir`` holding the same entry (kind, model_name, task_group), if any."""
-    results_dir = Path(results_dir)
-    target = entry_path(result, results_dir)
-    if target.exists():
-        return target
     key = (result.kind, result.model_name, result.task_group)
-    for path in entry_files(results_dir):
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-            continue
-        if isinstance(raw, dict) and (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) == key:
-            return path
-    return None
+    target = entry_path(result, results_dir)
+    if target.exists() and _entry_key(target) == key:
+        return target
+    return next((path for path in entry_files(results_dir) if _entry_key(path) == key), None)
 
 
 def _sweep_budgets(task_group: str) -> set[int | None] | None:

@@ -302,6 +302,10 @@ def add_entry(
         if reason is not None:  # the rule a run follows: a partial result never replaces an entry
             raise SubmissionError(f"{name}: partial result ({reason}); the entry at {existing} is kept")
     dest = existing if existing is not None else entry_path(result, results_dir)
+    if existing is None and dest.exists():  # an older file of another model under this name
+        raise SubmissionError(
+            f"{name}: {dest} holds another entry; move it away to add {result.model_name!r}"
+        )
     result = result.model_copy(deep=True)
     if result.samples_file is not None:
         try:
