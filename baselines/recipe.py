@@ -114,6 +114,10 @@ def load_recipe(path: str | Path, config_class: type, overrides: dict[str, str] 
         if bad:
             where = "DataConfig" if section == "data" else config_class.__name__
             raise ValueError(f"recipe {path.name}: unknown {section} key(s) {bad} (not fields of {where})")
+    if not recipe["trainer"]:  # transformers' own defaults would say "Your setup doesn't support bf16/gpu"
+        raise ValueError(
+            f"recipe {path.name}: no trainer section (learning rate, steps, batch size, use_cpu ...)"
+        )
     _check_numbers(path.name, "data", recipe["data"], DataConfig)
     _check_numbers(path.name, "trainer", recipe["trainer"], config_class)
     return recipe

@@ -44,6 +44,8 @@ def method_module(method: str):
 
 def _check_output_dir(out: Path, method: str, base: str, resume: bool, spec: dict) -> None:
     run_file = out / RUN_FILE
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--output-dir {str(out)!r} is a file, not a folder")
     if (out / RECORD_FILE).is_file():
         raise ValueError(f"output dir {str(out)!r} holds a finished run; choose another --output-dir")
     if out.is_dir() and any(out.iterdir()):

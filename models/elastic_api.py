@@ -22,6 +22,7 @@ and elastic-hf's ``think_end``, ``chat``, ``share_prefix``, ``groups_per_batch``
 
 from __future__ import annotations
 
+import urllib.parse
 from types import SimpleNamespace
 from typing import Literal
 
@@ -30,7 +31,7 @@ from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
 from elastic_bench.harness.lmeval import ModelNotFoundError, check_model_args
 from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
-from elastic_bench.harness.provenance import model_fingerprint, model_info
+from elastic_bench.harness.provenance import model_fingerprint, model_info, redact
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.api_generator import APITokenGenerator
 from elastic_bench.models.budgeted_lm import BudgetedLM
@@ -41,6 +42,11 @@ ENDPOINTS = {"/chat/completions": "chat", "/completions": "completions"}
 
 def split_base_url(base_url: str, mode: str | None) -> tuple[str, str]:
     """``(api root, mode)`` from lm-eval style ``base_url`` (a root or a full endpoint)."""
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"base_url {redact(base_url)!r} is not an http(s) URL such as http://127.0.0.1:8000/v1"
+        )
     url = base_url.rstrip("/")
     for suffix, implied in ENDPOINTS.items():
         if url.endswith(suffix):

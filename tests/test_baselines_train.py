@@ -397,3 +397,7 @@ def test_a_malformed_recipe_or_a_non_number_is_one_line(tmp_path):
     broken.write_text("method: sft\ntrainer: {learning_rate: [1,\n")
     with pytest.raises(ValueError, match=r"recipe broken.yaml: not valid YAML \(line 3\)"):
         load_recipe(broken, SFTConfig)
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("method: sft\ndata: {}\n")  # transformers said "Your setup doesn't support bf16/gpu"
+    with pytest.raises(ValueError, match="recipe bare.yaml: no trainer section"):
+        load_recipe(bare, SFTConfig)

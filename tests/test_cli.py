@@ -16,6 +16,7 @@ import pytest
 from elastic_bench.harness.results import load_result
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
 
@@ -79,6 +80,29 @@ def test_the_default_model_is_recorded_relative_to_the_checkout(tmp_path):
         (["run", "--model_args", "device=banana", "--limit", "1"], "device='banana': not a torch device"),
         (["run", "--model_args", "device=cuda:7", "--limit", "1"], "device='cuda:7': this machine has"),
         (["app", "--port", "99999"], "expected a port number 1-65535"),
+        (
+            ["run", "--model", "elastic-api", "--model_args", "base_url=ftp://x/v1", "--limit", "1"],
+            "not an http(s) URL",
+        ),
+        (
+            [
+                "codeforces",
+                "rating",
+                str(REPO / "results/reproduced/reproduced__tiny_reasoner__elastic_toy.json"),
+            ],
+            "is a result file",
+        ),
+        (
+            [
+                "train",
+                "sft",
+                "--base",
+                str(REPO / "models/tiny_reasoner/checkpoint"),
+                "--output-dir",
+                str(REPO / "README.md"),
+            ],
+            "is a file, not a folder",
+        ),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, fragment):

@@ -82,6 +82,11 @@ def _rating(args: argparse.Namespace) -> int:
     results = _read_json(args.results, "results")
     if not isinstance(results, dict):
         raise CodeforcesError(f"{args.results}: expected an object {{problem_id: outcomes}}")
+    if "schema_version" in results:
+        raise CodeforcesError(
+            f"{args.results} is a result file; rating takes {{problem_id: bool or [bool per sample]}} "
+            "(a Codeforces sweep's result file carries its rating already)"
+        )
     histogram = _read_json(args.ratings, "ratings histogram") if args.ratings else None
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     rating = codeforces_rating(results, cache_dir, histogram=histogram, mode=args.mode)
