@@ -35,10 +35,10 @@ Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
 
 def resolve_device(device: str | None) -> str:
-    """The device to run on: ``None`` or a bare ``cuda`` (lm-eval's CLI default) is the GPU when there
+    """The device to run on: ``None``, ``cuda`` or ``cuda:0`` (lm-eval's defaults) is that GPU when there
     is one, else the CPU; any other name must be a device torch knows and this machine has."""
-    if device is None or str(device) == "cuda":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device is None or str(device) in ("cuda", "cuda:0"):
+        return str(device or "cuda") if torch.cuda.is_available() else "cpu"
     try:
         where = torch.device(str(device))
     except RuntimeError:
