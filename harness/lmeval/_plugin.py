@@ -97,9 +97,38 @@ def patch_task_manager(manager: ModuleType) -> None:
     cls._elastic_bench_patched = True
 
 
+def seed_our_models(evaluator: ModuleType) -> None:
+    """``lm_eval --seed N`` drives our backends' sampling: ``simple_evaluate`` passes its torch seed
+    (lm-eval's default 1234 is our backends' own default) as the model's ``seed`` unless the model
+    args name one."""
+    original = evaluator.simple_evaluate
+    if getattr(original, "_elastic_bench_seeded", False):
+        return
+
+    @functools.wraps(original)
+    def simple_evaluate(*args, **kwargs):
+        model = kwargs.get("model", args[0] if args else None)
+        seed = kwargs.get(
+            "torch_random_seed", inspect.signature(original).parameters["torch_random_seed"].default
+        )
+        if isinstance(model, str) and model in MODELS and seed is not None and not args[1:2]:
+            model_args = kwargs.get("model_args") or ""
+            if isinstance(model_args, dict) and "seed" not in model_args:
+                kwargs["model_args"] = {**model_args, "seed": seed}
+            elif isinstance(model_args, str) and not any(
+                part.split("=", 1)[0].strip() == "seed" for part in model_args.split(",")
+            ):
+                kwargs["model_args"] = ",".join(filter(None, [model_args, f"seed={seed}"]))
+        return original(*args, **kwargs)
+
+    simple_evaluate._elastic_bench_seeded = True
+    evaluator.simple_evaluate = simple_evaluate
+
+
 _HOOKS: dict[str, Callable[[ModuleType], None]] = {
     "lm_eval.models": register_models,
     "lm_eval.tasks.manager": patch_task_manager,
+    "lm_eval.evaluator": seed_our_models,
 }
 
 
