@@ -130,11 +130,6 @@ def read_samples(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def samples_task(path: Path, known: Iterable[str]) -> str | None:
-    """The task a samples file belongs to (by its name; the results directory's rule)."""
-    return samples_file_task(path.name, known)
-
-
 def collect_subtasks(raw: dict[str, Any], name: str) -> dict[str, list[Subtask]]:
     """Our budget subtasks in a results JSON, by task group (other tasks are ignored)."""
     configs = raw.get("configs") if isinstance(raw.get("configs"), dict) else {}
@@ -166,7 +161,7 @@ def attach_samples(groups: dict[str, list[Subtask]], samples: Iterable[str | Pat
     """Read each samples file into the rows of the subtask it belongs to (others are ignored)."""
     by_task = {sub.name: sub for subs in groups.values() for sub in subs}
     for sample_path in samples:
-        task = samples_task(Path(sample_path), by_task)
+        task = samples_file_task(Path(sample_path).name, by_task)
         if task in by_task:
             sub = by_task[task]
             sub.rows = (sub.rows or []) + read_samples(Path(sample_path))

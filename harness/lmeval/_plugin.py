@@ -105,12 +105,12 @@ def seed_our_models(evaluator: ModuleType) -> None:
     if getattr(original, "_elastic_bench_seeded", False):
         return
 
+    default_seed = inspect.signature(original).parameters["torch_random_seed"].default
+
     @functools.wraps(original)
     def simple_evaluate(*args, **kwargs):
         model = kwargs.get("model", args[0] if args else None)
-        seed = kwargs.get(
-            "torch_random_seed", inspect.signature(original).parameters["torch_random_seed"].default
-        )
+        seed = kwargs.get("torch_random_seed", default_seed)
         if isinstance(model, str) and model in MODELS and seed is not None and not args[1:2]:
             model_args = kwargs.get("model_args") or ""
             if isinstance(model_args, dict) and "seed" not in model_args:

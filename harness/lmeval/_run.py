@@ -89,13 +89,14 @@ def our_task_names() -> set[str]:
     return {p.stem for p in Path(tasks_dir()).rglob("*.yaml")}
 
 
-def _task_manager(tasks: Sequence[str], include_path: Sequence[str], metadata: dict | None):
-    """A TaskManager; lm-eval's 14k built-in tasks are indexed only when a requested task needs them."""
+def _task_manager(tasks: Sequence[str], include_path: Sequence[str], metadata: dict | None, ours: set[str]):
+    """A TaskManager; lm-eval's 14k built-in tasks are indexed only when a requested task needs them
+    (``ours``: the names of our task files)."""
     from lm_eval.tasks import TaskManager
 
     from elastic_bench.harness.lmeval._plugin import tasks_dir
 
-    ours_only = all(t in our_task_names() for t in tasks)
+    ours_only = all(t in ours for t in tasks)
     manager = TaskManager(
         include_path=[tasks_dir(), *include_path], include_defaults=not ours_only, metadata=metadata
     )
@@ -185,6 +186,7 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     from elastic_bench.harness.lmeval._quiet import quiet_lm_eval
     from elastic_bench.harness.lmeval._task_specs import task_specs
     from elastic_bench.harness.provenance import redact
+    from elastic_bench.harness.results import load_result, store_run_result_at
 
     tasks = [t.strip() for t in request.tasks if t.strip()]
     if not tasks:
@@ -201,7 +203,8 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     extra = {"batch_size": request.batch_size, "device": request.device}
     check_model_args(backend, {**model_args, **{k: v for k, v in extra.items() if v is not None}})
     metadata = dict(request.metadata) if request.metadata else None
-    manager = _task_manager(tasks, request.include_path, metadata)
+    our_tasks = our_task_names()
+    manager = _task_manager(tasks, request.include_path, metadata, our_tasks)
     results_dir = Path(request.results_dir)
     cache = _cache_path(results_dir, request.model, model_args) if request.journal else None
     if cache and ours:
@@ -210,7 +213,7 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
         model_args.setdefault("journal", f"{cache}.journal.sqlite")
         cache = None
 
-    quiet_lm_eval(our_task_names())  # no lm-eval noise that is not about this run
+    quiet_lm_eval(our_tasks)  # no lm-eval noise that is not about this run
     specs = task_specs(tasks, request.k, manager) if request.k is not None else tasks
     run_dir = _new_run_dir(results_dir, request.model, tasks)
 
@@ -257,19 +260,11 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
         if request.entry_update:
             result = result.model_copy(update=dict(request.entry_update))
         if request.store:
-            message, path = _store(result, request, run_dir, samples_dir)
+            message, path = store_run_result_at(
+                result, results_dir, run_dir, samples_dir, request.limit, request.overwrite
+            )
             outcome.messages.append(message)
             outcome.paths.append(path)
-            from elastic_bench.harness.results import load_result
-
             result = load_result(path)
         outcome.results.append(result)
     return outcome
-
-
-def _store(result, request: SweepRequest, run_dir: Path, samples_dir: Path) -> tuple[str, Path]:
-    from elastic_bench.harness.results import store_run_result_at
-
-    return store_run_result_at(
-        result, Path(request.results_dir), run_dir, samples_dir, request.limit, request.overwrite
-    )
