@@ -154,3 +154,17 @@ def test_our_models_load_lazily_next_to_lm_evals():
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["DummyLM", "False", "ElasticHFLM"]
+
+
+@pytest.mark.parametrize(
+    ("value", "on"), [("", True), ("0", True), ("false", True), ("1", False), ("TRUE", False)]
+)
+def test_only_a_true_value_turns_the_lm_eval_plugin_off(value: str, on: bool) -> None:
+    probe = (
+        "import sys\n"
+        "from elastic_bench.harness.lmeval._plugin import plugin_disabled\n"
+        "print(not plugin_disabled() and any(type(f).__name__ == '_PostImportFinder' for f in sys.meta_path))\n"
+    )
+    env = {**os.environ, "ELASTIC_BENCH_NO_LM_EVAL_PLUGIN": value}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.strip() == str(on), done.stderr

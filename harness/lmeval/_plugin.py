@@ -162,9 +162,19 @@ class _PostImportFinder(importlib.abc.MetaPathFinder):
         return None
 
 
+#: values of ``ELASTIC_BENCH_NO_LM_EVAL_PLUGIN`` that switch the plugin off (anything else, ``0`` and
+#: ``false`` included, leaves it on)
+TRUE_VALUES = ("1", "true", "yes", "on")
+
+
+def plugin_disabled() -> bool:
+    """Whether ``ELASTIC_BENCH_NO_LM_EVAL_PLUGIN`` holds a true value."""
+    return os.environ.get("ELASTIC_BENCH_NO_LM_EVAL_PLUGIN", "").strip().lower() in TRUE_VALUES
+
+
 def install() -> None:
     """Install the import hook (idempotent); patch modules that are already imported."""
-    if os.environ.get("ELASTIC_BENCH_NO_LM_EVAL_PLUGIN"):
+    if plugin_disabled():
         return
     if any(isinstance(f, _PostImportFinder) for f in sys.meta_path):
         return
