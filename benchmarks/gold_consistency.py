@@ -5,6 +5,10 @@ and must grade correct; a perturbed gold (number + 1, another letter, a digit ch
 wrong. Prints per-benchmark rates and every exception with the grader's reason.
 
     python benchmarks/gold_consistency.py [--data-dir /work/shared/data] [--benchmarks aime24 gaokao ...]
+        [--form boxed|sentence]
+
+``--form sentence`` states each gold in a closing sentence with no box ("**Answer**: The value asked
+for is GOLD."), which exercises the reading of final-answer statements.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import argparse
 import sys
 import time
 
-from elastic_bench.harness.grading import check_records
+from elastic_bench.harness.grading import GOLD_FORMS, check_records
 from elastic_bench.tasks.math.data import load_problems, resolve_data_dir
 
 DEFAULT = ["gsm8k", "math500", "aime24", "aime25", "amc23", "gaokao", "math"]
@@ -27,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=5.0)
     ap.add_argument("--min-rate", type=float, default=0.995)
+    ap.add_argument("--form", choices=GOLD_FORMS, default="boxed", help="how the gold is stated")
     args = ap.parse_args(argv)
     if resolve_data_dir(args.data_dir) is None:
         args.data_dir = "/work/shared/data"
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     for bench in args.benchmarks:
         records = load_problems(bench, data_dir=args.data_dir)
         t0 = time.perf_counter()
-        rep = check_records(bench, records, workers=args.workers, timeout=args.timeout)
+        rep = check_records(bench, records, workers=args.workers, timeout=args.timeout, form=args.form)
         dt = time.perf_counter() - t0
         reports.append(rep)
         print(f"{bench:10} {rep.n:5d} {rep.correct_rate:12.2%} {rep.wrong_rate:15.2%} {dt:8.1f}")

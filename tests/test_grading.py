@@ -305,6 +305,18 @@ def test_gold_self_consistency(bench: str) -> None:
     assert report.wrong_rate >= 0.995, report.exceptions[:10]
 
 
+@pytest.mark.skipif(not DATA_DIR.is_dir(), reason="shared benchmark data not present")
+@pytest.mark.parametrize("bench", ["gsm8k", "math500", "aime24"])
+def test_gold_stated_in_a_sentence_without_a_box_grades_correct(bench: str) -> None:
+    """The sentence reader takes each gold from "**Answer**: The value asked for is GOLD." (units and
+    words dropped, LaTeX groups kept whole) and never a perturbed one."""
+    from elastic_bench.tasks.math.data import load_problems
+
+    report = check_records(bench, load_problems(bench, data_dir=DATA_DIR), timeout=5.0, form="sentence")
+    assert report.correct_rate == 1.0, report.exceptions[:10]
+    assert report.wrong_rate == 1.0, report.exceptions[:10]
+
+
 # ----------------------------------------------------------------------------- answers without a box
 
 
@@ -313,7 +325,11 @@ def _cases(name: str) -> list[dict]:
     return [json.loads(line) for line in lines if line]
 
 
-CASES = _cases("grading_unboxed_cases.jsonl") + _cases("grading_unboxed_heldout.jsonl")
+CASES = (
+    _cases("grading_unboxed_cases.jsonl")
+    + _cases("grading_unboxed_heldout.jsonl")
+    + _cases("grading_sentence_cases.jsonl")  # answers stated in a sentence, and sentences stating none
+)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

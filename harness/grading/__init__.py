@@ -21,6 +21,7 @@ from elastic_bench.harness.grading._extraction import (
     extract_statement,
 )
 from elastic_bench.harness.grading._gold_check import (
+    GOLD_FORMS,
     check_records,
     perturb_answer,
 )
@@ -66,6 +67,7 @@ from elastic_bench.harness.grading._workers import (
 )
 
 __all__ = [
+    "GOLD_FORMS",
     "GRADERS",
     "GRADING_TIMEOUT_S",
     "GRADING_WORKERS",

@@ -127,7 +127,7 @@ _FILLER_RE = re.compile(
     re.IGNORECASE,
 )
 _CUT_RE = re.compile(
-    r"[.;!](?=\s|$)|,\s+(?:which|so|since|because|as|and|but|not|or|where|when|if)\b|\s+(?:since|because)\b",
+    r"(?<!\\)[.;!](?=\s|$)|,\s+(?:which|so|since|because|as|and|but|not|or|where|when|if)\b|\s+(?:since|because)\b",
     re.IGNORECASE,
 )
 #: only the last few cues are read (a solution repeating "Answer:" thousands of times stays linear)
@@ -191,12 +191,17 @@ def _statement_value(text: str, start: int) -> tuple[str, str]:
             return "stop", ""  # "$3$ and $5$", "probably $4$": no single sure value
         out = maths[0].strip()
     else:
-        if _FILLER_RE.match(value) and not negated:
+        if _FILLER_RE.match(value) and not negated and not _MATHY_RE.search(value):
             return "skip", ""
         cut = _CUT_RE.search(value)
-        out = _drop_words(value[: cut.start()] if cut else value)
-        if _HEDGE_RE.search(out) and not negated:
+        sentence = value[: cut.start()] if cut else value
+        kind, out = _last_expression(sentence)
+        if kind == "stop" and not negated:
             return "stop", ""
+        if kind != "value":
+            out = out or sentence
+            if _HEDGE_RE.search(out) and not negated:
+                return "stop", ""
     out = out.strip().rstrip(".,;:").strip()
     if not out:
         return "skip", ""
@@ -209,20 +214,106 @@ def _strip_md(s: str) -> str:
     return s.replace("**", "").replace("__", "").replace("`", "").strip().lstrip(":：").strip()
 
 
-def _drop_words(value: str) -> str:
-    """``3√13 units`` -> ``3√13``, ``42 apples.`` -> ``42``: trailing words after a mathematical value.
+_OP_RE = re.compile(r"^[+\-−×·÷/*=<>≤≥±]+$")
+_VAR_RE = re.compile(r"^\(?[A-Za-z]\)?$")
+#: words that join two values into a list or a condition: no single value is stated
+_JOINS = {"and", "or", "nor", "both", "either", "when", "whenever", "where", "if", "unless", "otherwise"}
+#: "there is no solution", "the limit does not exist": a statement that no value answers
+_NO_VALUE_RE = re.compile(
+    r"\bno\s+(?:real\s+|integer\s+|such\s+|valid\s+|possible\s+)?(?:solutions?|answers?|values?|roots?|such)\b"
+    r"|\b(?:does\s+not|doesn't|do\s+not|don't)\s+exist\b|\bnot\s+(?:defined|possible)\b"
+    r"|\bundefined\b|\bimpossible\b"
+    r"|\b(?:cannot|can't|could\s+not|couldn't|unable\s+to)\s+(?:be\s+)?(?:determined?|find|found|solved?)\b",
+    re.IGNORECASE,
+)
 
-    Words are dropped only when nothing mathematical follows them; a value that starts with a word is
-    a text answer and is kept whole.
-    """
-    tokens = value.split()
-    for i, tok in enumerate(tokens):
-        if _WORD_RE.match(tok):
-            head, tail = tokens[:i], tokens[i:]
-            if head and _MATHY_RE.search(" ".join(head)) and not _MATHY_RE.search(" ".join(tail)):
-                return " ".join(head)
-            return value
-    return value
+
+_COMMAND_SPACE_RE = re.compile(r"(\\[A-Za-z]+)\s+\{")
+_COPULA = {"is", "are", "was", "were", "equals", "="}
+
+
+def _tokens(text: str) -> list[str]:
+    """Whitespace tokens, keeping brace groups (``\\text{ cents}``) and ``\\begin..\\end`` blocks whole."""
+    text = _COMMAND_SPACE_RE.sub(r"\1{", text)  # "\\text {cm}" is one group
+    tokens, current, depth, envs, i = [], "", 0, 0, 0
+    while i < len(text):
+        if text.startswith("\\begin{", i):
+            envs += 1
+        elif text.startswith("\\end{", i):
+            envs = max(0, envs - 1)
+        ch = text[i]
+        depth += 1 if ch == "{" else -1 if ch == "}" and depth else 0
+        if ch.isspace() and depth == 0 and envs == 0:
+            if current:
+                tokens.append(current)
+            current = ""
+        else:
+            current += ch
+        i += 1
+    return [*tokens, current] if current else tokens
+
+
+def _token_kinds(tokens: list[str]) -> list[str]:
+    """``math`` (a number or mathematical symbol), ``op``, ``var`` (a lone letter beside an operator
+    or a LaTeX command) or ``word`` (units included: ``cm²``, ``km/h``) for each token."""
+    kinds = []
+    for tok in tokens:
+        bare = tok.rstrip(".,;:!")
+        if not bare or _WORD_RE.match(tok):
+            kinds.append("word")
+        elif _MATHY_RE.search(bare):
+            kinds.append("math")
+        elif _OP_RE.match(bare):
+            kinds.append("op")
+        else:
+            kinds.append("var" if _VAR_RE.match(bare) else "word")
+
+    def binds(j: int) -> bool:
+        return 0 <= j < len(kinds) and (kinds[j] == "op" or tokens[j].startswith("\\"))
+
+    for i, kind in enumerate(kinds):
+        if kind == "var" and not (binds(i - 1) or binds(i + 1)):
+            kinds[i] = "word"
+    return kinds
+
+
+def _last_expression(value: str) -> tuple[str, str]:
+    """The last mathematical expression of a stated sentence, with the words and units around it
+    dropped: ``The perimeter is 42 inches`` -> 42, ``196 has 9 divisors`` -> 9, ``3√13 units`` -> 3√13.
+
+    Returns ("value", v); ("text", value) when the sentence holds no mathematics (a text answer, kept
+    whole, or what follows its last "is"); ("stop", "") when it says no value answers ("there is no solution") or its last values
+    are a list or a condition ("3 and 5", "24 if ..., otherwise 12") or hedged ("about 42")."""
+    if _NO_VALUE_RE.search(value):
+        return "stop", ""
+    tokens = _tokens(value)
+    kinds = _token_kinds(tokens)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and kinds[j] != "word":
+            j += 1
+        if "math" in kinds[i:j]:
+            runs.append((i, j))
+        i = max(j, i + 1)
+    if not runs:
+        copulas = [i for i, t in enumerate(tokens) if t.lower() in _COPULA]
+        if copulas and copulas[-1] + 1 < len(tokens):  # "the fastest is Evelyn" -> Evelyn
+            return "text", " ".join(tokens[copulas[-1] + 1 :])
+        return "text", value
+    start, end = runs[-1]
+    if len(runs) > 1:
+        between = {t.lower().strip(".,;:") for t in tokens[runs[-2][1] : start]}
+        if between & _JOINS:
+            return "stop", ""
+    if _HEDGE_RE.search(" ".join(tokens[max(0, start - 3) :])):
+        return "stop", ""
+    while start < end and kinds[start] == "op":
+        start += 1
+    while end > start and kinds[end - 1] == "op":
+        end -= 1
+    return "value", " ".join(tokens[start:end])
 
 
 # --------------------------------------------------------------------------- the whole response

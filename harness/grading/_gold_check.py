@@ -12,9 +12,14 @@ from elastic_bench.harness.grading._grader import GRADING_TIMEOUT_S, GRADING_WOR
 from elastic_bench.harness.grading._normalize import as_number, letters, normalize_answer
 from elastic_bench.harness.protocol import THINK_END
 
+#: how :func:`gold_response` states the answer: in a box, or in a closing sentence with no box
+GOLD_FORMS = ("boxed", "sentence")
 
-def gold_response(answer: str, marker: str = THINK_END) -> str:
-    """A response that states ``answer`` the way a reasoning model does."""
+
+def gold_response(answer: str, marker: str = THINK_END, form: str = "boxed") -> str:
+    """A response that states ``answer`` the way a reasoning model does (``form``: :data:`GOLD_FORMS`)."""
+    if form == "sentence":
+        return f"Let me work this out step by step.{marker}\n**Answer**: The value asked for is {answer}."
     return f"Let me work this out step by step.{marker}\nThe answer is \\boxed{{{answer}}}."
 
 
@@ -59,14 +64,20 @@ class ConsistencyReport:
 
 
 def check_records(
-    benchmark: str, records: list[dict], *, workers: int = GRADING_WORKERS, timeout: float = GRADING_TIMEOUT_S
+    benchmark: str,
+    records: list[dict],
+    *,
+    workers: int = GRADING_WORKERS,
+    timeout: float = GRADING_TIMEOUT_S,
+    form: str = "boxed",
 ) -> ConsistencyReport:
-    """Grade each record's gold and a perturbation of it; collect the failures."""
+    """Grade each record's gold and a perturbation of it, stated in ``form``; collect the failures."""
     items: list[tuple] = []
     for rec in records:
         gold = rec["answer"]
-        items.append((gold_response(gold), gold, benchmark, rec.get("problem")))
-        items.append((gold_response(perturb_answer(gold, benchmark)), gold, benchmark, rec.get("problem")))
+        wrong = perturb_answer(gold, benchmark)
+        items.append((gold_response(gold, form=form), gold, benchmark, rec.get("problem")))
+        items.append((gold_response(wrong, form=form), gold, benchmark, rec.get("problem")))
     grades: list[Grade] = grade_many(items, workers=workers, timeout=timeout)
     report = ConsistencyReport(resolve_benchmark(benchmark), n=len(records))
     for k, rec in enumerate(records):
