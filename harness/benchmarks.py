@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from elastic_bench.harness.protocol import ELASTIC, THINK_END
+from elastic_bench.harness.protocol import ELASTIC, GRADING_SEMANTICS, THINK_END
 from elastic_bench.harness.registry import Registry, UnknownName
 
 
@@ -86,12 +86,18 @@ class Benchmark:
     prompt_template: str = "e1"
     think_end: str = THINK_END
     strict_boxed: bool = False  # only a \boxed{} answer counts (a protocol that demands a box)
+    #: code benchmarks: how programs are judged (``GRADING_SEMANTICS``: ``lcb`` or ``judge``)
+    grading_semantics: str | None = None
     #: ``None``: no task group of its own (data-only, e.g. the full MATH test set)
     sweep: SweepDefaults | None = None
     #: task group name; defaults to ``elastic_<name>``
     group: str | None = None
     #: extra task metadata written into the YAMLs
     metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.grading_semantics not in (None, *GRADING_SEMANTICS):
+            raise ValueError(f"{self.name}: unknown grading semantics {self.grading_semantics!r}")
 
     @property
     def task_group(self) -> str:
@@ -316,6 +322,7 @@ for _bench in (
         ),
         expected_count=279,
         prompt_template="lcb",
+        grading_semantics="lcb",  # what LiveCodeBench's published numbers mean
         sweep=_e1_code(4),
         metadata={
             "release": "release_v5",
@@ -335,6 +342,7 @@ for _bench in (
         local_files=("codeforces/rllm_codeforces_codeelo408.json", "codeforces/metadata_cf.json"),
         expected_count=408,
         prompt_template="lcb",
+        grading_semantics="judge",  # CodeElo submits to the real Codeforces judge
         sweep=_e1_code(8),
     ),
 ):

@@ -46,6 +46,14 @@ UNCONSTRAINED = "unconstrained"
 #: a budget subtask's name: ``<group>_t00512`` / ``<group>_unconstrained``
 SUBTASK_RE = re.compile(r"^(?P<group>.+)_(?:t(?P<budget>\d+)|(?P<unc>unconstrained))$")
 
+#: how a code program is run and judged: ``lcb`` reproduces LiveCodeBench's own runner (its
+#: in-process quirks included, which is what published LiveCodeBench numbers mean), ``judge`` runs it
+#: as a contest judge does (a process on real stdin; a non-zero exit is a runtime error). Results
+#: graded under different semantics are never ranked together.
+GRADING_SEMANTICS = ("lcb", "judge")
+#: how each grading semantics reads in tables and on the leaderboard
+SEMANTICS_LABELS = {"lcb": "LiveCodeBench's runner", "judge": "a contest judge"}
+
 #: every per-test reason a code executor may give
 REASONS = (
     "passed",

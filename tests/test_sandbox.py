@@ -27,6 +27,7 @@ from elastic_bench.harness.sandbox import (
     Limits,
     LocalExecutor,
     call_matches,
+    session_seconds,
     stdout_matches,
 )
 from elastic_bench.harness.sandbox import TestCase as Case
@@ -109,9 +110,12 @@ class Solution:
     ids=["stdin-right", "stdin-wa", "stdin-re", "stdin-syntax", "stdin-mle", "stdin-tle", "stdin-ole",
          "call-right", "call-wa", "call-missing-method", "call-unserializable"],
 )  # fmt: skip
-def test_verdicts(executor, program, fn_name, tests, reason):
+@pytest.mark.parametrize("semantics", ["lcb", "judge"])
+def test_verdicts(executor, program, fn_name, tests, reason, semantics):
     limits = Limits(wall_s=4, cpu_s=2, memory_bytes=256 << 20, output_bytes=1 << 20)
-    result = run(executor, program, tests, fn_name=fn_name, limits=limits)
+    result = run(executor, program, tests, fn_name=fn_name, limits=limits, semantics=semantics)
+    if semantics == "lcb" and reason == "output_limit":  # captured in memory, as LiveCodeBench does
+        reason = "memory_limit"
     assert result.reason == reason, result
     assert result.passed == (reason == "passed")
     assert result.mode == executor.mode
@@ -168,7 +172,8 @@ def test_limits_hold_after_the_program_tries_to_lift_them(executor):
         "    pass\n"
         "block = bytearray(512 << 20)\n"  # fits in RAM, not in the 256 MiB limit
     )
-    assert run(executor, program, [Case("", "")], limits=ADVERSARIAL).reason == "memory_limit"
+    result = run(executor, program, [Case("", "")], limits=ADVERSARIAL, semantics="judge")
+    assert result.reason == "memory_limit"
 
 
 def test_a_big_grader_process_does_not_turn_a_crash_into_a_memory_verdict():
@@ -184,9 +189,9 @@ def test_a_big_grader_process_does_not_turn_a_crash_into_a_memory_verdict():
         "ex = LocalExecutor()\n"
         "try:\n"
         "    crash = ex.run(ExecutionRequest(program='import os\\nos.closerange(0, 65536)\\nprint(1)\\n',"
-        " tests=[TestCase('', '1')], limits=limits))\n"
+        " tests=[TestCase('', '1')], limits=limits, semantics='judge'))\n"
         "    bomb = ex.run(ExecutionRequest(program='x = bytearray(512 << 20)\\n',"
-        " tests=[TestCase('', '')], limits=limits))\n"
+        " tests=[TestCase('', '')], limits=limits, semantics='judge'))\n"
         "finally:\n"
         "    ex.close()\n"
         "print(crash.reason, bomb.reason)\n"
@@ -367,8 +372,11 @@ class _Listener:
         self.sock.close()
 
 
+@pytest.mark.parametrize("semantics", ["judge", "lcb"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_adversarial(executor, case, monkeypatch):
+def test_adversarial(executor, case, semantics, monkeypatch):
+    """Each attack, as a judge runs a program (all its powers) and in LiveCodeBench's in-process
+    emulation (which disables some functions, so its verdicts differ: only escapes count there)."""
     need, template = CASES[case]
     if need and need not in PROVIDES[executor.mode]:
         pytest.skip(
@@ -385,15 +393,16 @@ def test_adversarial(executor, case, monkeypatch):
     escapes = []
     try:
         start = time.monotonic()
-        result = run(executor, program, [Case("", "CLEAN")], limits=ADVERSARIAL)
+        result = run(executor, program, [Case("", "CLEAN")], limits=ADVERSARIAL, semantics=semantics)
         elapsed = time.monotonic() - start
     finally:
         listener.close()
         planted_env.kill()
         planted_env.wait()
-    if elapsed > ADVERSARIAL.wall_s + 1:
-        escapes.append(f"ran {elapsed:.2f}s, over the {ADVERSARIAL.wall_s}s wall limit + 1s")
-    if result.reason != EXPECTED[case]:  # probes print CLEAN (= passed) only when every attempt failed
+    limit = ADVERSARIAL.wall_s if semantics == "judge" else session_seconds(ADVERSARIAL.wall_s, 1)
+    if elapsed > limit + 1:
+        escapes.append(f"ran {elapsed:.2f}s, over the {limit}s wall limit + 1s")
+    if semantics == "judge" and result.reason != EXPECTED[case]:  # CLEAN (= passed): every attempt failed
         escapes.append(f"expected {EXPECTED[case]}, got {result.reason}: {result.verdicts}")
     if left := _wait_no_leftovers(marker):
         escapes.append(f"processes left behind: {left}")

@@ -19,7 +19,7 @@ from elastic_bench.harness.grading import (
     GradeInputError,
     regrade_lines,
 )
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import GRADING_SEMANTICS, THINK_END
 
 
 def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -55,6 +55,13 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         "--strict-boxed",
         action="store_true",
         help="only a \\boxed{} answer counts (no 'Answer: ...' statements), as some protocols demand",
+    )
+    p.add_argument(
+        "--semantics",
+        choices=GRADING_SEMANTICS,
+        default=None,
+        help="code: run programs as LiveCodeBench's runner does (lcb) or as a contest judge (judge); "
+        "default: each benchmark's own (lcb for LiveCodeBench, judge for Codeforces)",
     )
     p.add_argument("--details", action="store_true", help="also add grade_method and grade_reason")
     p.set_defaults(func=run_grade)
@@ -110,6 +117,7 @@ def _run(args: argparse.Namespace, out: IO[str], summary: dict[str, int]) -> int
         marker=args.marker,
         fallback_anywhere=args.fallback_anywhere,
         strict_boxed=True if args.strict_boxed else None,
+        semantics=args.semantics,
         details=args.details,
         summary=summary,
     )

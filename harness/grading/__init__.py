@@ -11,6 +11,7 @@ from elastic_bench.harness.grading._code import (
     extract_code,
     parse_reference,
     reference_json,
+    semantics_for,
 )
 from elastic_bench.harness.grading._extraction import (
     BOXED,
@@ -68,6 +69,7 @@ from elastic_bench.harness.grading._workers import (
 
 __all__ = [
     "GOLD_FORMS",
+    "semantics_for",
     "GRADERS",
     "GRADING_TIMEOUT_S",
     "GRADING_WORKERS",

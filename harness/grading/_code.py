@@ -7,12 +7,15 @@ wrong answers. The program runs on the problem's tests in the sandboxed executor
 (:class:`~elastic_bench.harness.sandbox._local.LocalExecutor`, or any
 :class:`~elastic_bench.harness.sandbox._executor.Executor`), with LiveCodeBench's verdicts: stdin output compared
 line by line after stripping, a functional problem's return value compared after parsing both;
-a sample's tests stop at the first failure and run in parallel across cores, and so do the samples
-of a batch. Each verdict carries the first failing test's reason (:data:`TEST_VERDICTS`) and the
-sandbox mode.
+a sample's tests stop at the first failure, and the samples of a batch run in parallel across cores.
+The grading semantics (``lcb``: LiveCodeBench's runner, verdict for verdict; ``judge``: a contest
+judge's process, see :mod:`~elastic_bench.harness.sandbox`) come from the options, else the
+benchmark's registry entry (``Benchmark.grading_semantics``). Each verdict carries the first failing
+test's reason (:data:`TEST_VERDICTS`), the semantics and the sandbox mode.
 
 The reference of a :class:`~elastic_bench.harness.grading._grader.GradeItem` is :func:`reference_json`:
-``{"tests": [{"input", "output"}, ...], "fn_name": name | null}``.
+``{"tests": [{"input", "output"}, ...], "fn_name": name | null, "memory_mb": limit | null}``; a judge
+applies the problem's memory limit when it states one.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from elastic_bench.harness.benchmarks import get_benchmark
 from elastic_bench.harness.grading._grader import Grade, GradeItem, GradeOptions
 from elastic_bench.harness.protocol import TEST_VERDICTS, split_thinking
 from elastic_bench.harness.sandbox import (
@@ -35,6 +39,12 @@ from elastic_bench.harness.sandbox import (
     SandboxUnavailable,
     TestCase,
 )
+
+#: the semantics of a code benchmark whose registry entry names none
+DEFAULT_SEMANTICS = "lcb"
+#: added to a problem's memory limit: a judge counts the memory a program uses, the sandbox limits
+#: address space, of which the interpreter reserves this much before the program runs
+INTERPRETER_ADDRESS_SPACE = 64 << 20
 
 __all__ = ["CodeGrade", "CodeGrader", "extract_code", "reference_json", "parse_reference"]
 
@@ -59,11 +69,17 @@ def extract_code(response: str, marker: str | None) -> str | None:
     return blocks[-1] if blocks else None
 
 
-def reference_json(tests: Sequence[dict], fn_name: str | None = None) -> str:
+def reference_json(tests: Sequence[dict], fn_name: str | None = None, memory_mb: int | None = None) -> str:
     """The ``reference`` string of a code GradeItem."""
-    return json.dumps(
-        {"tests": [{"input": t["input"], "output": t["output"]} for t in tests], "fn_name": fn_name}
-    )
+    tests = [{"input": t["input"], "output": t["output"]} for t in tests]
+    return json.dumps({"tests": tests, "fn_name": fn_name, "memory_mb": memory_mb})
+
+
+def semantics_for(benchmark: str, options: GradeOptions | None = None) -> str:
+    """The grading semantics of one item: the options' choice, else the benchmark's own."""
+    if options is not None and options.semantics:
+        return options.semantics
+    return get_benchmark(benchmark).grading_semantics or DEFAULT_SEMANTICS
 
 
 def parse_reference(reference: str) -> tuple[list[TestCase], str | None]:
@@ -83,6 +99,12 @@ def parse_reference(reference: str) -> tuple[list[TestCase], str | None]:
     return tests, fn_name
 
 
+def memory_limit_mb(reference: str) -> int | None:
+    """The problem's memory limit in MB from a reference string, None when it states none."""
+    value = json.loads(reference).get("memory_mb")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 @dataclass(frozen=True)
 class CodeGrade(Grade):
     """A code verdict: ``reason`` is one of :data:`TEST_VERDICTS` (``passed`` when correct); the
@@ -92,6 +114,7 @@ class CodeGrade(Grade):
     detail: str = ""
     tests_run: int = 0
     sandbox_mode: str = ""
+    semantics: str = ""
 
 
 class CodeGrader:
@@ -126,26 +149,43 @@ class CodeGrader:
         """One :class:`CodeGrade` per item, in order; a bad reference raises ValueError before anything runs."""
         options = options or GradeOptions()
         refs = [parse_reference(item.reference) for item in items]
+        semantics = [semantics_for(item.benchmark, options) for item in items]
+        limits = [self._limits(sem, item.reference) for sem, item in zip(semantics, items, strict=True)]
         codes = [extract_code(item.response or "", options.marker) for item in items]
         todo = [i for i, c in enumerate(codes) if c is not None]
-        grades: list[Grade] = [self._no_code() for _ in items]
+        grades: list[Grade] = [replace(self._no_code(), semantics=sem) for sem in semantics]
+
+        def run(i: int) -> CodeGrade:
+            return self._run(codes[i], *refs[i], semantics[i], limits[i])
+
         if todo:
             with ThreadPoolExecutor(max_workers=min(len(todo), self.workers)) as pool:
-                for i, g in zip(todo, pool.map(lambda i: self._run(codes[i], *refs[i]), todo), strict=True):
+                for i, g in zip(todo, pool.map(run, todo), strict=True):
                     grades[i] = g
         return grades
+
+    def _limits(self, semantics: str, reference: str) -> Limits:
+        """The grader's limits; a judge also applies the problem's memory limit."""
+        memory_mb = memory_limit_mb(reference) if semantics == "judge" else None
+        if memory_mb is None or self.limits.memory_bytes is not None:
+            return self.limits
+        return replace(self.limits, memory_bytes=(memory_mb << 20) + INTERPRETER_ADDRESS_SPACE)
 
     def _no_code(self) -> CodeGrade:
         return CodeGrade(extracted=None, correct=False, no_answer=True, method="extract", extraction="none",
                          reason="no_code", detail="no fenced Python block after the end of thinking")  # fmt: skip
 
-    def _run(self, code: str, tests: list[TestCase], fn_name: str | None) -> CodeGrade:
-        request = ExecutionRequest(program=code, tests=tests, fn_name=fn_name, limits=self.limits)
+    def _run(
+        self, code: str, tests: list[TestCase], fn_name: str | None, semantics: str, limits: Limits
+    ) -> CodeGrade:
+        request = ExecutionRequest(
+            program=code, tests=tests, fn_name=fn_name, limits=limits, semantics=semantics
+        )
         try:
             result: ExecutionResult = self.executor.run(request)
         except (SandboxUnavailable, OSError) as exc:
             return CodeGrade(extracted=code, correct=False, no_answer=False, method="sandbox", extraction=CODE_BLOCK,
-                             reason="sandbox_error", detail=str(exc)[:300])  # fmt: skip
+                             reason="sandbox_error", detail=str(exc)[:300], semantics=semantics)  # fmt: skip
         failing = next((v for v in result.verdicts if v.reason not in ("passed", "not_run")), None)
         reason = "passed" if result.passed else (failing.reason if failing else "sandbox_error")
         assert reason in TEST_VERDICTS, reason
@@ -160,6 +200,7 @@ class CodeGrader:
             detail=(failing.detail if failing else "")[:300],
             tests_run=sum(v.reason != "not_run" for v in result.verdicts),
             sandbox_mode=result.mode,
+            semantics=semantics,
         )
 
     def close(self) -> None:

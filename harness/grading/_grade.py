@@ -81,13 +81,15 @@ def grade_many(
     marker: str | None = THINK_END,
     fallback_anywhere: bool = False,
     strict_boxed: bool | None = None,
+    semantics: str | None = None,
 ) -> list[Grade]:
     """Grade ``(response, gold, benchmark[, problem])`` items, each by its benchmark's grader.
 
-    ``timeout`` (seconds, > 0) is the hard limit per answer; ``strict_boxed`` None follows each
-    benchmark's registry entry. Raises ValueError for an unknown benchmark or a bad option.
+    ``timeout`` (seconds, > 0) is the hard limit per answer; ``strict_boxed`` and the code
+    ``semantics`` None follow each benchmark's registry entry. Raises ValueError for an unknown
+    benchmark or a bad option.
     """
-    options = GradeOptions(workers, timeout, marker or None, fallback_anywhere, strict_boxed)
+    options = GradeOptions(workers, timeout, marker or None, fallback_anywhere, strict_boxed, semantics)
     by_grader: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         by_grader.setdefault(get_benchmark(item[2]).grader, []).append(i)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from elastic_bench.harness.benchmarks import get_benchmark
-from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.protocol import GRADING_SEMANTICS, THINK_END
 from elastic_bench.harness.registry import Registry, UnknownName
 
 __all__ = [
@@ -68,17 +68,23 @@ GRADING_TIMEOUT_S = 5.0
 class GradeOptions:
     """How to grade a batch: worker processes, the hard per-answer ``timeout`` (seconds, > 0), the
     end-of-thinking ``marker`` (None: the whole response is the solution), the last box anywhere as a
-    fallback, and ``strict_boxed`` (only boxes count; None: the benchmark's registry setting)."""
+    fallback, ``strict_boxed`` (only boxes count; None: the benchmark's registry setting) and the
+    code ``semantics`` (``lcb`` or ``judge``; None: the benchmark's registry setting)."""
 
     workers: int = GRADING_WORKERS
     timeout: float = GRADING_TIMEOUT_S
     marker: str | None = THINK_END
     fallback_anywhere: bool = False
     strict_boxed: bool | None = None
+    semantics: str | None = None
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
             raise ValueError(f"grading timeout must be > 0 seconds, got {self.timeout}")
+        if self.semantics is not None and self.semantics not in GRADING_SEMANTICS:
+            raise ValueError(
+                f"unknown grading semantics {self.semantics!r}; expected one of {GRADING_SEMANTICS}"
+            )
 
 
 @runtime_checkable

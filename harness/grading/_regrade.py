@@ -11,7 +11,8 @@ Code lines (``task`` ``lcb`` or ``codeforces``) carry ``tests`` (``[{"input", "o
 ``gold``, plus ``fn_name`` for LeetCode-style functional problems (``starter_code`` is accepted and
 ignored); they get ``correct``, ``no_answer``, ``reason`` (``passed`` or the first failing test's verdict:
 ``wrong_answer``, ``runtime_error``, ``time_limit``, ``memory_limit``, ``compile_error``, ``output_limit``,
-``no_code``, ``sandbox_error``), ``failed_test`` and ``sandbox_mode``. The whole input is validated
+``no_code``, ``sandbox_error``), ``failed_test``, ``sandbox_mode`` and ``semantics`` (``lcb`` or ``judge``,
+the benchmark's own unless ``--semantics`` says otherwise). The whole input is validated
 before anything is written; a bad line stops with a one-line error naming it.
 """
 
@@ -111,12 +112,14 @@ def regrade_lines(
     marker: str | None = THINK_END,
     fallback_anywhere: bool = False,
     strict_boxed: bool | None = None,
+    semantics: str | None = None,
     details: bool = False,
     summary: dict[str, int] | None = None,
 ) -> int:
     """Validate every line of ``name``, then grade and write them to ``out``; returns the line count.
 
-    ``strict_boxed`` None follows each benchmark's registry entry; ``summary`` (if given) receives
+    ``strict_boxed`` and ``semantics`` (code: ``lcb`` or ``judge``) None follow each benchmark's
+    registry entry; ``summary`` (if given) receives
     the counts of correct, no-answer, timed-out, boxed and statement answers.
     """
     if name == "-":  # stdin can be read once: keep it
@@ -141,6 +144,7 @@ def regrade_lines(
             marker=marker or None,
             fallback_anywhere=fallback_anywhere,
             strict_boxed=strict_boxed,
+            semantics=semantics,
         )
         for obj, g in zip(chunk, grades, strict=True):
             obj.update(_fields(g))
@@ -166,6 +170,7 @@ def _fields(g: Grade) -> dict[str, Any]:
             "reason": g.reason,
             "failed_test": g.failed_test,
             "sandbox_mode": g.sandbox_mode or None,
+            "semantics": g.semantics or None,
         }
     return {
         "extracted": g.extracted,

@@ -4,8 +4,9 @@ Layers, strongest mode first (``LocalExecutor.mode`` names the one in force; :da
 lists what each keeps):
 
 * ``bwrap``: bubblewrap puts each test in new user, pid, network, ipc, uts and mount namespaces: no
-  network but a private loopback, a read-only view of ``/usr`` (and the interpreter's prefix) and
-  nothing else of the host (no /home, /root, /work, /etc), a read-only root, private size-capped
+  network but a private loopback, a read-only view of ``/usr`` (and the interpreter's prefix, and the symlinks of
+  ``/etc/alternatives`` that Debian's shared libraries resolve through) and nothing else of the host
+  (no /home, /root, /work, the rest of /etc), a read-only root, private size-capped
   tmpfs for the working directory and /tmp (the only writable places), a cleared environment, its own session, no capabilities and no
   nested user namespaces. When the program exits, or the executor kills the namespace's processes
   at the wall limit or the output cap, the pid namespace dies and takes every descendant (detached
@@ -27,7 +28,6 @@ import json
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -44,12 +44,12 @@ from elastic_bench.harness.sandbox._executor import (
     Limits,
     SandboxUnavailable,
     TestVerdict,
-    call_matches,
-    stdout_matches,
 )
-from elastic_bench.harness.sandbox._proc import Outcome, collect, peak_rss_bytes, uid_processes
+from elastic_bench.harness.sandbox._proc import collect, uid_processes
+from elastic_bench.harness.sandbox._verdicts import SessionReader, judge_verdict
 
 RUNNER = Path(__file__).with_name("_runner.py")
+RUNNER_LCB = Path(__file__).with_name("_runner_lcb.py")  # imported by the runner under ``lcb`` semantics
 MODES = ("bwrap+uid", "bwrap", "rlimits+uid", "rlimits")
 
 #: what each mode protects, for reports and the result record
@@ -82,6 +82,10 @@ def _bwrap_fs_args(python: str) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
+    if os.path.isdir(
+        "/etc/alternatives"
+    ):  # symlinks only: Debian's shared libraries (BLAS) resolve through it
+        args += ["--ro-bind", "/etc/alternatives", "/etc/alternatives"]
     real = os.path.realpath(python)
     if not real.startswith("/usr/"):
         prefix = os.path.dirname(os.path.dirname(real))
@@ -127,6 +131,7 @@ def _bwrap_cmd(python: str, box: str, limits: Limits) -> list[str]:
         "--setenv", "PATH", "/usr/bin:/bin",
         "--setenv", "HOME", "/sandbox",
         "--setenv", "LANG", "C.UTF-8",
+        *(arg for name, value in THREAD_ENV.items() for arg in ("--setenv", name, value)),
         *_bwrap_fs_args(python),
         "--proc", "/proc",
         "--dev", "/dev",
@@ -139,6 +144,9 @@ def _bwrap_cmd(python: str, box: str, limits: Limits) -> list[str]:
         python,
     ]  # fmt: skip
 
+
+#: numerical libraries use one thread per test (their thread pools would count against the process limit)
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 #: ``bwrap-any`` refuses to grade without bubblewrap; a mode name demands that mode; ``auto`` (the
 #: default) takes the strongest that works and warns once when it has no filesystem or network isolation
@@ -156,6 +164,12 @@ def _warn_weak(mode: str) -> None:
     )
 
 
+def default_uid_base() -> int:
+    """Private uids of this process's slots: distinct per process, so two graders on one machine never
+    count or kill each other's tests (256 slots per process id)."""
+    return 1_000_000 + (os.getpid() % 100_000) * 256
+
+
 class LocalExecutor:
     """Runs each test in its own sandboxed process, ``workers`` at a time (default: all cores)."""
 
@@ -164,11 +178,11 @@ class LocalExecutor:
         mode: str = "auto",
         workers: int | None = None,
         python: str | None = None,
-        uid_base: int = 200_000,
+        uid_base: int | None = None,
     ) -> None:
         self.python = python or _sandbox_python()
         self.workers = workers or os.cpu_count() or 1
-        self.uid_base = uid_base
+        self.uid_base = uid_base if uid_base is not None else default_uid_base()
         self._mode = self._choose_mode(mode)
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sandbox")
         self._slots: queue.Queue[int] = queue.Queue()
@@ -208,15 +222,19 @@ class LocalExecutor:
         self.close()
 
     def run(self, request: ExecutionRequest) -> ExecutionResult:
+        request = request.with_memory(self.workers)
         box = tempfile.mkdtemp(prefix="eb-sbx-")
         try:
             os.chmod(box, 0o755)
             self._write_box(Path(box), request)
-            stop = threading.Event()
-            futures = [
-                self._pool.submit(self._task, box, i, request, stop) for i in range(len(request.tests))
-            ]
-            verdicts = [f.result() for f in futures]
+            if request.semantics == "lcb":  # one process runs every test, in order
+                verdicts = self._pool.submit(self._run_session, box, request).result()
+            else:
+                stop = threading.Event()
+                futures = [
+                    self._pool.submit(self._task, box, i, request, stop) for i in range(len(request.tests))
+                ]
+                verdicts = [f.result() for f in futures]
         finally:
             shutil.rmtree(box, ignore_errors=True)
         return ExecutionResult(verdicts=verdicts, mode=self._mode)
@@ -225,6 +243,7 @@ class LocalExecutor:
     def _write_box(box: Path, request: ExecutionRequest) -> None:
         (box / "program.py").write_text(request.program, encoding="utf-8")
         shutil.copyfile(RUNNER, box / "runner.py")
+        shutil.copyfile(RUNNER_LCB, box / "runner_lcb.py")
         (box / "in").mkdir()
         for i, test in enumerate(request.tests):
             (box / "in" / f"{i}.txt").write_text(test.input, encoding="utf-8")
@@ -243,17 +262,21 @@ class LocalExecutor:
             stop.set()
         return verdict
 
-    def _command(self, box: str, index: int, request: ExecutionRequest, status_fd: int) -> list[str]:
+    def _command(self, box: str, tests: list[int], request: ExecutionRequest, status_fd: int) -> list[str]:
         limits = request.limits
         inside = "/box" if self._mode.startswith("bwrap") else box
+        cpu_s = session_seconds(limits.cpu_s, len(tests)) if request.semantics == "lcb" else limits.cpu_s
         config = {
             "program": f"{inside}/program.py",
-            "input": f"{inside}/in/{index}.txt",
+            "inputs": [f"{inside}/in/{i}.txt" for i in tests],
             "fn_name": request.fn_name,
+            "semantics": request.semantics,
             "status_fd": status_fd,
             "limits": {
-                "cpu_s": max(1, round(limits.cpu_s)),
+                "wall_s": limits.wall_s,
+                "cpu_s": max(1, round(cpu_s)),
                 "memory_bytes": limits.memory_bytes,
+                "output_bytes": limits.output_bytes,
                 # without namespaces or a private uid the count is the caller's: allow what it runs now
                 # (inside bwrap's user namespace the limit counts only that namespace's processes)
                 "processes": limits.processes
@@ -265,19 +288,21 @@ class LocalExecutor:
         prefix = _bwrap_cmd(self.python, box, limits) if inside == "/box" else [self.python]
         return [*prefix, "-I", f"{inside}/runner.py", json.dumps(config)]
 
-    def _run_test(self, box: str, index: int, request: ExecutionRequest, slot: int) -> TestVerdict:
-        limits = request.limits
+    def _spawn(
+        self, box: str, tests: list[int], request: ExecutionRequest, slot: int, stdin_path: Path | None
+    ):
+        """Start the runner on ``tests``; returns (process, status read end, uid, workdir, start time)."""
         uid = self.uid_base + slot if self._mode.endswith("+uid") else None
         workdir = None
         if not self._mode.startswith("bwrap"):
-            workdir = tempfile.mkdtemp(prefix=f"work-{index}-", dir=box)
+            workdir = tempfile.mkdtemp(prefix="work-", dir=box)
             if uid is not None:
                 os.chown(workdir, uid, uid)
         status_r, status_w = os.pipe()
-        cmd = self._command(box, index, request, status_w)
-        env = {"PATH": "/usr/bin:/bin", "HOME": workdir or "/sandbox", "LANG": "C.UTF-8"}
+        cmd = self._command(box, tests, request, status_w)
+        env = {"PATH": "/usr/bin:/bin", "HOME": workdir or "/sandbox", "LANG": "C.UTF-8", **THREAD_ENV}
         user = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
-        stdin = open(Path(box) / "in" / f"{index}.txt", "rb") if request.fn_name is None else None  # noqa: SIM115
+        stdin = open(stdin_path, "rb") if stdin_path is not None else None  # noqa: SIM115
         start = time.monotonic()
         try:
             proc = subprocess.Popen(
@@ -291,54 +316,47 @@ class LocalExecutor:
                 start_new_session=True,
                 **user,
             )
+        except BaseException:
+            os.close(status_r)
+            raise
         finally:
             os.close(status_w)
             if stdin:
                 stdin.close()
+        return proc, status_r, uid, workdir, start
+
+    def _run_test(self, box: str, index: int, request: ExecutionRequest, slot: int) -> TestVerdict:
+        limits = request.limits
+        stdin_path = Path(box) / "in" / f"{index}.txt" if request.fn_name is None else None
+        proc, status_r, uid, workdir, start = self._spawn(box, [index], request, slot, stdin_path)
         try:
             out = collect(proc, status_r, start + limits.wall_s, limits.output_bytes, uid, self._mode)
         finally:
             os.close(status_r)
             if workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
-        return _verdict(index, request, out, time.monotonic() - start)
+        return judge_verdict(index, request, out, time.monotonic() - start)
+
+    def _run_session(self, box: str, request: ExecutionRequest) -> list[TestVerdict]:
+        """Every test in one process (``lcb``), stopped at the first failure unless all are wanted."""
+        limits = request.limits
+        reader = SessionReader(request)
+        slot = self._slots.get()
+        try:
+            tests = list(range(len(request.tests)))
+            proc, status_r, uid, workdir, start = self._spawn(box, tests, request, slot, None)
+            deadline = start + session_seconds(limits.wall_s, len(tests))
+            try:
+                out = collect(proc, status_r, deadline, limits.output_bytes, uid, self._mode, reader.feed)
+            finally:
+                os.close(status_r)
+                if workdir:
+                    shutil.rmtree(workdir, ignore_errors=True)
+        finally:
+            self._slots.put(slot)
+        return reader.finish(out, time.monotonic() - start)
 
 
-def _verdict(index: int, request: ExecutionRequest, out: Outcome, wall: float) -> TestVerdict:
-    limits = request.limits
-    status = _parse_status(out.status)
-    detail = ""
-    if out.over_output:
-        reason = "output_limit"
-    elif out.timed_out:
-        reason = "time_limit"
-    elif status is not None and status.get("status") == "ok":
-        test = request.tests[index]
-        if request.fn_name is not None:
-            ok = call_matches(str(status.get("result", "")), test.output)
-        else:
-            ok = stdout_matches(out.stdout.decode("utf-8", errors="replace"), test.output)
-        reason = "passed" if ok else "wrong_answer"
-    elif status is not None and status.get("status") in ("compile_error", "runtime_error", "memory_limit"):
-        reason, detail = status["status"], str(status.get("error", ""))
-    elif out.exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or out.cpu_s >= limits.cpu_s - 0.05:
-        reason = "time_limit"
-    elif out.maxrss_bytes >= 0.9 * limits.memory_bytes and out.maxrss_bytes > 1.05 * peak_rss_bytes():
-        reason = "memory_limit"
-    else:
-        reason = "runtime_error"
-        detail = f"exit code {out.exit_code}; " + out.stderr_tail.decode(errors="replace")[-200:]
-    return TestVerdict(
-        index=index, reason=reason, wall_s=round(wall, 4), cpu_s=round(out.cpu_s, 4), detail=detail
-    )
-
-
-def _parse_status(raw: bytes) -> dict | None:
-    lines = [line for line in bytes(raw).splitlines() if line.strip()]
-    if not lines:
-        return None
-    try:
-        status = json.loads(lines[-1])
-    except ValueError:
-        return None
-    return status if isinstance(status, dict) else None
+def session_seconds(per_test: float, n_tests: int) -> float:
+    """The time one ``lcb`` process gets for all its tests: LiveCodeBench's global timeout."""
+    return (per_test + 1) * n_tests + 5

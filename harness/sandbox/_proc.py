@@ -9,6 +9,7 @@ import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 
 
 def uid_processes(uid: int) -> list[int]:
@@ -46,6 +47,7 @@ class Outcome:
         self.status = bytearray()
         self.over_output = False
         self.timed_out = False
+        self.stopped = False  # the reader asked to stop the program (a failing test)
         self.exit_code: int | None = None
         self.cpu_s = 0.0
         self.maxrss_bytes = 0
@@ -125,9 +127,18 @@ def _reap(proc: subprocess.Popen, out: Outcome, block: bool) -> bool:
 
 
 def collect(
-    proc: subprocess.Popen, status_r: int, deadline: float, cap: int, uid: int | None, mode: str
+    proc: subprocess.Popen,
+    status_r: int,
+    deadline: float,
+    cap: int,
+    uid: int | None,
+    mode: str,
+    on_status: Callable[[bytes], bool] | None = None,
 ) -> Outcome:
-    """Read stdout, stderr and the status pipe until EOF, the output cap or the wall deadline."""
+    """Read stdout, stderr and the status pipe until EOF, the output cap or the wall deadline.
+
+    ``on_status`` (optional) takes the status stream chunk by chunk instead of :attr:`Outcome.status`
+    and returns True to stop the program now."""
     out = Outcome()
     sel = selectors.DefaultSelector()
     streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err", status_r: "status"}
@@ -157,6 +168,11 @@ def collect(
                     sel.unregister(key.fd)
                     continue
                 kind = streams[key.fd]
+                if kind == "status" and on_status is not None:
+                    out.stopped = on_status(chunk)
+                    if out.stopped:
+                        break
+                    continue
                 if kind == "status":
                     out.status += chunk[: max(0, cap - len(out.status))]
                     continue
@@ -168,17 +184,17 @@ def collect(
                 if total > cap:
                     out.over_output = True
                     break
-            if out.over_output:
+            if out.over_output or out.stopped:
                 break
     finally:
         sel.close()
-        if out.exit_code is None and not (out.timed_out or out.over_output):
+        if out.exit_code is None and not (out.timed_out or out.over_output or out.stopped):
             grace = min(deadline, time.monotonic() + 1.0)  # all streams closed: it is exiting
             while not _reap(proc, out, block=False) and time.monotonic() < grace:
                 time.sleep(0.002)
         if out.exit_code is None:
             _stop(proc, out, uid, wrapper=mode.startswith("bwrap"))
-        elif out.timed_out or out.over_output:
+        elif out.timed_out or out.over_output or out.stopped:
             _kill(proc, uid)
         proc.stdout.close()
         proc.stderr.close()

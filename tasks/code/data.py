@@ -82,6 +82,10 @@ def _tests(raw: Any, where: str) -> list[dict[str, str]]:
     return out
 
 
+#: "Memory Limit: 256 MB" in a problem statement (Codeforces, as CodeElo prints it)
+_MEMORY_RE = re.compile(r"Memory Limit:\s*(\d+)\s*(?:MB|megabytes)\b", re.IGNORECASE)
+
+
 def _record(
     bench: str, rid: str, problem: Any, starter: Any, tests: Any, test_set: str, source: str, where: str
 ) -> dict:
@@ -91,6 +95,7 @@ def _record(
     fn_name = fn_name_of(starter)
     if starter and fn_name is None:
         raise DataError(f"{where}: starter code names no method (expected 'def name(' in class Solution)")
+    memory = _MEMORY_RE.search(problem)
     return {
         "id": rid,
         "benchmark": bench,
@@ -100,6 +105,7 @@ def _record(
         "tests": _tests(tests, where),
         "test_set": test_set,
         "source": source,
+        "memory_mb": int(memory.group(1)) if memory else None,  # a judge applies the stated limit
     }
 
 

@@ -8,7 +8,8 @@ test_set}``; the tests themselves stay out of the docs (hidden test sets run to 
 and lm-eval logs every doc), held per data source and looked up by id when grading.
 
 The loader reports ``dataset_sha256``, ``dataset_size``, ``dataset_source``, ``test_set`` (``hidden`` or
-``public``: offline copies have public tests only) and ``sandbox_mode``; the task class puts them in the
+``public``: offline copies have public tests only), ``sandbox_mode`` and ``grading_semantics`` (the
+benchmark's own, or ``--metadata '{"grading_semantics": "judge"}'``); the task class puts them in the
 task metadata, which the results JSON records and the converter carries into the result file.
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 import datasets
 
 from elastic_bench.harness.benchmarks import get_benchmark, resolve_benchmark
-from elastic_bench.harness.grading import get_grader, grade_many, reference_json
+from elastic_bench.harness.grading import GradeOptions, get_grader, grade_many, reference_json, semantics_for
 from elastic_bench.harness.protocol import CODE_SAMPLE_METRICS, TEST_VERDICTS
 from elastic_bench.tasks.code.data import load_code_problems, resolve_data_dir
 from elastic_bench.tasks.common import doc_to_text, keep_all, responses_of, token_metrics
@@ -47,18 +48,25 @@ def records(benchmark: str, data_dir: str | os.PathLike | None = None) -> list[d
 
 @functools.lru_cache(maxsize=8)
 def _tests_by_id(benchmark: str, data_dir: str | None) -> dict[str, str]:
-    return {r["id"]: reference_json(r["tests"], r["fn_name"]) for r in records(benchmark, data_dir)}
+    return {
+        r["id"]: reference_json(r["tests"], r["fn_name"], r.get("memory_mb"))
+        for r in records(benchmark, data_dir)
+    }
 
 
-def load(benchmark: str, data_dir: str | None = None, **_: object) -> DatasetSplits:
-    """lm-eval ``custom_dataset``: the problems as a ``test`` split, LiveCodeBench's prompt per doc."""
+def load(
+    benchmark: str, data_dir: str | None = None, grading_semantics: str | None = None, **_: object
+) -> DatasetSplits:
+    """lm-eval ``custom_dataset``: the problems as a ``test`` split, LiveCodeBench's prompt per doc.
+    ``grading_semantics`` (``lcb`` or ``judge``; from ``--metadata``) overrides the benchmark's own."""
+    semantics = semantics_for(benchmark, GradeOptions(semantics=grading_semantics or None))
     rows = records(benchmark, data_dir)
     test_sets = sorted({r["test_set"] for r in rows})
     docs = []
     for r in rows:
         doc = {k: r[k] if r[k] is not None else "" for k in _DOC_FIELDS}
         doc.update(prompt=render_code(r["problem"], r["starter_code"] or None), n_tests=len(r["tests"]),
-                   data_dir=str(resolve_data_dir(data_dir) or ""))  # fmt: skip
+                   data_dir=str(resolve_data_dir(data_dir) or ""), grading_semantics=semantics)  # fmt: skip
         docs.append(doc)
     facts = {
         "dataset_sha256": dataset_sha256([{k: r[k] for k in (*_DOC_FIELDS, "tests")} for r in rows]),
@@ -66,18 +74,21 @@ def load(benchmark: str, data_dir: str | None = None, **_: object) -> DatasetSpl
         "dataset_source": rows[0]["source"] if rows else "",
         "test_set": "+".join(test_sets),
         "sandbox_mode": get_grader("code").mode,
+        "grading_semantics": semantics,
     }
     return DatasetSplits({"test": datasets.Dataset.from_list(docs)}, facts)
 
 
-def score_code(results: Sequence, reference: str, benchmark: str) -> dict[str, float]:
+def score_code(
+    results: Sequence, reference: str, benchmark: str, semantics: str | None = None
+) -> dict[str, float]:
     """Grade the k responses of one problem; every metric is the mean over them except ``pass_bits``
     (bit j set when sample j passed: which samples solved it, for per-sample Codeforces ratings)."""
     responses = responses_of(results)
     if not responses:
         raise ValueError("process_results received no responses")
     marker = getattr(responses[0], "marker", None) or get_benchmark(benchmark).think_end
-    grades = grade_many([(r, reference, benchmark) for r in responses], marker=marker)
+    grades = grade_many([(r, reference, benchmark) for r in responses], marker=marker, semantics=semantics)
     rows = []
     for response, g in zip(responses, grades, strict=True):
         row = {"acc": float(g.correct), "no_answer": float(g.no_answer), **token_metrics(response)}
@@ -96,4 +107,4 @@ def process_results(doc: dict, results: list) -> dict[str, float]:
         raise KeyError(
             f"{bench}: no tests for problem {doc['id']!r} in {doc.get('data_dir') or 'the Hub copy'}"
         )
-    return score_code(results, tests[doc["id"]], bench)
+    return score_code(results, tests[doc["id"]], bench, doc.get("grading_semantics") or None)
