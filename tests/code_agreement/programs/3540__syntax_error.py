@@ -1,0 +1,7 @@
+# problem: 3540
+# quirk: none
+# note: syntax error: unbalanced parenthesis
+class Solution:
+    def stringHash(self, s: str, k: int) -> str:
+        return "".join(
+            chr(sum(ord(c) - 97 for c in s[i : i + k]) % 26 + 97) for i in range(0, len(s), k)
