@@ -1,4 +1,4 @@
-"""Result schema 1.1: the new fields, their checks, and the migration from 1.0 files."""
+"""Result schema 1.2: the fields of 1.1 and 1.2, their checks, and the migrations from 1.0 and 1.1 files."""
 
 from __future__ import annotations
 
@@ -59,13 +59,20 @@ def test_there_are_committed_result_files_of_both_kinds():
 def test_every_committed_result_file_loads(path: Path):
     result = load_result(path)
     assert result.schema_version == SCHEMA_VERSION
-    if json.loads(path.read_text())["schema_version"] == "1.0":  # migrated: 1.1's new fields stay unset
-        assert all(p.timeout_rate is None and p.pass_at_k is None for p in result.points)
+    if json.loads(path.read_text())["schema_version"] in ("1.0", "1.1"):  # migrated: new fields stay unset
+        assert result.reported_source is None and result.grading_semantics is None
+    if result.kind == "reported":  # every shipped reported entry names its source table
+        assert result.reported_source is not None
+
+
+#: the E1 model card entry as it was committed under schema 1.0 (the entries are rebuilt at each version)
+SCHEMA_1_0_REPORTED = Path(__file__).parent / "fixtures" / "schema_1_0_reported_e1_math_model_card.json"
+#: a reported entry as committed under schema 1.1 (before reported entries named their source table)
+SCHEMA_1_1_REPORTED = Path(__file__).parent / "fixtures" / "schema_1_1_reported_l1_max_e1_paper_math500.json"
 
 
 def test_1_0_reported_columns_become_budget_not_stated():
-    [e1] = [p for p in COMMITTED if p.name == "reported__E1-Math-1.5B__e1_model_card_aime2024.json"]
-    raw = json.loads(e1.read_text())
+    raw = json.loads(SCHEMA_1_0_REPORTED.read_text())
     assert raw["schema_version"] == "1.0"  # read as committed, not rewritten
     result = parse_result(raw)
     assert [p.budget_stated for p in result.points] == [False, False, False, False, True]
@@ -88,7 +95,22 @@ def test_1_0_reproduced_file_keeps_its_values_and_round_trips(tmp_path):
     assert result.points[-1].unconstrained and all(p.budget_stated for p in result.points)
     assert result.reproducibility.git_commit == raw["reproducibility"]["git_commit"]
     again = load_result(save_result(result, tmp_path / "r.json"))
-    assert again == result and json.loads((tmp_path / "r.json").read_text())["schema_version"] == "1.1"
+    assert again == result and json.loads((tmp_path / "r.json").read_text())["schema_version"] == "1.2"
+
+
+def test_1_1_files_keep_their_values_and_gain_no_provenance(tmp_path):
+    raw = json.loads(SCHEMA_1_1_REPORTED.read_text())
+    assert raw["schema_version"] == "1.1"
+    result = parse_result(copy.deepcopy(raw))
+    assert (
+        result.schema_version == "1.2" and result.reported_source is None and result.grading_semantics is None
+    )
+    assert [(p.accuracy, p.mean_total_tokens) for p in result.points] == [
+        (p["accuracy"], p["mean_total_tokens"]) for p in raw["points"]
+    ]
+    assert load_result(save_result(result, tmp_path / "r.json")) == result
+    reproduced = [p for p in COMMITTED if json.loads(p.read_text())["schema_version"] == "1.1"]
+    assert reproduced, "the committed reproduced entries exercise the 1.1 migration"
 
 
 # --------------------------------------------------------------------------- versions
@@ -224,3 +246,82 @@ def test_a_model_name_with_control_or_bidi_characters_is_refused(name: str) -> N
         ResultFileError, match=r"model_name: Value error, model_name holds control or formatting"
     ):
         parse_result(raw)
+
+
+# --------------------------------------------------------------------------- 1.2: provenance
+
+
+def _source(**overrides) -> dict:
+    fields = dict(
+        table="paper_t1", table_label="Paper T1", citation="A paper (arXiv 0000.00000), Table 1", row="Method",
+        evaluated_by="reimplementation", benchmark_version="AIME 2024 (30)", k=16, tokens_counted="thinking",
+    )  # fmt: skip
+    return fields | overrides
+
+
+def _reported(**source) -> dict:
+    raw = json.loads(make_result("paper-method", kind="reported", with_ci=False).model_dump_json())
+    return raw | {"reported_source": _source(**source)}
+
+
+def test_reported_source_round_trips_with_its_badge(tmp_path):
+    raw = _reported(k=None)
+    result = parse_result(raw)
+    assert result.reported_source.badge == "secondary"
+    assert load_result(save_result(result, tmp_path / "r.json")).reported_source == result.reported_source
+    assert parse_result(
+        _reported(k=None, evaluated_by="authors", read_from="image")
+    ).reported_source.badge == ("authors, image")
+    assert parse_result(_reported(k=None, evaluated_by="authors")).reported_source.badge == "authors"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            {"tokens_counted": "characters"},
+            r"tokens_counted: Input should be 'thinking', 'response' or 'unstated'",
+        ),
+        ({"evaluated_by": "someone"}, "evaluated_by: Input should be"),
+        ({"budget_meaning": "vibes"}, "budget_meaning: Input should be"),
+        ({"table": "Has Spaces"}, "table: String should match pattern"),
+        ({"k": 16}, r"reported_source.k=16 but a point has another k"),
+    ],
+)
+def test_reported_source_rejects_bad_values(change, reason):
+    with pytest.raises(ResultFileError, match=reason):
+        parse_result(_reported(**change))
+
+
+def test_reported_source_is_for_reported_results_only():
+    raw = json.loads(make_result("m").model_dump_json()) | {"reported_source": _source(k=None)}
+    with pytest.raises(ResultFileError, match="reported_source is for reported results"):
+        parse_result(raw)
+
+
+def test_accuracy_only_points_are_published_ones_without_token_counts():
+    point = BudgetPoint(**_point(mean_total_tokens=None, n_problems=None))
+    assert point.accuracy == 0.5 and point.mean_total_tokens is None and point.n_problems is None
+    with pytest.raises(ValueError, match="an accuracy-only point has no token counts"):
+        BudgetPoint(**_point(mean_total_tokens=None, mean_think_tokens=10.0))
+    with pytest.raises(ValueError, match="per-problem values and test verdicts need n_problems"):
+        BudgetPoint(**_point(n_problems=None, per_problem_accuracy=[0.5] * 4))
+    raw = json.loads(make_result("m").model_dump_json())
+    raw["points"][0].update(mean_total_tokens=None, per_problem_tokens=None, tokens_per_correct=None,
+                            mean_think_tokens=None, mean_answer_tokens=None)  # fmt: skip
+    with pytest.raises(ResultFileError, match="reproduced result has accuracy and mean_total_tokens"):
+        parse_result(raw)
+    raw = json.loads(make_result("m").model_dump_json())
+    for p in raw["points"]:
+        p.update(n_problems=None, per_problem_accuracy=None, per_problem_tokens=None)
+    raw["problem_ids"] = None
+    with pytest.raises(ResultFileError, match="reproduced result has n_problems at every point"):
+        parse_result(raw)
+
+
+@pytest.mark.parametrize("semantics", ["lcb", "judge"])
+def test_grading_semantics_names_lcb_or_judge(semantics):
+    raw = json.loads(make_result("m").model_dump_json())
+    assert parse_result(raw | {"grading_semantics": semantics}).grading_semantics == semantics
+    with pytest.raises(ResultFileError, match="grading_semantics"):
+        parse_result(raw | {"grading_semantics": "strict"})

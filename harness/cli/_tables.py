@@ -16,6 +16,7 @@ from elastic_bench.harness.analysis import (
     point_aes,
     sweep_auc,
 )
+from elastic_bench.harness.protocol import SEMANTICS_LABELS
 from elastic_bench.harness.results import BudgetPoint, ResultFile
 
 
@@ -47,7 +48,7 @@ def render_table(
     show_sources = any(r["boxed_rate"] is not None or r["fallback_rate"] is not None for r in rates)
     show_timeouts = any(r["timeout_rate"] is not None for r in rates)
     ks = "/".join(str(k) for k in sorted({p.k for p in result.points}))
-    n = max(p.n_problems for p in result.points)
+    n = max((p.n_problems for p in result.points if p.n_problems is not None), default="?")
     strategies = {p.strategy for p in result.points}
     table = Table(
         title=f"{result.model_name} · {result.task_group} ({result.kind})",
@@ -107,7 +108,11 @@ def render_table(
         notes.append("boxed/fallback: answers read from a \\boxed{} / from a final-answer statement")
     if result.test_set:
         tests = "public tests only" if result.test_set == "public" else "hidden tests"
-        notes.append(f"code: {tests}" + (f", sandbox {result.sandbox_mode}" if result.sandbox_mode else ""))
+        semantics = result.grading_semantics
+        judged = f", judged as {SEMANTICS_LABELS.get(semantics, semantics)}" if semantics else ""
+        notes.append(
+            f"code: {tests}{judged}" + (f", sandbox {result.sandbox_mode}" if result.sandbox_mode else "")
+        )
     for p in result.points:
         if p.codeforces is not None:
             cf = p.codeforces

@@ -18,6 +18,13 @@ from elastic_bench.harness.results._records import (
     CodeforcesRating,
     TrainingRecord,
 )
+from elastic_bench.harness.results._reported import (
+    PROVENANCE_BADGES,
+    BudgetMeaning,
+    EvaluatedBy,
+    ReportedSource,
+    TokensCounted,
+)
 from elastic_bench.harness.results._runs import (
     store_run_result,
     store_run_result_at,
@@ -54,12 +61,16 @@ from elastic_bench.harness.results._submit import (
 
 __all__ = [
     "NESTED_TOO_DEEPLY",
+    "PROVENANCE_BADGES",
+    "BudgetMeaning",
     "BudgetPoint",
     "CodeforcesRating",
     "DATE_ID",
     "DEFAULT_RESULTS_DIR",
     "DatasetRecord",
+    "EvaluatedBy",
     "RUNS_DIRNAME",
+    "ReportedSource",
     "Reproducibility",
     "ResultFile",
     "ResultFileError",
@@ -68,6 +79,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SamplesError",
     "SubmissionError",
+    "TokensCounted",
     "TrainingRecord",
     "add_entry",
     "contained",

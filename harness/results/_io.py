@@ -75,8 +75,14 @@ def _migrate_1_0(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": "1.1"}
 
 
+def _migrate_1_1(raw: dict[str, Any]) -> dict[str, Any]:
+    """1.1 -> 1.2: every new field is optional, so a 1.1 file keeps its values; a reported file gets no
+    ``reported_source`` (its provenance shows as unstated) and a code result no ``grading_semantics``."""
+    return {**raw, "schema_version": "1.2"}
+
+
 #: schema_version -> function upgrading a decoded file by one version
-MIGRATIONS = {"1.0": _migrate_1_0}
+MIGRATIONS = {"1.0": _migrate_1_0, "1.1": _migrate_1_1}
 
 
 def migrate(raw: dict[str, Any], name: str = "result") -> dict[str, Any]:

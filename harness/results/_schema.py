@@ -13,6 +13,12 @@ files of a newer major version are refused):
   ``training``.
   Migration from 1.0: a reported point with no thinking budget whose label is not "unconstrained"
   was run under a budget the source does not state (``budget_stated=False``).
+* 1.2: per file ``reported_source`` (:class:`ReportedSource`: the source table, who evaluated and
+  how it was read, k, temperature, what the tokens count, the length cap, the exact benchmark
+  version, what a budget means) and ``grading_semantics`` (code tasks); a reported point may carry
+  an accuracy without a token count (an accuracy-only published number: shown in tables, not on
+  token axes). Migration from 1.1: none needed (every new field is optional; older reported files
+  have no ``reported_source`` and show as provenance "unstated").
 
 Reading, migrating and writing files: :mod:`elastic_bench.harness.results._io`.
 """
@@ -37,6 +43,7 @@ from elastic_bench.harness.protocol import (
 )
 from elastic_bench.harness.results._records import CodeforcesRating, TrainingRecord
 from elastic_bench.harness.results._records import StrictModel as _Strict
+from elastic_bench.harness.results._reported import ReportedSource
 
 __all__ = [
     "RUNS_DIRNAME",
@@ -49,12 +56,13 @@ __all__ = [
     "BudgetPoint",
     "CodeforcesRating",
     "DatasetRecord",
+    "ReportedSource",
     "Reproducibility",
     "ResultFile",
     "TrainingRecord",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 #: layout of a results directory: entries anywhere, except these top-level folders
 SAMPLES_DIRNAME = "samples"  # logged samples copied next to the entries
 RUNS_DIRNAME = "runs"  # raw lm-eval outputs of `elastic-bench run`
@@ -70,7 +78,9 @@ class BudgetPoint(_Strict):
     thinking_budget: int | None = Field(ge=1, description="None = unconstrained")
     solution_budget: int | None = Field(default=None, ge=1)
     strategy: str
-    n_problems: int = Field(ge=1)
+    n_problems: int | None = Field(
+        ge=1, description="None only for published numbers on a set whose size the source does not state"
+    )
     k: int = Field(ge=1, description="samples per problem (avg@k)")
     accuracy: float | None = Field(
         ge=0.0, le=1.0, description="None only for a published Codeforces rating that states no pass rate"
@@ -81,7 +91,9 @@ class BudgetPoint(_Strict):
     mean_think_tokens: float | None = Field(default=None, ge=0)
     mean_answer_tokens: float | None = Field(default=None, ge=0)
     mean_total_tokens: float | None = Field(
-        ge=0, description="None only for a published Codeforces rating that states no token count"
+        ge=0,
+        description="None only for published numbers without a token count (a Codeforces rating, an "
+        "accuracy-only result)",
     )
     think_truncation_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     answer_truncation_rate: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -128,17 +140,22 @@ class BudgetPoint(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> BudgetPoint:
-        if self.accuracy is None or self.mean_total_tokens is None:
+        if self.accuracy is None:
             if self.codeforces is None or self.codeforces.rating is None:
                 raise ValueError(
-                    "accuracy and mean_total_tokens are required (only a published Codeforces rating may "
-                    "leave them unset)"
+                    "accuracy is required (only a published Codeforces rating may leave accuracy and "
+                    "mean_total_tokens unset)"
                 )
             if self.per_problem_accuracy is not None or self.accuracy_ci is not None:
                 raise ValueError("a point without accuracy has no CI or per-problem accuracy")
             return self
+        if self.mean_total_tokens is None:
+            counts = (self.mean_think_tokens, self.mean_answer_tokens, self.tokens_per_correct)
+            if any(v is not None for v in counts) or self.per_problem_tokens is not None:
+                raise ValueError("an accuracy-only point has no token counts")
         for name in ("accuracy", "mean_total_tokens"):
-            if not math.isfinite(getattr(self, name)):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
                 raise ValueError(f"{name} must be finite")
         if self.accuracy_ci is not None:
             lo, hi = self.accuracy_ci
@@ -146,6 +163,12 @@ class BudgetPoint(_Strict):
                 raise ValueError(f"accuracy_ci {self.accuracy_ci} is not an interval inside [0, 1]")
             if not (lo - 1e-9 <= self.accuracy <= hi + 1e-9):
                 raise ValueError(f"accuracy {self.accuracy} lies outside its CI {self.accuracy_ci}")
+        if self.n_problems is None and (
+            self.per_problem_accuracy is not None
+            or self.per_problem_tokens is not None
+            or self.test_verdicts is not None
+        ):
+            raise ValueError("per-problem values and test verdicts need n_problems")
         if self.per_problem_accuracy is not None:
             if len(self.per_problem_accuracy) != self.n_problems:
                 raise ValueError(
@@ -227,7 +250,7 @@ class Reproducibility(_Strict):
 class ResultFile(_Strict):
     """One (model, task sweep): the unit the leaderboard shows and `submit` accepts."""
 
-    schema_version: Literal["1.1"] = SCHEMA_VERSION
+    schema_version: Literal["1.2"] = SCHEMA_VERSION
     kind: Literal["reproduced", "reported"]
     model_name: str = Field(min_length=1, max_length=200)
     benchmark: str = Field(min_length=1, max_length=100, description="e.g. 'aime', 'math500', 'toy'")
@@ -249,6 +272,15 @@ class ResultFile(_Strict):
         max_length=100,
         description="code tasks: the isolation the tests ran under (e.g. bwrap+uid)",
     )
+    # schema 1.2
+    reported_source: ReportedSource | None = Field(
+        default=None, description="reported entries: the source table, provenance and protocol"
+    )
+    grading_semantics: Literal["lcb", "judge"] | None = Field(
+        default=None,
+        description="code tasks: the grading semantics the test verdicts follow ('lcb': LiveCodeBench's "
+        "runner, verdict for verdict; 'judge': a contest judge's process semantics)",
+    )
 
     @field_validator("model_name")
     @classmethod
@@ -266,6 +298,12 @@ class ResultFile(_Strict):
             raise ValueError("a reproduced result needs a reproducibility record")
         if self.kind == "reported" and not self.source:
             raise ValueError("a reported result needs its source (paper, table)")
+        if self.reported_source is not None:
+            if self.kind != "reported":
+                raise ValueError("reported_source is for reported results (published numbers)")
+            stated_k = self.reported_source.k
+            if stated_k is not None and any(p.k != stated_k for p in self.points):
+                raise ValueError(f"reported_source.k={stated_k} but a point has another k")
         labels = [p.label for p in self.points]
         if len(set(labels)) != len(labels):
             raise ValueError(f"duplicate budget labels: {labels}")
@@ -281,6 +319,8 @@ class ResultFile(_Strict):
             p.accuracy is None or p.mean_total_tokens is None for p in self.points
         ):
             raise ValueError("a reproduced result has accuracy and mean_total_tokens at every point")
+        if self.kind == "reproduced" and any(p.n_problems is None for p in self.points):
+            raise ValueError("a reproduced result has n_problems at every point")
         if self.kind == "reproduced" and not all(p.budget_stated for p in self.points):
             raise ValueError(
                 "a reproduced result knows its budgets (budget_stated=False is for reported ones)"

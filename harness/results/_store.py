@@ -130,7 +130,7 @@ def partial_reason(
     if existing is None:
         return None
     old, new = existing.points[0], result.points[0]
-    if old.n_problems > new.n_problems:
+    if old.n_problems is not None and new.n_problems is not None and old.n_problems > new.n_problems:
         return f"{new.n_problems} problems, the existing entry has {old.n_problems}"
     if old.k > new.k:
         return f"k={new.k} samples per problem, the existing entry has k={old.k}"
