@@ -167,7 +167,7 @@ def test_curves_figure_traces_and_escaping(results_dir: Path) -> None:
     assert roles.count(("ci", "reproduced")) == 4
     assert roles.count(("curve", "reported")) == 1
     assert ("ci", "reported") not in roles
-    reported = next(t for t in fig.data if t.meta == {"role": "curve", "kind": "reported"})
+    reported = next(t for t in fig.data if (t.meta["role"], t.meta["kind"]) == ("curve", "reported"))
     assert reported.line.dash == "dash"
     assert fig.layout.xaxis.type == "log"
     names = [t.name for t in fig.data]
@@ -257,23 +257,24 @@ def test_load_entry_refuses_paths_outside(results_dir: Path) -> None:
 
 
 def test_published_rows_match_the_papers() -> None:
-    results = {(r.model_name, r.benchmark): r for r in published_results()}
+    results = {(r.model_name, r.task_group): r for r in published_results()}
     assert all(r.kind == "reported" and r.source for r in results.values())
-    marco = results[("Marco-o1-7B + O1-Pruner", "math")].points[0]
+    marco = results[("Marco-o1-7B + O1-Pruner", "o1_pruner_table2_math")].points[0]
     assert (marco.accuracy, marco.mean_total_tokens) == (0.775, 657.0)
-    e1 = results[("E1-Math-1.5B", "aime")]
+    e1 = results[("E1-Math-1.5B", "e1_model_card_aime24")]
+    assert e1.benchmark == "aime24"  # the card evaluates AIME 2024 only, not the aime (2024 + 2025) sweep
     assert [round(p.accuracy * 100, 1) for p in e1.points] == [13.5, 17.5, 24.8, 27.9, 35.0]
     assert [p.mean_total_tokens for p in e1.points] == [1340, 1799, 2650, 3377, 6825]
     assert e1.points[-1].label == "unconstrained"
     # Elastic Reasoning's MATH500 comparison with L1 (PUBLISHED.md)
-    math500 = {m: results[(m, "math500")].points[0] for m in ("E1-Math-1.5B", "L1-Exact", "L1-Max")}
+    math500 = {m: results[(m, "e1_paper_math500")].points[0] for m in ("E1-Math-1.5B", "L1-Exact", "L1-Max")}
     assert {m: (round(p.accuracy * 100, 1), p.mean_total_tokens) for m, p in math500.items()} == {
         "E1-Math-1.5B": (83.6, 1619.0),
         "L1-Exact": (79.9, 1959.0),
         "L1-Max": (83.6, 1796.0),
     }
     # O1-Pruner's Table 2 AES for Marco-o1 MATH (0.58) follows from the shipped numbers (paper convention)
-    base = results[("Marco-o1-7B", "math")].points[0]
+    base = results[("Marco-o1-7B", "o1_pruner_table2_math")].points[0]
     value = aes(
         base.accuracy,
         base.mean_total_tokens,
@@ -304,8 +305,8 @@ def test_app_command_passes_results_dir(tmp_path: Path) -> None:
     assert cmd[-2:] == ["--results-dir", str(tmp_path.resolve())]
 
 
-#: O1-Pruner's Table 2 as the shared PUBLISHED.md states it
-TABLE2 = Path(__file__).resolve().parent / "fixtures" / "published_o1_pruner_table2.md"
+#: the shared PUBLISHED.md (O1-Pruner's Table 2) as the data files were transcribed from it
+TABLE2 = Path(__file__).resolve().parent / "fixtures" / "docs" / "PUBLISHED.md"
 
 
 def test_every_o1_pruner_table2_row_is_a_reported_entry() -> None:
@@ -315,7 +316,7 @@ def test_every_o1_pruner_table2_row_is_a_reported_entry() -> None:
     header, cells = None, {}
     for line in section.splitlines():
         cols = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cols) < 5 or set(cols[0]) <= {"-"}:
+        if len(cols) != 5 or set(cols[0]) <= {"-"}:
             continue
         if cols[0] == "model":
             header = cols
