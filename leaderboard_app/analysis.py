@@ -26,15 +26,32 @@ class Filters:
     kinds: tuple[str, ...] = ("reproduced", "reported")
     strategies: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    #: base model ('' = not stated), benchmark version, provenance badge, source table label
+    base_models: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()
+    provenances: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+
+
+#: Filters field -> the entries column it selects on
+_FILTER_COLUMNS = {
+    "strategies": "strategy",
+    "models": "model_name",
+    "base_models": "base_model",
+    "versions": "benchmark_version",
+    "provenances": "provenance",
+    "tables": "table_label",
+}
 
 
 def filter_entries(entries: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Entries of the selected benchmark that pass the kind/strategy/model filters."""
+    """Entries of the selected benchmark that pass the kind, strategy, model, base model, benchmark
+    version, provenance and source table filters (an empty filter passes everything)."""
     mask = (entries["benchmark"] == f.benchmark) & entries["kind"].isin(f.kinds)
-    if f.strategies:
-        mask &= entries["strategy"].isin(f.strategies)
-    if f.models:
-        mask &= entries["model_name"].isin(f.models)
+    for name, column in _FILTER_COLUMNS.items():
+        chosen = getattr(f, name)
+        if chosen and column in entries:
+            mask &= entries[column].fillna("").isin(chosen)
     return entries[mask]
 
 
@@ -143,6 +160,8 @@ def summary_table(
     :func:`~elastic_bench.harness.analysis._metrics.aes_base_point` (unconstrained, else the largest budget);
     the per-budget table has AES budget by budget against the same base point.
     """
+    from elastic_bench.leaderboard_app.data import judged_label
+
     base = base_row(points[points["entry"] == base_entry]) if base_entry is not None else None
     rows = []
     for entry in entries.itertuples():
@@ -150,11 +169,11 @@ def summary_table(
         if not len(pts):
             continue
         last = base_row(pts)._asdict()
-        aes_value = None
-        if base is not None and None not in (base.accuracy, last["accuracy"]):
-            aes_value = _safe_aes(
-                base.accuracy, base.mean_total_tokens, last["accuracy"], last["mean_total_tokens"], convention
-            )
+        aes_value = _aes_of(base, last, convention)
+        table_base = getattr(entry, "table_base", "")
+        in_table = (
+            _aes_of(base_row(points[points["entry"] == table_base]), last, convention) if table_base else None
+        )
         auc = auc_of(pts)
         rows.append(
             {
@@ -172,21 +191,30 @@ def summary_table(
                 if pd.isna(last["tokens_per_correct"])
                 else round(last["tokens_per_correct"], 1),
                 "AES_vs_base": None if aes_value is None else round(aes_value, 3),
+                "AES_in_table": None if in_table is None else round(in_table, 3),
                 **{
                     column: None if pd.isna(last.get(name)) else round(last[name] * 100, 1)
                     for name, column in RATE_COLUMNS.items()
                 },
                 "problems": entry.n_problems,
                 "k": entry.k,
+                "provenance": getattr(entry, "provenance", ""),
+                "version": getattr(entry, "benchmark_version", ""),
+                "tokens_counted": getattr(entry, "tokens_counted", ""),
                 "source": entry.source,
-                "tests": _tests_label(getattr(entry, "test_set", "")),
+                "tests": judged_label(
+                    getattr(entry, "test_set", ""), getattr(entry, "grading_semantics", "")
+                ),
                 **_codeforces_columns(entry.benchmark, last),
             }
         )
     table = _drop_empty_rates(pd.DataFrame(rows))
+    if len(table) and table["AES_in_table"].isna().all():
+        table = table.drop(columns="AES_in_table")
     if len(table):
-        # results on public tests only are ranked apart from hidden-test results (never against them)
-        table["_group"] = table["tests"].map({"hidden tests": 0, "public tests only": 1}).fillna(2)
+        # code results are ranked only against results judged alike: the same test set (public tests
+        # only never against hidden tests) and the same grading semantics
+        table["_group"] = table["tests"]
         table["_cf"] = pd.to_numeric(table.get("cf_rating", pd.Series(index=table.index)), errors="coerce")
         table = table.sort_values(
             ["kind", "_group", "_cf", "AUC", "accuracy_%"],
@@ -200,10 +228,16 @@ def summary_table(
     return table.reset_index(drop=True)
 
 
-def _tests_label(test_set: object) -> str:
-    from elastic_bench.leaderboard_app.data import TEST_SET_LABELS
-
-    return TEST_SET_LABELS.get(str(test_set or ""), "")
+def _aes_of(base: Any, point: dict, convention: str) -> float | None:
+    """AES of a headline point against a base point; None when either lacks accuracy or tokens."""
+    if base is None:
+        return None
+    values = (base.accuracy, base.mean_total_tokens, point["accuracy"], point["mean_total_tokens"])
+    if any(v is None or pd.isna(v) for v in values):
+        return None
+    return _safe_aes(
+        base.accuracy, base.mean_total_tokens, point["accuracy"], point["mean_total_tokens"], convention
+    )
 
 
 def _codeforces_columns(benchmark: str, point: dict) -> dict[str, Any]:
@@ -224,6 +258,7 @@ def pareto_frontier(points: pd.DataFrame) -> pd.DataFrame:
 
     Returned sorted by tokens; accuracy then strictly increases along the frontier.
     """
+    points = points.dropna(subset=["accuracy", "mean_total_tokens"])  # accuracy-only or rating-only points
     if not len(points):
         return points.iloc[0:0]
     ordered = points.sort_values(["mean_total_tokens", "accuracy"], ascending=[True, False], kind="stable")
@@ -237,16 +272,21 @@ def pareto_frontier(points: pd.DataFrame) -> pd.DataFrame:
 
 
 def pareto_frontiers(points: pd.DataFrame, kinds: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """One frontier per kind and test set, by label (``reproduced``, ``reproduced · public tests only``):
-    public-test-only code results never compete with hidden-test ones."""
-    from elastic_bench.leaderboard_app.data import TEST_SET_LABELS
+    """One frontier per kind and way of judging, by label (``reproduced``, ``reproduced · public tests
+    only · LiveCodeBench's runner``): code results judged differently never compete."""
+    from elastic_bench.leaderboard_app.data import judged_label
 
     frontiers = {}
     for kind in kinds:
         of_kind = points[points["kind"] == kind]
-        for test_set, group in of_kind.groupby(of_kind["test_set"].fillna(""), sort=True):
-            label = kind if not test_set else f"{kind} · {TEST_SET_LABELS.get(test_set, test_set)}"
-            frontiers[label] = pareto_frontier(group)
+        judged = [
+            judged_label(t, s)
+            for t, s in zip(
+                of_kind["test_set"], of_kind.get("grading_semantics", [""] * len(of_kind)), strict=True
+            )
+        ]
+        for how, group in of_kind.groupby(pd.Series(judged, index=of_kind.index, dtype=str), sort=True):
+            frontiers[kind if not how else f"{kind} · {how}"] = pareto_frontier(group)
     return frontiers
 
 

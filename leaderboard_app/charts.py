@@ -18,6 +18,14 @@ from elastic_bench.harness.analysis import ANSWER_RATES
 
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
 GROUP_TITLES = {"reproduced": "Reproduced", "reported": "Reported (published numbers)"}
+#: marker of a reported entry by its provenance badge (open markers: published numbers)
+PROVENANCE_SYMBOLS = {
+    "authors": "circle-open",
+    "authors, image": "square-open",
+    "secondary": "diamond-open",
+    "unstated": "circle-open",
+}
+TOKENS_HOVER = {"thinking": "thinking tokens only", "response": "whole response", "unstated": "not stated"}
 
 
 def esc(text: object) -> str:
@@ -71,10 +79,27 @@ def _hover_data(pts: pd.DataFrame) -> list[list[str]]:
                 _fmt(r.mean_answer_tokens, ",.0f"),
                 _fmt(r.think_truncation_rate, ".1f", 100),
                 _fmt(r.no_answer_rate, ".1f", 100),
-                _answer_sources(r),
+                _answer_sources(r) + _provenance_hover(r),
             ]
         )
     return rows
+
+
+def _provenance_hover(r: object) -> str:
+    """Hover lines of a reported point's provenance, or '' for points without a source table."""
+    table = getattr(r, "table_label", "") or ""
+    if not table:
+        return ""
+    tokens = TOKENS_HOVER.get(getattr(r, "tokens_counted", ""), "not stated")
+    return (
+        f"<br>[{esc(getattr(r, 'provenance', ''))}] {esc(table)}<br>{esc(getattr(r, 'benchmark_version', ''))}"
+        f" · tokens: {tokens}"
+    )
+
+
+def legend_name(series: str, provenance: str) -> str:
+    """A series' legend entry: its name, and for published numbers the provenance badge."""
+    return esc(series) + (f" [{esc(provenance)}]" if provenance in PROVENANCE_SYMBOLS else "")
 
 
 HOVER = (
@@ -87,6 +112,7 @@ HOVER = (
 def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -> go.Figure:
     """Accuracy (%) vs mean tokens used (log x): per series a CI band (if any) and a line with a marker per budget."""
     fig = go.Figure()
+    points = points.dropna(subset=["accuracy", "mean_total_tokens"])  # accuracy-only points: tables only
     colors = series_colors(list(points["series"].unique()))
     for kind in ("reproduced", "reported"):
         sub = points[points["kind"] == kind]
@@ -112,23 +138,24 @@ def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -
                         meta={"role": "ci", "kind": kind},
                     )
                 )
+            provenance = str(pts["provenance"].iloc[0]) if "provenance" in pts else ""
             fig.add_trace(
                 go.Scatter(
                     x=pts["mean_total_tokens"],
                     y=pts["accuracy"] * 100,
                     mode="lines+markers",
-                    name=esc(series),
+                    name=legend_name(series, provenance),
                     line={"color": color, "dash": "dash" if dashed else "solid", "width": 2},
                     marker={
                         "size": 8,
-                        "symbol": "circle-open" if dashed else "circle",
+                        "symbol": PROVENANCE_SYMBOLS.get(provenance, "circle-open") if dashed else "circle",
                         "line": {"width": 2, "color": color},
                     },
                     customdata=_hover_data(pts),
                     hovertemplate=HOVER,
                     legendgroup=kind,
                     legendgrouptitle_text=GROUP_TITLES[kind] if first else None,
-                    meta={"role": "curve", "kind": kind},
+                    meta={"role": "curve", "kind": kind, "provenance": provenance},
                 )
             )
             first = False
@@ -148,6 +175,7 @@ def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -
 def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], title: str = "") -> go.Figure:
     """All budget points as markers, plus the accuracy-vs-tokens frontier of each kind as a step line."""
     fig = go.Figure()
+    points = points.dropna(subset=["accuracy", "mean_total_tokens"])
     colors = series_colors(list(points["series"].unique()))
     for (kind, series), pts in points.groupby(["kind", "series"], sort=True):
         fig.add_trace(

@@ -3,8 +3,10 @@
 * Reproduced: entries whose result file carries a training record are grouped with the entry of
   the base they were trained from (same task group, ``reproducibility.weights_sha256`` equal to the
   record's ``base_weights_sha256``), as ``elastic-bench baselines`` writes them.
-* Reported: published rows named ``"<base> + <method>"`` are grouped with the row ``<base>`` of the
-  same table (task group), e.g. O1-Pruner's Table 2.
+* Reported: entries that name their base row (``reported_source.base_row``) are grouped with that
+  row's entry of the same source table and benchmark version (AdaptThink's re-implemented DAST with
+  AdaptThink's R1-1.5B row, never another source's R1-1.5B); older files without a source table by
+  name: ``"<base> + <method>"`` with the row ``<base>`` of the same task group.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
             ComparisonGroup("reproduced", task_group, base["entry"], tuple(members["entry"]), title)
         )
     pub = entries[entries["kind"] == "reported"]
+    groups += _table_groups(entries, pub)
+    pub = pub[pub["source_table"].fillna("") == ""] if "source_table" in pub else pub
     named = pub[pub["model_name"].str.contains(METHOD_SEPARATOR, regex=False)]
     base_names = named["model_name"].str.split(METHOD_SEPARATOR, n=1, regex=False).str[0]
     for (task_group, base_name), members in named.groupby([named["task_group"], base_names], sort=True):
@@ -57,6 +61,28 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
             ComparisonGroup("reported", task_group, bases.iloc[0]["entry"], tuple(members["entry"]), title)
         )
     return groups
+
+
+def _table_groups(entries: pd.DataFrame, pub: pd.DataFrame) -> list[ComparisonGroup]:
+    """Reported entries grouped with the base row their source table names (same benchmark version)."""
+    if "table_base" not in pub:
+        return []
+    groups = []
+    with_base = pub[pub["table_base"].fillna("") != ""]
+    for base_entry, members in with_base.groupby("table_base", sort=False):
+        base = entries[entries["entry"] == base_entry]
+        if not len(base):
+            continue
+        row = base.iloc[0]
+        title = (
+            f"{row['model_name']} and methods applied to it, as published ({row['table_label']}, "
+            f"{row['benchmark_version']})"
+        )
+        members = members.sort_values("model_name")
+        groups.append(
+            ComparisonGroup("reported", row["task_group"], base_entry, tuple(members["entry"]), title)
+        )
+    return sorted(groups, key=lambda g: g.title)
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:

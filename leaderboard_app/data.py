@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from elastic_bench.harness.analysis import ANSWER_RATES, answer_rates
+from elastic_bench.harness.benchmarks import benchmark_label, get_benchmark
+from elastic_bench.harness.protocol import SEMANTICS_LABELS
 from elastic_bench.harness.results import (
     ResultFile,
     ResultFileError,
@@ -27,6 +29,27 @@ from elastic_bench.harness.results import (
 
 RESULTS_ENV = "ELASTIC_BENCH_RESULTS_DIR"
 
+#: where an entry's numbers come from and how to read them (:func:`provenance_columns`)
+PROVENANCE_COLUMNS = [
+    "provenance",  # badge: authors / authors, image / secondary; reproduced; unstated
+    "source_table",  # reported: id of the source table (its entries share it)
+    "table_label",
+    "benchmark_version",
+    "base_model",  # the model the entry's method starts from (a base itself: itself)
+    "base_row",  # reported: model_name of the row it is compared with ...
+    "base_table",  # ... in this table ('') or the one named
+    "table_base",  # ... as the entry (path) of that row, same benchmark version ('' if not loaded)
+    "tokens_counted",  # thinking / response / unstated
+    "budget_meaning",
+    "evaluated_by",
+    "k_stated",
+    "temperature",
+    "length_cap",
+    "protocol",  # the evaluation protocol as the source states it
+    "anchor",  # a verbatim quote of the source
+]
+#: the provenance columns every point repeats (hover text, marker symbol)
+POINT_PROVENANCE = ["provenance", "table_label", "benchmark_version", "tokens_counted"]
 ENTRY_COLUMNS = [
     "entry",
     "series",
@@ -43,12 +66,23 @@ ENTRY_COLUMNS = [
     "created",
     "test_set",
     "sandbox_mode",
+    "grading_semantics",  # code: lcb (LiveCodeBench's runner) or judge
     "method",  # the training record's method ("" when the weights were not retrained here)
     "weights_sha256",
     "base_weights_sha256",  # of the model training started from
+    *PROVENANCE_COLUMNS,
 ]
 #: how an entry's test set is shown; results on public tests only are never ranked with hidden-test ones
 TEST_SET_LABELS = {"public": "public tests only", "hidden": "hidden tests"}
+
+
+def judged_label(test_set: object, semantics: object) -> str:
+    """How a code result was judged, e.g. ``hidden tests · LiveCodeBench's runner`` ("" for other
+    results): results judged differently are never ranked or put on one frontier together."""
+    parts = [TEST_SET_LABELS.get(str(test_set or ""), ""), SEMANTICS_LABELS.get(str(semantics or ""), "")]
+    return " · ".join(part for part in parts if part)
+
+
 POINT_COLUMNS = [
     "entry",
     "series",
@@ -75,9 +109,11 @@ POINT_COLUMNS = [
     "tokens_per_correct",
     *ANSWER_RATES,
     "test_set",
+    "grading_semantics",
     "cf_rating",
     "cf_percentile",
     "cf_unavailable",
+    *POINT_PROVENANCE,
 ]
 
 Stamp = tuple[str, int, int]  # (path relative to the results dir, mtime_ns, size)
@@ -125,6 +161,67 @@ def scan_results(results_dir: str | Path) -> tuple[Stamp, ...]:
     return tuple(sorted(stamps))
 
 
+def provenance_columns(result: ResultFile) -> dict:
+    """The entry's provenance columns: for a reported entry from its ``reported_source`` (``unstated``
+    where it has none), for a reproduced one what this harness records (whole responses counted)."""
+    src = result.reported_source
+    if src is not None:
+        return {
+            "provenance": src.badge,
+            "source_table": src.table,
+            "table_label": src.table_label,
+            "benchmark_version": src.benchmark_version,
+            "base_model": src.base_model or "",
+            "base_row": src.base_row or "",
+            "base_table": src.base_table or "",
+            "table_base": "",
+            "tokens_counted": src.tokens_counted,
+            "budget_meaning": src.budget_meaning or "",
+            "evaluated_by": src.evaluated_by,
+            "k_stated": src.k,
+            "temperature": src.temperature,
+            "length_cap": src.length_cap,
+            "protocol": src.protocol or "",
+            "anchor": src.anchor or "",
+        }
+    reproduced = result.kind == "reproduced"
+    rep = result.reproducibility
+    return {
+        "provenance": "reproduced" if reproduced else "unstated",
+        "source_table": "",
+        "table_label": "",
+        "benchmark_version": benchmark_label(result.benchmark) if reproduced else "",
+        "base_model": (result.training.base_model if result.training else result.model_name)
+        if reproduced
+        else "",
+        "base_row": "",
+        "base_table": "",
+        "table_base": "",
+        "tokens_counted": "response" if reproduced else "unstated",
+        "budget_meaning": "hard_thinking_cap" if reproduced else "",
+        "evaluated_by": "reproduced" if reproduced else "",
+        "k_stated": rep.k if rep else None,
+        "temperature": rep.sampling.get("temperature") if rep else None,
+        "length_cap": None,
+        "protocol": "",
+        "anchor": "",
+    }
+
+
+def _table_bases(entries: pd.DataFrame) -> pd.Series:
+    """Per entry, the entry of its base row (same source table, or the named one, and same benchmark
+    version); '' when it has none or the base is not loaded."""
+    index: dict[tuple, str] = {}
+    for e in entries.itertuples():
+        if e.source_table:
+            index.setdefault((e.source_table, e.benchmark_version, e.model_name), e.entry)
+    bases = [
+        index.get((e.base_table or e.source_table, e.benchmark_version, e.base_row), "") if e.base_row else ""
+        for e in entries.itertuples()
+    ]
+    return pd.Series(bases, index=entries.index, dtype=object)
+
+
 def entry_strategy(result: ResultFile) -> str:
     """The sweep's strategy ('elastic', ...); 'mixed' if its points disagree."""
     strategies = {p.strategy for p in result.points}
@@ -135,6 +232,7 @@ def entry_strategy(result: ResultFile) -> str:
 
 def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
     strategy = entry_strategy(result)
+    provenance = provenance_columns(result)
     entry = {
         "entry": rel,
         "series": "",
@@ -151,9 +249,11 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
         "created": result.created.isoformat(),
         "test_set": result.test_set or "",
         "sandbox_mode": result.sandbox_mode or "",
+        "grading_semantics": result.grading_semantics or "",
         "method": result.training.method if result.training else "",
         "weights_sha256": (result.reproducibility.weights_sha256 if result.reproducibility else None) or "",
         "base_weights_sha256": (result.training.base_weights_sha256 if result.training else None) or "",
+        **provenance,
     }
     points = []
     for order, p in enumerate(result.points):
@@ -188,9 +288,11 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
                 "tokens_per_correct": tpc,
                 **answer_rates(p),
                 "test_set": result.test_set or "",
+                "grading_semantics": result.grading_semantics or "",
                 "cf_rating": p.codeforces.rating if p.codeforces else None,
                 "cf_percentile": p.codeforces.percentile if p.codeforces else None,
                 "cf_unavailable": (p.codeforces.unavailable or "") if p.codeforces else "",
+                **{name: provenance[name] for name in POINT_PROVENANCE},
             }
         )
     return entry, points
@@ -220,13 +322,31 @@ def _parse_one(root: Path, stamp: Stamp) -> tuple[dict, list[dict]] | SkippedFil
     return parsed
 
 
+def _own_semantics(benchmark: str) -> str:
+    try:
+        return get_benchmark(benchmark).grading_semantics or ""
+    except ValueError:
+        return ""
+
+
 def series_labels(entries: pd.DataFrame) -> pd.Series:
-    """Display name of each entry: 'model · strategy', '(reported)' for published numbers, '[public tests
-    only]' for code results without the hidden tests; unique per benchmark."""
+    """Display name of each entry: 'model · strategy', '(reported)' for published numbers ('model · source
+    table' when the entry names its table, plus its benchmark version where the table has several on one
+    page), '[public tests only]' for code results without the hidden tests; unique per benchmark."""
     base = entries["model_name"] + " · " + entries["strategy"]
     base = base.where(entries["kind"] != "reported", base + " (reported)")
+    tabled = entries["table_label"].fillna("") != ""
+    named = entries["model_name"] + " · " + entries["table_label"]
+    versions = entries.groupby([entries["benchmark"], entries["source_table"]])["benchmark_version"]
+    several = versions.transform("nunique") > 1
+    named = named.where(~several, named + " · " + entries["benchmark_version"])
+    base = base.where(~tabled, named)
     public = entries["test_set"].fillna("") == "public"
     base = base.where(~public, base + f" [{TEST_SET_LABELS['public']}]")
+    semantics = entries["grading_semantics"].fillna("")
+    own = entries["benchmark"].map(_own_semantics)
+    other = (semantics != "") & (semantics != own)  # judged otherwise than the benchmark's own way
+    base = base.where(~other, base + " [judged as " + semantics.map(SEMANTICS_LABELS).fillna(semantics) + "]")
     dup = base.groupby(entries["benchmark"]).transform(lambda s: s.duplicated(keep=False))
     labels = base.where(~dup, base + " [" + entries["task_group"] + "]")
     dup = labels.groupby(entries["benchmark"]).transform(lambda s: s.duplicated(keep=False))
@@ -253,6 +373,7 @@ def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None =
     points_df = pd.DataFrame(points, columns=POINT_COLUMNS)
     if len(entries_df):
         entries_df["series"] = series_labels(entries_df)
+        entries_df["table_base"] = _table_bases(entries_df)
         points_df["series"] = points_df["entry"].map(
             dict(zip(entries_df["entry"], entries_df["series"], strict=True))
         )

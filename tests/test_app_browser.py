@@ -1,10 +1,12 @@
 """The Streamlit app in a real browser (headless Chromium via Playwright).
 
 Starts the app on a free 127.0.0.1 port over a temporary results directory (three reproduced
-entries, one reported entry, one corrupt file) and checks: the page loads; the curve has the
-expected traces; a filter changes them; the corrupt file's warning is visible; the upload page
-rejects a malformed file with its reason and accepts a valid one. Skips without Playwright or
-Chromium. The app process is stopped by its PID in teardown.
+entries, one reported entry, one corrupt file, and on MATH500 published entries of three source
+tables) and checks: the page loads; the curve has the expected traces; a filter changes them; the
+corrupt file's warning is visible; the upload page rejects a malformed file with its reason and
+accepts a valid one; published entries show their provenance badges and a chart mixing token
+counting conventions warns. Skips without Playwright or Chromium. The app process is stopped by its
+PID in teardown.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from elastic_bench.leaderboard_app.launch import (
     stop_app,
     wait_healthy,
 )
+from elastic_bench.leaderboard_app.published import published_results
 from tests.factories import make_result, write_result
 
 pytestmark = pytest.mark.browser
@@ -46,6 +49,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     write_result(make_result("gamma", strategy="truncate", seed=3), results)
     write_result(make_result("paper-model", kind="reported", with_ci=False, seed=4), results / "reported")
     (results / "corrupt.json").write_text("{definitely not json", encoding="utf-8")
+    for r in published_results():  # s1 counts thinking tokens, L1 and AdaptThink the whole response
+        if (
+            r.benchmark == "math500"
+            and r.reported_source.table in PUBLISHED_TABLES
+            and "7B" not in r.model_name
+        ):
+            write_result(r, results / "reported")
     port = free_port()
     log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
     proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
@@ -75,6 +85,11 @@ def page(browser):
     pg.set_default_timeout(30_000)
     yield pg
     context.close()
+
+
+#: the published tables put on MATH500 (1.5B and 32B rows): 3 + 6 + 10 entries, s1 counting thinking
+#: tokens, L1 and AdaptThink the whole response
+PUBLISHED_TABLES = {"s1_table14", "l1_table1", "adaptthink_t1"}
 
 
 def _traces(page) -> int:
@@ -141,3 +156,26 @@ def test_upload_rejects_then_accepts(app, page, tmp_path: Path) -> None:
     # the new entry shows up on the leaderboard (mtime-keyed cache picks it up)
     page.goto(url)
     page.wait_for_function(f"({TRACES_JS})() === 9")
+
+
+def test_published_entries_show_provenance_and_comparability_warnings(app, page) -> None:
+    url, _ = app
+    page.goto(url)
+    page.wait_for_function(f"({TRACES_JS})() > 0")
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="math500 · MATH500 (500)").click()
+    page.wait_for_function(f"({TRACES_JS})() === 19")
+    names = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)")
+    assert "R1-1.5B + DAST · AdaptThink T1 [secondary]" in names
+    assert "s1-32B · s1 T14 [authors]" in names
+    # the badges: AdaptThink's base row and 8 re-implemented baselines, L1's 3 reference models
+    assert page.get_by_text("secondary · 12").is_visible() and page.get_by_text("authors · 7").is_visible()
+    warning = page.get_by_text("Token counts on this chart are not counted the same way")
+    assert warning.is_visible()
+    assert "thinking tokens only: s1 T14; the whole response: AdaptThink T1, L1 T1" in warning.inner_text()
+    # one table: one convention, no warning
+    page.get_by_role("combobox", name="Source table", exact=True).click()
+    page.keyboard.type("L1 T1")
+    page.get_by_role("option", name="L1 T1", exact=True).click()
+    page.wait_for_function(f"({TRACES_JS})() === 6")
+    assert not page.get_by_text("Token counts on this chart are not counted the same way").count()

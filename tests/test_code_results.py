@@ -96,10 +96,40 @@ def test_published_code_entries() -> None:
     assert len(e1.contests) == 57 and all(r.kind == "reported" and r.source for r in cf.values())
 
 
-def _code_result(name: str, bench: str, test_set: str, acc: float, rating: CodeforcesRating | None = None):
+def _code_result(
+    name: str,
+    bench: str,
+    test_set: str,
+    acc: float,
+    rating: CodeforcesRating | None = None,
+    semantics: str | None = None,
+):
     r = make_result(name, benchmark=bench, budgets=(1024, None), accuracies=(acc / 2, acc), k=4, n_problems=8)
     points = [p.model_copy(update={"codeforces": rating}) for p in r.points] if rating else r.points
-    return r.model_copy(update={"test_set": test_set, "sandbox_mode": "bwrap+uid", "points": points})
+    update = {
+        "test_set": test_set,
+        "sandbox_mode": "bwrap+uid",
+        "points": points,
+        "grading_semantics": semantics,
+    }
+    return r.model_copy(update=update)
+
+
+def test_leaderboard_never_ranks_results_judged_under_different_semantics_together(tmp_path: Path) -> None:
+    write_result(_code_result("lenient", "lcb", "hidden", 0.9, semantics="judge"), tmp_path)
+    write_result(_code_result("strict", "lcb", "hidden", 0.4, semantics="lcb"), tmp_path)
+    write_result(_code_result("strict-2", "lcb", "hidden", 0.6, semantics="lcb"), tmp_path)
+    data = load_leaderboard(tmp_path)
+    table = summary_table(filter_entries(data.entries, Filters("lcb")), data.points, None)
+    assert table[["rank", "model", "tests"]].values.tolist() == [
+        [1, "strict-2 · elastic", "hidden tests · LiveCodeBench's runner"],
+        [2, "strict · elastic", "hidden tests · LiveCodeBench's runner"],
+        # judged otherwise than LiveCodeBench's own way: labelled, and ranked on its own
+        [1, "lenient · elastic [judged as a contest judge]", "hidden tests · a contest judge"],
+    ]
+    frontiers = pareto_frontiers(points_of(data.points, data.entries), ["reproduced"])
+    assert set(frontiers["reproduced · hidden tests · LiveCodeBench's runner"]["model_name"]) == {"strict-2"}
+    assert set(frontiers["reproduced · hidden tests · a contest judge"]["model_name"]) == {"lenient"}
 
 
 def test_leaderboard_labels_public_results_and_never_ranks_them_with_hidden_ones(tmp_path: Path) -> None:

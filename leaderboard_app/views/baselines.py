@@ -56,6 +56,11 @@ def render() -> None:
         fig = curves_figure(points, show_ci=False)
         st.plotly_chart(fig, width="stretch", key=f"comparison_curves_{i}", config={"displaylogo": False})
         table = display_table(comparison_frame(results[0], results[1:]))
+        # published rows carry no training record: their method is what their name adds to the base
+        table["method"] = [
+            (r.model_name.partition(" + ")[2] or r.model_name) if i and r.kind == "reported" else method
+            for i, (r, method) in enumerate(zip(results, table["method"], strict=True))
+        ]
         # a small static table (HTML, readable and copyable); NaN/NA as "-"
         st.table(formatted_table(table).set_index("model"))
         st.caption(LEGEND)

@@ -18,6 +18,12 @@ from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
 from elastic_bench.leaderboard_app.export import figure_export, table_csv
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
+from elastic_bench.leaderboard_app.views.sources import (
+    BADGE_HELP,
+    chart_warnings,
+    provenance_badges,
+    sources_table,
+)
 
 KIND_LABELS = {"reproduced": "Reproduced", "reported": "Reported (published)"}
 #: column help of the answer-source rates (the columns exist only when some shown entry has them)
@@ -59,8 +65,9 @@ def _sidebar_filters(
         .groupby("entry")
         .tail(1)
     )
-    # default base: the longest-thinking reproduced entry (AES against published numbers only if none)
-    last = last.sort_values(["kind", "mean_total_tokens"], ascending=[False, False])
+    # default base: the longest-thinking reproduced entry; none when there is none (published entries
+    # from different tables are compared within their table: the AES_in_table column)
+    last = last[last["kind"] == "reproduced"].sort_values("mean_total_tokens", ascending=False)
     longest = last["entry"].tolist()
     options = [None, *series["entry"].tolist()]
     labels = dict(zip(series["entry"], series["series"], strict=True))
@@ -86,8 +93,43 @@ def _sidebar_filters(
         kinds=tuple(kinds or ()),
         strategies=tuple(chosen_strategies),
         models=tuple(chosen_models),
+        **_provenance_filters(bench_entries, benchmark),
     )
     return f, base, convention, show_ci
+
+
+#: the provenance filters: Filters field -> (entries column, widget label, help)
+PROVENANCE_FILTERS = {
+    "base_models": ("base_model", "Base model", "the model each entry's method starts from"),
+    "versions": (
+        "benchmark_version",
+        "Benchmark version",
+        "the exact problem set (e.g. AMC 12 2022+2023's 83 problems vs AMC 2023's 40)",
+    ),
+    "provenances": ("provenance", "Provenance", BADGE_HELP),
+    "tables": ("table_label", "Source table", "the published table a reported entry comes from"),
+}
+
+
+def _provenance_filters(bench_entries: pd.DataFrame, benchmark: str) -> dict[str, tuple[str, ...]]:
+    """The sidebar's base model, benchmark version, provenance and source table filters (each shown only
+    when the benchmark's entries have more than one value); empty selections pass everything."""
+    chosen: dict[str, tuple[str, ...]] = {}
+    for name, (column, label, help_text) in PROVENANCE_FILTERS.items():
+        options = sorted(bench_entries[column].fillna("").unique())
+        if len(options) < 2:
+            continue
+        picked = st.sidebar.multiselect(
+            label,
+            options,
+            default=[],
+            format_func=lambda v: v or "(not stated)",
+            placeholder="all",
+            key=f"{name}::{benchmark}",
+            help=help_text,
+        )
+        chosen[name] = tuple(picked)
+    return chosen
 
 
 def _download_table(label: str, table: pd.DataFrame, name: str, key: str) -> None:
@@ -142,6 +184,8 @@ def render() -> None:
         return
 
     st.subheader("Accuracy vs tokens")
+    provenance_badges(entries)
+    chart_warnings(entries, points)
     fig = curves_figure(points, show_ci=show_ci)
     st.plotly_chart(fig, width="stretch", key="curves", config={"displaylogo": False})
     _download_figure("Download figure", fig, f"curves_{benchmark}", "dl_curves_fig")
@@ -167,6 +211,14 @@ def render() -> None:
                     "AES_vs_base": st.column_config.NumberColumn(
                         help="the entry's unconstrained (else largest-budget) point vs the base model's"
                     ),
+                    "AES_in_table": st.column_config.NumberColumn(
+                        help="reported entries: AES against the base row of the same published table "
+                        "(and benchmark version)"
+                    ),
+                    "provenance": st.column_config.TextColumn(help=BADGE_HELP),
+                    "tokens_counted": st.column_config.TextColumn(
+                        help="what the token counts count: thinking only, the whole response, or not stated"
+                    ),
                     "source": st.column_config.TextColumn(help="citation of reported numbers"),
                     "rank": st.column_config.NumberColumn(
                         help="within its kind and test set: public-tests-only results are never ranked against hidden-test ones"
@@ -186,6 +238,10 @@ def render() -> None:
     if tab_pareto.open:
         with tab_pareto:
             _pareto_section(points, f, benchmark)
+    sources = sources_table(entries)
+    if len(sources):
+        with st.expander(f"Sources of the reported entries shown ({len(sources)} tables)"):
+            st.dataframe(sources, hide_index=True, width="stretch")
 
 
 def _pareto_section(points: pd.DataFrame, f: Filters, benchmark: str) -> None:

@@ -10,6 +10,7 @@ from elastic_bench.harness.results import ResultFile, ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
+from elastic_bench.leaderboard_app.views.sources import BADGE_COLORS, BADGE_HELP
 
 
 def _record_table(result: ResultFile) -> pd.DataFrame:
@@ -46,6 +47,30 @@ def _record_table(result: ResultFile) -> pd.DataFrame:
     return pd.DataFrame(
         [(k, "n/a" if v is None or v == "" else str(v)) for k, v in rows], columns=["field", "value"]
     )
+
+
+def _source_table(result: ResultFile) -> pd.DataFrame:
+    """A reported entry's provenance and protocol, field by field."""
+    src = result.reported_source
+    assert src is not None
+    rows = [
+        ("source table", f"{src.table_label} ({src.table})"),
+        ("row as printed", src.row),
+        ("evaluated by", src.evaluated_by),
+        ("read from", src.read_from),
+        ("base model", src.base_model or "not stated"),
+        ("compared with", f"{src.base_row} ({src.base_table or src.table})" if src.base_row else "none"),
+        ("benchmark version", src.benchmark_version),
+        ("k", src.k if src.k is not None else "not stated"),
+        ("temperature", src.temperature if src.temperature is not None else "not stated"),
+        ("tokens counted", src.tokens_counted),
+        ("length cap", src.length_cap if src.length_cap is not None else "not stated"),
+        ("budget meaning", src.budget_meaning or "none"),
+        ("protocol", src.protocol or "not stated"),
+        ("anchor (verbatim)", src.anchor or "none"),
+        ("transcribed from", src.transcribed_from or "n/a"),
+    ]
+    return pd.DataFrame([(k, str(v)) for k, v in rows], columns=["field", "value"])
 
 
 def render() -> None:
@@ -86,6 +111,10 @@ def render() -> None:
         st.warning("Published numbers, not reproduced with this harness: there is no reproducibility record.")
         st.markdown("**Source**")
         st.text(result.source or "")
+        if result.reported_source is not None:
+            src = result.reported_source
+            st.badge(src.badge, color=BADGE_COLORS.get(src.badge, "gray"), help=BADGE_HELP)
+            st.dataframe(_source_table(result), hide_index=True, width="stretch")
     if result.notes:
         st.markdown("**Notes**")
         st.text(result.notes)
