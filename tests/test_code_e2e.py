@@ -60,6 +60,8 @@ def test_lm_eval_cli_code_sweeps_to_the_leaderboard(tmp_path: Path, monkeypatch:
     for f in files:
         r = load_result(f)
         assert r.test_set == "public" and r.sandbox_mode and r.model_name == "scripted-code"
+        # each benchmark's own semantics, recorded: LiveCodeBench's runner, Codeforces' judge
+        assert r.grading_semantics == {"lcb": "lcb", "codeforces": "judge"}[r.benchmark]
         p = r.points[0]
         assert p.accuracy == pytest.approx(1 / 3) and p.no_answer_rate == pytest.approx(
             1 / 3

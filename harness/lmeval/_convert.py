@@ -39,7 +39,7 @@ from elastic_bench.harness.lmeval._output import (
     read_results,
 )
 from elastic_bench.harness.lmeval._points import build_points
-from elastic_bench.harness.protocol import APPLIED_SAMPLING, THINK_END
+from elastic_bench.harness.protocol import APPLIED_SAMPLING, GRADING_SEMANTICS, THINK_END
 from elastic_bench.harness.provenance import (
     chat_template_sha256,
     commit_from_results,
@@ -183,9 +183,10 @@ def _reproducibility(
 
 
 def _code_record(subs: list[Subtask], file: str) -> dict[str, Any]:
-    """``test_set`` and ``sandbox_mode`` of a code sweep (its loader's facts); one value per run."""
+    """``test_set``, ``sandbox_mode`` and ``grading_semantics`` of a code sweep (its loader's facts);
+    one value per run."""
     out: dict[str, Any] = {}
-    for key in ("test_set", "sandbox_mode"):
+    for key in ("test_set", "sandbox_mode", "grading_semantics"):
         values = {str(s.meta[key]) for s in subs if s.meta.get(key)}
         if len(values) > 1:
             raise ConversionError(f"{file}: subtasks disagree on {key}: {sorted(values)}")
@@ -193,6 +194,10 @@ def _code_record(subs: list[Subtask], file: str) -> dict[str, Any]:
             out[key] = values.pop()
     if out.get("test_set") not in (None, "public", "hidden"):
         raise ConversionError(f"{file}: test_set must be public or hidden, got {out['test_set']!r}")
+    if out.get("grading_semantics") not in (None, *GRADING_SEMANTICS):
+        raise ConversionError(
+            f"{file}: grading_semantics must be one of {GRADING_SEMANTICS}, got {out['grading_semantics']!r}"
+        )
     return out
 
 
