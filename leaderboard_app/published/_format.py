@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from elastic_bench.harness.protocol import STRATEGY_NAMES
+from elastic_bench.harness.protocol import NO_STRATEGY, STRATEGY_NAMES
 from elastic_bench.harness.results import BudgetMeaning, EvaluatedBy, TokensCounted
 
 #: the folder of the data files shipped with the app
@@ -186,7 +186,7 @@ class SourceTable(_Strict):
     length_cap: int | None = None
     temperature: float | None = None
     k: dict[str, int] = Field(default_factory=dict, description="samples per problem by version, as stated")
-    strategy: str = "none"
+    strategy: str = NO_STRATEGY
     budget_meaning: BudgetMeaning | None = None
     columns: dict[str, str] = Field(
         default_factory=dict, description="version -> the document table's column holding it"
