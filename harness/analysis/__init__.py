@@ -1,5 +1,6 @@
 """Numbers from result files, shared by the CLI and the app: avg@k with bootstrap CIs, token
-statistics, AES and AUC, per-budget summaries and the comparison of retrained models with their base.
+statistics, AES and AUC, per-budget summaries, the comparison of retrained models with their base and
+the paired comparison of two entries (paired bootstrap, McNemar).
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ from elastic_bench.harness.analysis._metrics import (
     token_stats,
     tokens_per_correct,
 )
+from elastic_bench.harness.analysis._paired import (
+    BudgetComparison,
+    ComparisonError,
+    compare_entries,
+    mcnemar_exact,
+)
 from elastic_bench.harness.analysis._summary import (
     ReportError,
     base_point,
@@ -38,6 +45,10 @@ from elastic_bench.harness.analysis._summary import (
 )
 
 __all__ = [
+    "BudgetComparison",
+    "ComparisonError",
+    "compare_entries",
+    "mcnemar_exact",
     "AESConvention",
     "AES_CONVENTIONS",
     "ANSWER_RATES",

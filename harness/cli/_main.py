@@ -76,6 +76,7 @@ def add_convert_parser(sub: argparse._SubParsersAction) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     from elastic_bench.harness.cli._codeforces import add_codeforces_parser
+    from elastic_bench.harness.cli._compare import add_compare_parser
     from elastic_bench.harness.cli._grade import add_grade_parser
     from elastic_bench.harness.cli._report import add_report_parser
     from elastic_bench.harness.cli._run import add_run_parser
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     add_run_parser(sub)
     add_report_parser(sub)
+    add_compare_parser(sub)
     ls = sub.add_parser("ls", help="list elastic-bench tasks and model backends")
     ls.set_defaults(func=cmd_ls)
     add_grade_parser(sub)
