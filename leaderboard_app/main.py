@@ -14,7 +14,7 @@ import streamlit as st
 
 from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.data import RESULTS_ENV
-from elastic_bench.leaderboard_app.views import baselines, leaderboard, models, samples, upload
+from elastic_bench.leaderboard_app.views import baselines, compare, leaderboard, models, samples, upload
 from elastic_bench.leaderboard_app.views.common import results_dir, show_skipped
 
 
@@ -41,6 +41,7 @@ def main() -> None:
             default=True,
         ),
         st.Page(baselines.render, title="Baselines", icon=":material/compare:", url_path="baselines"),
+        st.Page(compare.render, title="Compare", icon=":material/difference:", url_path="compare"),
         st.Page(models.render, title="Model", icon=":material/memory:", url_path="model"),
         st.Page(samples.render, title="Samples", icon=":material/article:", url_path="samples"),
         st.Page(upload.render, title="Submit", icon=":material/upload:", url_path="submit"),

@@ -40,11 +40,24 @@ def _cut_message(value: object, label: str) -> tuple[str, str] | None:
     return None
 
 
+def _seed_from_url(key: str, options: list[str], state_key: str) -> None:
+    """Preselect a widget from the URL's query parameter ``key`` (a link from the comparison page)."""
+    value = st.query_params.get(key)
+    if value in options and not st.session_state.get(f"{state_key}::seeded"):
+        st.session_state[state_key] = value
+        st.session_state[f"{state_key}::seeded"] = True
+
+
 def render() -> None:
-    """Render the sample browser."""
+    """Render the sample browser (``?benchmark=&entry=&budget=&doc=`` opens one generation)."""
     root = results_dir()
     data = get_leaderboard(root)
     st.title("Sample browser")
+    if st.query_params.get("benchmark") in data.benchmarks and not st.session_state.get("benchmark::seeded"):
+        st.session_state["benchmark"], st.session_state["benchmark::seeded"] = (
+            st.query_params["benchmark"],
+            True,
+        )
     benchmark = select_benchmark(data)
     if benchmark is None:
         st.info("No result files yet.")
@@ -54,6 +67,7 @@ def render() -> None:
         st.info("No entry on this benchmark has logged samples (lm-eval --log_samples).")
         return
     labels = dict(zip(entries["entry"], entries["series"], strict=True))
+    _seed_from_url("entry", list(labels), f"samples_entry::{benchmark}")
     entry = st.selectbox(
         "Run", sorted(labels, key=labels.get), format_func=labels.get, key=f"samples_entry::{benchmark}"
     )
@@ -71,6 +85,7 @@ def render() -> None:
         st.warning("No samples file matches this run's budgets (lm-eval task names).")
         return
     by_label = {p.label: p for p in points}
+    _seed_from_url("budget", list(by_label), f"samples_budget::{entry}")
     label = st.selectbox("Budget", list(by_label), key=f"samples_budget::{entry}")
     point = by_label[label]
     sfile = files[point.task]
@@ -83,6 +98,14 @@ def render() -> None:
     if not offsets:
         st.info("The samples file is empty.")
         return
+    doc = st.query_params.get("doc")
+    if (
+        doc is not None
+        and doc.isdigit()
+        and int(doc) < len(offsets)
+        and not st.session_state.get("samples_doc_seeded")
+    ):
+        st.session_state["samples_doc"], st.session_state["samples_doc_seeded"] = int(doc), True
     col1, col2 = st.columns(2)
     index = col1.number_input(
         "Record (doc)", min_value=0, max_value=len(offsets) - 1, value=0, step=1, key="samples_doc"
