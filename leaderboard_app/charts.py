@@ -8,7 +8,9 @@ interpret a subset of HTML.
 
 from __future__ import annotations
 
+import hashlib
 import html
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,7 +18,11 @@ from plotly.colors import qualitative
 
 from elastic_bench.harness.analysis import ANSWER_RATES
 
-PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
+PALETTE = list(dict.fromkeys(qualitative.Plotly + qualitative.D3 + qualitative.Set2 + qualitative.Dark2))
+#: the Pareto frontier's line: a mid grey that reads on light and dark backgrounds
+FRONTIER_COLOR = "#8c8c8c"
+#: legend under the plot: on a narrow screen a legend beside it squeezes the plot to a sliver
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0}
 GROUP_TITLES = {"reproduced": "Reproduced", "reported": "Reported (published numbers)"}
 #: marker of a reported entry by its provenance badge (open markers: published numbers)
 PROVENANCE_SYMBOLS = {
@@ -34,14 +40,32 @@ def esc(text: object) -> str:
 
 
 def _rgba(color: str, alpha: float) -> str:
-    color = color.lstrip("#")
-    r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
+    """``#rrggbb`` or ``rgb(r, g, b)`` with an alpha."""
+    if color.startswith("rgb("):
+        r, g, b = (int(float(v)) for v in color[4:-1].split(","))
+    else:
+        color = color.lstrip("#")
+        r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def series_color(name: str) -> str:
+    """A series' colour, derived from its name alone: the same on every chart and page, and unchanged
+    when entries are added or removed."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return PALETTE[int.from_bytes(digest[:4], "big") % len(PALETTE)]
+
+
 def series_colors(series: list[str]) -> dict[str, str]:
-    """A stable colour per series name."""
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(series))}
+    """The colour of each series name (:func:`series_color`)."""
+    return {name: series_color(name) for name in series}
+
+
+def default_title(points: pd.DataFrame, what: str) -> str:
+    """``Accuracy vs tokens · math500 · 12 entries · 2026-12-07``: what a chart shows, for exports."""
+    benchmarks = ", ".join(sorted(points["benchmark"].dropna().unique())) if "benchmark" in points else ""
+    n = points["series"].nunique() if "series" in points else 0
+    return " · ".join(part for part in (what, benchmarks, f"{n} entries", date.today().isoformat()) if part)
 
 
 def _fmt(value: object, pattern: str, scale: float = 1.0) -> str:
@@ -110,8 +134,10 @@ HOVER = (
 
 
 def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -> go.Figure:
-    """Accuracy (%) vs mean tokens used (log x): per series a CI band (if any) and a line with a marker per budget."""
+    """Accuracy (%) vs mean tokens used (log x): per series a CI band (if any) and a line with a marker
+    per budget. ``title`` defaults to :func:`default_title`."""
     fig = go.Figure()
+    title = title or default_title(points, "Accuracy vs tokens")
     points = points.dropna(subset=["accuracy", "mean_total_tokens"])  # accuracy-only points: tables only
     colors = series_colors(list(points["series"].unique()))
     for kind in ("reproduced", "reported"):
@@ -160,21 +186,23 @@ def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -
             )
             first = False
     fig.update_layout(
-        title=esc(title) if title else None,
-        xaxis={"title": "mean tokens used per answer (log scale)", "type": "log"},
+        title={"text": esc(title), "font": {"size": 14}},
+        xaxis={"title": {"text": "mean tokens used per answer (log scale)", "standoff": 8}, "type": "log"},
         yaxis={"title": "accuracy (%)", "rangemode": "tozero"},
-        legend={"groupclick": "toggleitem", "tracegroupgap": 12},
+        legend={"groupclick": "toggleitem", "tracegroupgap": 12, **LEGEND_BELOW},
         hovermode="closest",
-        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+        margin={"l": 60, "r": 20, "t": 50, "b": 60},
         template="plotly_white",
-        height=520,
+        height=520 + 20 * min(points["series"].nunique() if len(points) else 0, 20),
     )
     return fig
 
 
 def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], title: str = "") -> go.Figure:
-    """All budget points as markers, plus the accuracy-vs-tokens frontier of each kind as a step line."""
+    """All budget points as markers, plus the accuracy-vs-tokens frontier of each kind as a step line.
+    ``title`` defaults to :func:`default_title`."""
     fig = go.Figure()
+    title = title or default_title(points, "Pareto frontier")
     points = points.dropna(subset=["accuracy", "mean_total_tokens"])
     colors = series_colors(list(points["series"].unique()))
     for (kind, series), pts in points.groupby(["kind", "series"], sort=True):
@@ -207,7 +235,7 @@ def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], titl
                 mode="lines",
                 line={
                     "shape": "hv",
-                    "color": "black",
+                    "color": FRONTIER_COLOR,
                     "width": 2,
                     "dash": "dash" if kind == "reported" else "solid",
                 },
@@ -218,12 +246,12 @@ def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], titl
             )
         )
     fig.update_layout(
-        title=esc(title) if title else None,
-        xaxis={"title": "mean tokens used per answer (log scale)", "type": "log"},
+        title={"text": esc(title), "font": {"size": 14}},
+        xaxis={"title": {"text": "mean tokens used per answer (log scale)", "standoff": 8}, "type": "log"},
         yaxis={"title": "accuracy (%)", "rangemode": "tozero"},
-        legend={"groupclick": "toggleitem"},
+        legend={"groupclick": "toggleitem", **LEGEND_BELOW},
         template="plotly_white",
-        height=480,
-        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+        height=480 + 20 * min(points["series"].nunique() if len(points) else 0, 20),
+        margin={"l": 60, "r": 20, "t": 50, "b": 60},
     )
     return fig

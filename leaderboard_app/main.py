@@ -26,6 +26,10 @@ def _parse_args(argv: list[str]) -> None:
         os.environ[RESULTS_ENV] = args.results_dir
 
 
+def _leaderboard() -> None:
+    leaderboard.render()
+
+
 def main() -> None:
     """Run one rerun of the app."""
     _parse_args(sys.argv[1:])
@@ -33,13 +37,9 @@ def main() -> None:
         page_title="elastic-bench leaderboard", page_icon=":material/monitoring:", layout="wide"
     )
     pages = [
-        st.Page(
-            leaderboard.render,
-            title="Leaderboard",
-            icon=":material/leaderboard:",
-            url_path="leaderboard",
-            default=True,
-        ),
+        st.Page(leaderboard.render, title="Leaderboard", icon=":material/leaderboard:", default=True),
+        # the same page under its own path too, so a /leaderboard link opens it
+        st.Page(_leaderboard, title="Leaderboard", url_path="leaderboard", visibility="hidden"),
         st.Page(baselines.render, title="Baselines", icon=":material/compare:", url_path="baselines"),
         st.Page(compare.render, title="Compare", icon=":material/difference:", url_path="compare"),
         st.Page(models.render, title="Model", icon=":material/memory:", url_path="model"),

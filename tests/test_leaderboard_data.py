@@ -18,6 +18,7 @@ from elastic_bench.leaderboard_app.analysis import (
     default_models,
     filter_entries,
     pareto_frontier,
+    pareto_frontiers,
     points_of,
     summary_table,
 )
@@ -336,3 +337,33 @@ def test_every_o1_pruner_table2_row_is_a_reported_entry() -> None:
         if r.task_group.startswith("o1_pruner_table2")
     }
     assert shipped == cells
+
+
+def test_a_series_keeps_its_colour_when_entries_are_added() -> None:
+    from elastic_bench.leaderboard_app.charts import series_colors
+
+    few = series_colors(["alpha · elastic", "beta · elastic"])
+    many = series_colors(["aardvark · elastic", "alpha · elastic", "beta · elastic", "zeta · force"])
+    assert (
+        few["alpha · elastic"] == many["alpha · elastic"] and few["beta · elastic"] == many["beta · elastic"]
+    )
+    assert len(set(series_colors([f"model-{i}" for i in range(40)]).values())) > 15  # spread over the palette
+
+
+def test_charts_carry_a_title_and_keep_the_legend_off_the_plot(results_dir: Path) -> None:
+    from datetime import date
+
+    from elastic_bench.leaderboard_app.charts import FRONTIER_COLOR
+
+    data = load_leaderboard(results_dir)
+    points = data.points[data.points["benchmark"] == "toy"]
+    for fig in (curves_figure(points), pareto_figure(points, pareto_frontiers(points, ["reproduced"]))):
+        title = fig.layout.title.text
+        assert "toy" in title and date.today().isoformat() in title
+        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0  # below, not beside
+    frontier = [
+        t
+        for t in pareto_figure(points, pareto_frontiers(points, ["reproduced"])).data
+        if t.meta["role"] == "frontier"
+    ]
+    assert frontier and all(t.line.color == FRONTIER_COLOR != "black" for t in frontier)

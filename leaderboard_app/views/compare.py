@@ -88,8 +88,8 @@ def render() -> None:
         {
             "budget": r.label,
             "problems": r.n_shared,
-            "accuracy A %": round(100 * r.accuracy_a, 1),
-            "accuracy B %": round(100 * r.accuracy_b, 1),
+            "accuracy A %": f"{100 * r.accuracy_a:.1f}",
+            "accuracy B %": f"{100 * r.accuracy_b:.1f}",
             "Δ accuracy % [95% CI]": _ci(r.delta_accuracy, (r.ci_low, r.ci_high), 100),
             "McNemar p": f"{r.mcnemar_p:.3g}",
             "B only / A only": f"{r.b_only} / {r.a_only}",
