@@ -12,11 +12,11 @@ import dataclasses
 import importlib
 import json
 import os
-import time
 from pathlib import Path
 
 from elastic_bench.baselines.common import training_set_label
 from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe
+from elastic_bench.baselines.resume import ResumePlan, RunClock, plan_resume
 from elastic_bench.harness.provenance import (
     current_hardware,
     git_commit,
@@ -24,7 +24,7 @@ from elastic_bench.harness.provenance import (
     portable_path,
     same_model_location,
 )
-from elastic_bench.harness.results import TrainingRecord
+from elastic_bench.harness.results import TrainingRecord, TrainingResume, write_atomic
 
 METHODS = ("sft", "dpo", "o1_pruner", "l1_exact", "l1_max", "elastic")
 #: methods whose module is not ``baselines/<method>.py``
@@ -42,45 +42,28 @@ def method_module(method: str):
     return importlib.import_module(f"elastic_bench.baselines.{_MODULES.get(method, method)}")
 
 
-def _check_output_dir(out: Path, method: str, base: str, resume: bool, spec: dict) -> None:
+def _check_output_dir(
+    out: Path, method: str, base: str, resume: bool, spec: dict, allow_changed: bool = False
+) -> ResumePlan:
+    """Refuses an output dir that is a file, finished or taken; for ``resume``, where to continue."""
     run_file = out / RUN_FILE
     if out.exists() and not out.is_dir():
         raise ValueError(f"--output-dir {str(out)!r} is a file, not a folder")
     if (out / RECORD_FILE).is_file():
         raise ValueError(f"output dir {str(out)!r} holds a finished run; choose another --output-dir")
-    if out.is_dir() and any(out.iterdir()):
-        if not resume:
-            raise ValueError(
-                f"output dir {str(out)!r} is not empty (another run?); use --resume or a new dir"
-            )
-        if not run_file.is_file():
-            raise ValueError(f"output dir {str(out)!r} holds no training run to resume")
-        earlier = json.loads(run_file.read_text())
-        if earlier.get("method") != method or not same_model_location(str(earlier.get("base")), base):
-            raise ValueError(
-                f"output dir {str(out)!r} holds a {earlier.get('method')} run of {earlier.get('base')}; "
-                "choose another --output-dir"
-            )
-        changed = _changed_keys(earlier.get("spec") or {}, json.loads(json.dumps(spec, default=str)))
-        if changed:
-            # a resumed run trains on with the hyperparameters in its checkpoints, whatever the line
-            # says: refusing keeps the record true
-            raise ValueError(
-                f"cannot resume {str(out)!r} with changed settings ({', '.join(changed)}); "
-                "resume with the run's own settings or start a new --output-dir"
-            )
-
-
-def _changed_keys(before: dict, now: dict, prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two nested recipe specs."""
-    out = []
-    for key in sorted(set(before) | set(now)):
-        a, b = before.get(key), now.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            out += _changed_keys(a, b, f"{prefix}{key}.")
-        elif a != b:
-            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
-    return out
+    if not (out.is_dir() and any(out.iterdir())):
+        return ResumePlan()
+    if not resume:
+        raise ValueError(f"output dir {str(out)!r} is not empty (another run?); use --resume or a new dir")
+    if not run_file.is_file():
+        raise ValueError(f"output dir {str(out)!r} holds no training run to resume")
+    earlier = json.loads(run_file.read_text())
+    if earlier.get("method") != method or not same_model_location(str(earlier.get("base")), base):
+        raise ValueError(
+            f"output dir {str(out)!r} holds a {earlier.get('method')} run of {earlier.get('base')}; "
+            "choose another --output-dir"
+        )
+    return plan_resume(out, _last_checkpoint(out), earlier.get("spec") or {}, spec, allow_changed)
 
 
 def _last_checkpoint(out: Path) -> str | None:
@@ -129,8 +112,15 @@ def train_method(
     overrides: dict[str, str] | None = None,
     resume: bool = False,
     callbacks: list | None = None,
+    allow_changed: bool = False,
 ):
-    """Train ``method`` from ``base`` into ``output_dir``; returns the TrainingRecord."""
+    """Train ``method`` from ``base`` into ``output_dir``; returns the TrainingRecord.
+
+    ``resume`` continues from the last checkpoint in ``output_dir`` with the run's own settings;
+    ``allow_changed`` lets it continue with changed ones, which the record lists before and after.
+    """
+    if allow_changed and not resume:
+        raise ValueError("--allow-changed only applies with --resume")
     module = method_module(method)
     recipe_path = Path(recipe) if recipe else default_recipe(method)
     spec = load_recipe(recipe_path, module.CONFIG_CLASS, overrides)
@@ -138,7 +128,7 @@ def train_method(
         raise ValueError(f"recipe {recipe_path.name} is for method {spec['method']!r}, not {method!r}")
     out = Path(output_dir)
     base = portable_path(base)  # the record names the base as every clone can find it
-    _check_output_dir(out, method, base, resume, spec)
+    plan = _check_output_dir(out, method, base, resume, spec, allow_changed)
     commit = (
         git_commit()
     )  # the code that trains: read now, so a commit made during training does not relabel it
@@ -164,20 +154,18 @@ def train_method(
         )
     )
     try:
-        return _train(
-            module, method, base, out, spec, data, args, model, tokenizer, resume, callbacks, commit
-        )
+        return _train(module, method, base, out, spec, data, args, model, tokenizer, plan, callbacks, commit)
     except BaseException:
         if _last_checkpoint(out) is None:  # nothing to resume: a corrected rerun may use the folder
             (out / RUN_FILE).unlink(missing_ok=True)
         raise
 
 
-def _train(module, method, base, out, spec, data, args, model, tokenizer, resume, callbacks, commit):
+def _train(module, method, base, out, spec, data, args, model, tokenizer, plan, callbacks, commit):
     """The training itself (after the output folder holds its run file)."""
     from transformers import set_seed
 
-    start = time.monotonic()
+    clock = RunClock(spec, plan.earlier_seconds or 0.0, plan.resumes)
     extra: dict = {}
     on_policy = getattr(module, "ON_POLICY", False)  # GRPO methods sample rollouts, not references
     if on_policy:
@@ -187,9 +175,10 @@ def _train(module, method, base, out, spec, data, args, model, tokenizer, resume
         refs = references(data, base, int(args.seed), model=model, tokenizer=tokenizer)
     original_template = tokenizer.chat_template
     set_seed(args.seed)
-    trainer = module.make_trainer(model, tokenizer, refs, args, callbacks=callbacks, **extra)
-    checkpoint = _last_checkpoint(out) if resume else None
-    trainer.train(resume_from_checkpoint=checkpoint)
+    trainer = module.make_trainer(
+        model, tokenizer, refs, args, callbacks=[*(callbacks or []), clock], **extra
+    )
+    trainer.train(resume_from_checkpoint=plan.checkpoint)
     tokenizer.chat_template = original_template  # the saved model renders prompts as the base did
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
@@ -209,13 +198,15 @@ def _train(module, method, base, out, spec, data, args, model, tokenizer, resume
         optimizer_steps=int(state.global_step),
         training_tokens=tokens,
         reference_sampling_tokens=int(refs.generated_tokens),
-        wall_time_seconds=round(time.monotonic() - start, 2),  # reference sampling included unless cached
+        # reference sampling included unless cached; a resumed run adds the time before its checkpoint
+        wall_time_seconds=round(clock.seconds(), 2),
         seed=int(args.seed),
         hardware=current_hardware(),
         library_versions=library_versions(),
         git_commit=commit,
+        resumed=[TrainingResume(**r) for r in plan.resumes],
     )
-    (out / RECORD_FILE).write_text(record.model_dump_json(indent=1))
+    write_atomic(out / RECORD_FILE, record.model_dump_json(indent=1))  # whole or not at all
     return record
 
 

@@ -1,4 +1,4 @@
-"""``elastic-bench train METHOD --base ... --output-dir ... [--recipe FILE] [--resume] [key=value ...]``.
+"""``elastic-bench train METHOD --base ... --output-dir ... [--recipe FILE] [--resume [--allow-changed]] [key=value ...]``.
 
 Also runnable as a module, so ``accelerate launch -m elastic_bench.baselines.train_cli sft ...``
 runs a recipe unchanged on several processes / GPUs.
@@ -34,6 +34,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--recipe", default=None, help="recipe YAML (default: baselines/recipes/METHOD_toy.yaml)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output-dir")
     p.add_argument(
+        "--allow-changed",
+        "--allow_changed",
+        dest="allow_changed",
+        action="store_true",
+        help="with --resume: train on with settings that differ from the run's (the record lists both; "
+        "the checkpoint's optimizer and scheduler state carry on)",
+    )
+    p.add_argument(
         "overrides", nargs="*", metavar="key=value", help="recipe overrides (trainer.x=..., data.y=...)"
     )
     p.set_defaults(overrides=[])
@@ -52,6 +60,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
 def cmd_train(args: argparse.Namespace) -> int:
     """Run the recipe and print where the checkpoint went."""
     from elastic_bench.baselines.recipe import parse_overrides
+    from elastic_bench.baselines.resume import describe
     from elastic_bench.baselines.train import train_method
 
     record = train_method(
@@ -61,10 +70,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         recipe=args.recipe,
         overrides=parse_overrides(args.overrides),
         resume=args.resume,
+        allow_changed=args.allow_changed,
+    )
+    resumed = "".join(
+        f"; resumed at step {r.from_step}" + (f" (changed {describe(r.changed)})" if r.changed else "")
+        for r in record.resumed
     )
     print(
         f"trained {record.method}: {record.optimizer_steps} steps, {record.training_tokens} tokens, "
-        f"{record.wall_time_seconds:.0f} s -> {args.output_dir}"
+        f"{record.wall_time_seconds:.0f} s{resumed} -> {args.output_dir}"
     )
     return 0
 

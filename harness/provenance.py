@@ -273,17 +273,19 @@ def model_info(
     tokenizer: str | None = None,
     chat_template: str | None = None,
     think_end: str,
+    hash_weights: bool = True,
     **extra: Any,
 ) -> dict[str, Any]:
     """The ``get_model_info()`` payload of a budgeted backend: model identity (a local folder as
-    :func:`portable_path` spells it, with its weights hash), chat-template hash, marker, project
-    version and commit, plus backend-specific ``extra`` facts (dtype, device, batch size ...)."""
+    :func:`portable_path` spells it, with its weights hash unless ``hash_weights`` is false: the
+    weights that generate are elsewhere), chat-template hash, marker, project version and commit,
+    plus backend-specific ``extra`` facts (dtype, device, batch size ...)."""
     path = Path(pretrained).expanduser()
     local = path.is_dir()
     return {
         "pretrained": portable_path(path) if local else pretrained,
         "model_revision": revision,
-        "weights_sha256": weights_sha256(path) if local else None,
+        "weights_sha256": weights_sha256(path) if local and hash_weights else None,
         "tokenizer": tokenizer or pretrained,
         "chat_template_sha256": sha256_text(chat_template) if chat_template else None,
         "end_of_thinking_marker": think_end,

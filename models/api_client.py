@@ -17,12 +17,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from elastic_bench.harness.generation import BackendError
+from elastic_bench.harness.provenance import redact
+
 #: statuses worth retrying: rate limits and server-side failures (a restarting server answers 502/503)
 RETRYABLE = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
-class APIError(RuntimeError):
-    """The server refused a request, or it kept failing after every retry (one line)."""
+class APIError(BackendError):
+    """The server refused a request, kept failing after every retry, or answered something that is
+    not a completion (one line)."""
 
 
 @dataclass
@@ -94,7 +98,7 @@ class APIClient:
                 session.get(url, ssl=None if self.verify_certificate else False) as resp,
             ):
                 if resp.status != 200:
-                    raise APIError(f"GET {url}: HTTP {resp.status}")
+                    raise APIError(f"GET {redact(url)}: HTTP {resp.status}")
                 return await resp.json(content_type=None)
 
         return asyncio.run(once())
@@ -137,16 +141,20 @@ class APIClient:
                         try:
                             return json.loads(text)
                         except json.JSONDecodeError:
-                            raise APIError(f"POST {url}: the answer is not JSON: {text[:200]!r}") from None
+                            raise APIError(
+                                f"POST {redact(url)}: the answer is not JSON: {text[:200]!r}"
+                            ) from None
                     if resp.status not in RETRYABLE:
-                        raise APIError(f"POST {url}: HTTP {resp.status}: {' '.join(text.split())[:300]}")
+                        raise APIError(
+                            f"POST {redact(url)}: HTTP {resp.status}: {' '.join(text.split())[:300]}"
+                        )
                     reason = f"http {resp.status}"
                     wait = _retry_after(resp.headers.get("Retry-After"))
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
                 reason = "timeout" if isinstance(exc, asyncio.TimeoutError) else "connection"
             if attempt == self.max_retries:
                 raise APIError(
-                    f"POST {url}: still failing after {self.max_retries} retries (last: {reason}); "
+                    f"POST {redact(url)}: still failing after {self.max_retries} retries (last: {reason}); "
                     "raise max_retries/timeout or check the server"
                 )
             self.stats.retries[reason] += 1

@@ -32,6 +32,7 @@ from typing import Any
 
 from elastic_bench.harness.generation import Counter, GenerationCall, GenerationOutput
 from elastic_bench.harness.protocol import THINK_END
+from elastic_bench.harness.provenance import redact
 from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.tokenized import Tokenized, cut_at_stop
 
@@ -168,12 +169,30 @@ class APITokenGenerator(Tokenized):
         return body
 
     # ------------------------------------------------------------- answers
+    def _not_a_completion(self, what: str, value: Any) -> APIError:
+        shown = " ".join(repr(value).split())[:80]
+        return APIError(
+            f"the server at {redact(self.url)} answered {what} = {shown} ({type(value).__name__}), "
+            "not what an OpenAI-compatible server returns; check base_url, mode and extensions"
+        )
+
+    def _text(self, value: Any, what: str) -> str | None:
+        """A text field of the server's answer (None stays None); APIError naming the server if not text."""
+        if value is None or isinstance(value, str):
+            return value
+        raise self._not_a_completion(what, value)
+
     def _answer_text(self, choice: dict[str, Any]) -> str:
         if self.mode == "completions":
-            return choice.get("text") or ""
+            return self._text(choice.get("text"), "choices[0].text") or ""
         message = choice.get("message") or {}
-        content = message.get("content")
-        reasoning = next((message[f] for f in REASONING_FIELDS if message.get(f)), None)
+        if not isinstance(message, dict):
+            raise self._not_a_completion("choices[0].message", message)
+        content = self._text(message.get("content"), "choices[0].message.content")
+        reasoning = next(
+            (self._text(message[f], f"choices[0].message.{f}") for f in REASONING_FIELDS if message.get(f)),
+            None,
+        )
         if reasoning is None:
             return content or ""
         # the server split the thinking off: put it back in front of the marker and the content
@@ -210,11 +229,17 @@ class APITokenGenerator(Tokenized):
         try:
             choice = answer["choices"][0]
         except (KeyError, IndexError, TypeError):
-            raise APIError(f"the server's answer has no choices: {str(answer)[:200]}") from None
-        usage = answer.get("usage") or {}
+            raise APIError(
+                f"the server at {redact(self.url)} answered with no choices: {str(answer)[:200]}"
+            ) from None
+        if not isinstance(choice, dict):
+            raise self._not_a_completion("choices[0]", choice)
+        usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
         ids = choice.get("token_ids")
         if ids is None:
             ids = self.encode(self._answer_text(choice))
+        elif not (isinstance(ids, list) and all(type(i) is int and i >= 0 for i in ids)):
+            raise self._not_a_completion("choices[0].token_ids", ids)
         tokens, stop = cut_at_stop(list(ids)[: call.max_new_tokens], call.stop_sequences)
         if stop is None:
             stripped = self._stripped_stop(choice, tokens, call, usage)

@@ -146,8 +146,11 @@ class BudgetedLM(LM):
 
     @classmethod
     def create_from_arg_obj(cls, arg_dict: dict, additional_config: dict | None = None):
-        """Build from a dict of model args plus lm-eval's ``batch_size`` / ``device``, checked first."""
-        extra = {k: v for k, v in (additional_config or {}).items() if v is not None}
+        """Build from a dict of model args plus lm-eval's ``batch_size`` / ``device``, checked first.
+
+        A model arg wins over lm-eval's value of the same name (its CLI always passes ``device``
+        ``cuda:0`` and ``batch_size`` 1, so ``--model_args device=cpu`` would otherwise be ignored)."""
+        extra = {k: v for k, v in (additional_config or {}).items() if v is not None and k not in arg_dict}
         return cls(**check_model_args(cls, {**arg_dict, **extra}))
 
     # ------------------------------------------------------------ chat templates

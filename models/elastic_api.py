@@ -51,7 +51,7 @@ def split_base_url(base_url: str, mode: str | None) -> tuple[str, str]:
     for suffix, implied in ENDPOINTS.items():
         if url.endswith(suffix):
             if mode is not None and mode != implied:
-                raise ValueError(f"base_url {base_url!r} is a {implied} endpoint but mode={mode}")
+                raise ValueError(f"base_url {redact(base_url)!r} is a {implied} endpoint but mode={mode}")
             return url[: -len(suffix)], implied
     return url, mode or "completions"
 
@@ -153,9 +153,9 @@ class ElasticAPI(BudgetedLM):
         try:
             data = client.get(f"{root}/models").get("data") or []
         except (APIError, OSError) as exc:
-            raise APIError(f"cannot list the models of {root} (pass model=NAME): {exc}") from None
+            raise APIError(f"cannot list the models of {redact(root)} (pass model=NAME): {exc}") from None
         if not data:
-            raise APIError(f"{root}/models lists no model; pass model=NAME")
+            raise APIError(f"{redact(root)}/models lists no model; pass model=NAME")
         return str(data[0]["id"])
 
     def _prompt(self, context: str) -> str:
@@ -165,7 +165,10 @@ class ElasticAPI(BudgetedLM):
         return text
 
     def get_model_info(self) -> dict:
-        """Reproducibility facts for the results' ``config``, with what the server could not enforce."""
+        """Reproducibility facts for the results' ``config``, with what the server could not enforce.
+
+        The served weights are not known here: ``weights_sha256`` is None (a local ``tokenizer`` /
+        ``model`` folder only lends its tokenizer) and ``weights_note`` says so."""
         return model_info(
             pretrained=self.tokenizer_source,
             revision=self.revision,
@@ -180,4 +183,7 @@ class ElasticAPI(BudgetedLM):
             api_usage_checks=dict(self.generator.counter.extra),
             num_concurrent=self.num_concurrent,
             share_prefix=self.engine.share_prefix,
+            hash_weights=False,
+            weights_note=f"served over HTTP as {self.served_model!r}: the server's weights cannot be hashed "
+            f"from here (the local {self.tokenizer_source!r} only supplies the tokenizer)",
         )

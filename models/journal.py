@@ -13,8 +13,10 @@ execution detail.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -23,6 +25,35 @@ from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
 
 class JournalError(OSError):
     """The journal file cannot be used (corrupt, locked by another run, unwritable); one line."""
+
+
+#: an I/O error on a disk with less free space than this is taken for a full disk (SQLite reports a
+#: full disk as SQLITE_FULL, or as SQLITE_IOERR when it fails to grow its shared-memory file)
+NEARLY_FULL_BYTES = 16 << 20
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
+
+
+def _disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether ``exc`` is a full disk: SQLITE_FULL, ENOSPC / EDQUOT, or an I/O error with the disk
+    holding ``folder`` (nearly) full."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL" or "disk is full" in str(exc):
+        return True
+    free = _free_bytes(folder)
+    return (
+        (name.startswith("SQLITE_IOERR") or "disk I/O error" in str(exc))
+        and free is not None
+        and free < NEARLY_FULL_BYTES
+    )
 
 
 def journal_key(fingerprint: str, context: str, gen_kwargs: dict, sample_index: int, seed: int) -> str:
@@ -53,8 +84,18 @@ class ResponseJournal:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "locked" in reason or "busy" in reason:
             hint = "another run is using it; wait for it or pass another journal= / --no-cache"
-        else:
+        elif _disk_full(exc, self.path.parent):  # the journal holds the finished work: never delete it
+            free = _free_bytes(self.path.parent)
+            left = f"its disk has {free >> 10} KiB left" if free is not None else "its disk is full"
+            hint = (
+                f"{left}: free space and run again; the responses it holds are kept and not generated again"
+            )
+        elif getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or isinstance(
+            exc, (ValueError, TypeError)
+        ):  # unreadable: nothing in it can be trusted
             hint = "delete it (its responses are regenerated) or pass another journal= / --no-cache"
+        else:  # e.g. unwritable, or another program's database: what it holds stays
+            hint = "keep it (it holds finished responses) and fix the cause, or pass another journal= / --no-cache"
         return JournalError(f"response journal {self.path}: {reason}; {hint}")
 
     def get_many(self, keys: list[str]) -> dict[str, ElasticResponse]:

@@ -401,3 +401,52 @@ def test_a_malformed_recipe_or_a_non_number_is_one_line(tmp_path):
     bare.write_text("method: sft\ndata: {}\n")  # transformers said "Your setup doesn't support bf16/gpu"
     with pytest.raises(ValueError, match="recipe bare.yaml: no trainer section"):
         load_recipe(bare, SFTConfig)
+
+
+class _Killed(Exception):
+    """Stands in for a kill right after a checkpoint is on disk."""
+
+
+class _KillAfterSave(TrainerCallback):
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise _Killed
+
+
+def test_resume_with_allow_changed_records_both_settings_the_resume_and_the_killed_segments_time(
+    tmp_path, smoke_cache
+):
+    """--resume with learning_rate=0.01 was refused with no way to proceed; a resumed record left out
+    the killed segment's wall time and did not say it was resumed."""
+    from elastic_bench.baselines.resume import saved_run_state
+    from elastic_bench.harness.results import TrainingResume
+
+    out = tmp_path / "run"
+    settings = {**SMOKE, "trainer.max_steps": "4", "data.cache_dir": smoke_cache}
+    with pytest.raises(_Killed):
+        train_method("sft", str(BASE), out, overrides=settings, callbacks=[_KillAfterSave(2)])
+    killed = saved_run_state(out / "checkpoint-2")
+    assert killed["step"] == 2 and killed["seconds"] > 0 and killed["resumes"] == []
+    changed = {**settings, "trainer.learning_rate": "0.01"}
+    with pytest.raises(ValueError, match=r"trainer\.learning_rate: .* -> 0\.01\); .*--allow-changed"):
+        train_method("sft", str(BASE), out, overrides=changed, resume=True)
+    with pytest.raises(ValueError, match="only applies with --resume"):
+        train_method("sft", str(BASE), tmp_path / "other", overrides=changed, allow_changed=True)
+    record = train_method("sft", str(BASE), out, overrides=changed, resume=True, allow_changed=True)
+    before = killed["spec"]["trainer"]["learning_rate"]
+    assert record.resumed == [
+        TrainingResume(
+            from_step=2,
+            earlier_seconds=killed["seconds"],
+            changed={"trainer.learning_rate": {"before": before, "after": 0.01}},
+        )
+    ]
+    assert record.wall_time_seconds > killed["seconds"] and record.optimizer_steps == 4
+    assert record.hyperparameters["trainer"]["learning_rate"] == 0.01
+    saved = json.loads((out / RECORD_FILE).read_text())
+    assert saved["resumed"][0]["changed"]["trainer.learning_rate"] == {"before": before, "after": 0.01}
+    # a later resume from checkpoint-4 would know the run's whole history
+    assert saved_run_state(out / "checkpoint-4")["resumes"] == saved["resumed"]

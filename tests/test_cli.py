@@ -189,6 +189,31 @@ def test_lm_eval_sees_our_models_and_keeps_its_own():
     assert proc.stdout.split() == ["ElasticHFLM", "HFLM", "True", "True"]
 
 
+@pytest.mark.parametrize(
+    ("model_args", "fragment"),
+    [
+        ("pretrainedd=x", "unknown model arg 'pretrainedd' for ElasticHFLM (did you mean 'pretrained'?)"),
+        ("device=banana", "device='banana': not a torch device"),
+        ("pretrained=/no/such/model", "/no/such/model"),
+    ],
+)
+def test_lm_eval_with_bad_model_args_for_our_backend_is_one_line(tmp_path, model_args, fragment):
+    """The plain lm_eval CLI printed a ModelArgsError traceback (and ran device=banana on the CPU)."""
+    args = ("--tasks", "elastic_toy_t00064", "--limit", "1", "--output_path", str(tmp_path))
+    proc = _run(
+        str(BIN / "lm_eval"), "--model", "elastic-hf", "--model_args", model_args, *args, cwd=tmp_path
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("lm-eval: error: ") and fragment in last, last
+
+
+def test_lm_eval_keeps_its_own_models_errors():
+    args = ("--model_args", "pretrained=/no/such/model", "--tasks", "elastic_toy_t00064", "--limit", "1")
+    proc = _run(str(BIN / "lm_eval"), "--model", "hf", *args)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "lm-eval: error" not in proc.stderr
+
+
 def _cached_rows(db: Path) -> int:
     if not db.exists():
         return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -19,7 +20,7 @@ import pytest
 from lm_eval.api.instance import Instance
 
 from elastic_bench.harness.generation import GenerationCall, Sampling
-from elastic_bench.models.api_client import APIClient
+from elastic_bench.models.api_client import APIClient, APIError
 from elastic_bench.models.api_generator import APITokenGenerator
 from elastic_bench.models.elastic_api import ElasticAPI, split_base_url
 from elastic_bench.tasks.prompts import render
@@ -122,6 +123,78 @@ def test_a_stop_the_server_dropped_is_put_back_from_stop_reason_or_usage():
         ([97, 98, 99], None),  # limit reached
     ]
     assert gen.counter.extra["inferred_stops"] == 2 and gen.counter.extra["usage_completion_mismatch"] == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "choice", "shown"),
+    [
+        ("completions", {"text": 12345}, "choices[0].text = 12345 (int)"),
+        ("completions", {"text": "ok", "token_ids": ["a", "b"]}, "choices[0].token_ids = ['a', 'b'] (list)"),
+        ("chat", {"message": {"content": {"x": 1}}}, "choices[0].message.content = {'x': 1} (dict)"),
+        ("chat", {"message": "hi"}, "choices[0].message = 'hi' (str)"),
+    ],
+)
+def test_an_answer_that_is_not_a_completion_names_the_server(mode, choice, shown):
+    """ "text": 12345 failed inside the tokenizer with an error that did not mention the server."""
+    gen = APITokenGenerator(
+        _Tok(), [0], _Canned([{"choices": [choice]}]), url="http://h:1/v1", model="m", mode=mode
+    )
+    if mode == "chat":
+        gen.remember_chat([5], [{"role": "user", "content": "q"}])
+    with pytest.raises(APIError, match=re.escape(f"the server at http://h:1/v1 answered {shown}")):
+        gen.generate([GenerationCall([5], 4, [], Sampling())])
+
+
+def test_a_server_that_fails_is_one_line_in_the_cli(tmp_path, capsys):
+    """An APIError (a server down) was a traceback out of ``elastic-bench run``."""
+    from elastic_bench.harness.cli import main
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    args = f"base_url=http://127.0.0.1:{free_port()}/v1,model=m,tokenizer={CHECKPOINT_DIR},max_retries=0"
+    status = main(
+        ["run", "--model", "elastic-api", "--model_args", args, "--tasks", "elastic_toy_t00064",
+         "--limit", "1", "--results-dir", str(tmp_path), "--no-cache"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert (
+        "elastic-bench: error: POST http://127.0.0.1:" in err.strip().splitlines()[-1]
+    )  # after a progress bar
+
+
+def test_the_served_weights_are_unknown_not_the_local_tokenizer_folders(tmp_path):
+    """The result recorded the local tokenizer folder's weights hash as the served model's."""
+    from elastic_bench.harness.lmeval import convert_run
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+    from tests._lm_eval_fake import write_fake_run
+
+    local = str(CHECKPOINT_DIR)
+    info = ElasticAPI(base_url="http://127.0.0.1:1/v1", model=local, tokenizer=local).get_model_info()
+    assert info["weights_sha256"] is None and "cannot be hashed" in info["weights_note"]
+    # a converter seeing model=<a local folder> does not hash it either
+    args = {"base_url": "http://127.0.0.1:1/v1", "model": local, "tokenizer": local}
+    results, samples, _ = write_fake_run(tmp_path, model=local, model_args=args)
+    raw = json.loads(results.read_text())
+    raw["config"].update(info)
+    results.write_text(json.dumps(raw))
+    [result] = convert_run(results, samples)
+    repro = result.reproducibility
+    assert repro.model == local and repro.weights_sha256 is None
+    assert "cannot be hashed" in repro.lm_eval_config["weights_note"]
+
+
+def test_errors_never_show_the_credentials_of_base_url():
+    """A server that could not list its models printed base_url with its user:password."""
+    from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
+
+    url = f"http://alice:s3cr3t-in-url@127.0.0.1:{free_port()}/v1"
+    with pytest.raises(APIError) as listing:
+        ElasticAPI(base_url=url, tokenizer=str(CHECKPOINT_DIR), max_retries=0)
+    gen = APITokenGenerator(_Tok(), [0], APIClient(max_retries=0), url=url, model="m")
+    with pytest.raises(APIError) as posting:
+        gen.generate([GenerationCall([5], 4, [], Sampling())])
+    for caught in (listing, posting):
+        assert "s3cr3t" not in str(caught.value) and "http://***@127.0.0.1:" in str(caught.value)
 
 
 def test_api_key_comes_from_the_environment_only(monkeypatch):
@@ -237,4 +310,4 @@ def test_lm_eval_elastic_api_writes_the_same_results_as_elastic_hf(server, tmp_p
     written = "".join(Path(f).read_text() for f in glob.glob(f"{tmp_path}/api/*/*"))
     assert "sk-never-written-42" not in written
     config = json.loads(Path(glob.glob(f"{tmp_path}/api/*/results_*.json")[0]).read_text())["config"]
-    assert config["backend"] == "openai-api" and config["weights_sha256"]
+    assert config["backend"] == "openai-api" and config["weights_sha256"] is None and config["weights_note"]

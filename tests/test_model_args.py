@@ -68,3 +68,17 @@ def test_lm_eval_path_fails_before_the_model_loads(monkeypatch: pytest.MonkeyPat
         ElasticHFLM.create_from_arg_obj({}, {"batch_size": 0})
     with pytest.raises(ModelArgsError, match="dtype='float33'"):
         ElasticHFLM(dtype="float33")
+
+
+def test_a_model_arg_wins_over_lm_evals_default_of_the_same_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lm_eval's CLI always passes device=cuda:0 and batch_size=1: they replaced --model_args
+    device=banana (run on the CPU without a word) and batch_size=8."""
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded before the arguments were checked")
+
+    monkeypatch.setattr(elastic_hf, "load_model_and_tokenizer", no_load)
+    with pytest.raises(ValueError, match="device='banana': not a torch device"):
+        ElasticHFLM.create_from_arg_string("device=banana", {"batch_size": 1, "device": "cuda:0"})
+    with pytest.raises(ModelArgsError, match="batch_size='0'"):
+        ElasticHFLM.create_from_arg_obj({"batch_size": "0"}, {"batch_size": 1, "device": "cuda:0"})

@@ -286,7 +286,7 @@ def test_a_run_that_fails_inside_lm_eval_leaves_no_empty_run_folder(tmp_path: Pa
     )
     with pytest.raises(ValueError, match="unknown generation kwarg 'thinking_budgte'"):
         run_sweep(request)
-    assert list((tmp_path / "runs").iterdir()) == []
+    assert not (tmp_path / "runs").exists()  # neither the run's folder nor an empty runs/ stays
 
 
 @pytest.mark.parametrize(("first", "second"), [("org/model", "org_model"), ("a/b\\c", "a_b\\c")])
@@ -301,3 +301,58 @@ def test_models_whose_names_differ_in_unsafe_characters_never_share_a_file(
     assert a != b and {load_result(a).model_name, load_result(b).model_name} == {first, second}
     again = submit(write_result(make_result(second), tmp_path / "c"), board, overwrite=True)
     assert again == b and load_result(a).model_name == first
+
+
+def test_a_full_disk_never_advises_deleting_the_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Disk full during a run said "delete it (its responses are regenerated)": the journal is the
+    finished work to keep."""
+    from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
+    from elastic_bench.models.journal import JournalError, ResponseJournal
+
+    path = tmp_path / "journal.sqlite"
+    journal = ResponseJournal(path)
+    response = ElasticResponse("x" * 20_000, TokenAccounting(1, 1, False, False), "</think>")
+    journal.put_many([("kept", response)])
+    pages = journal._db.execute("pragma page_count").fetchone()[0]
+    journal._db.execute(f"pragma max_page_count={pages}")  # SQLite's own "database or disk is full"
+    with pytest.raises(JournalError) as caught:
+        journal.put_many([(f"k{i}", response) for i in range(20)])
+    message = str(caught.value)
+    assert "database or disk is full" in message and "free space and run again" in message, message
+    assert "delete" not in message and "\n" not in message
+    assert set(ResponseJournal(path).get_many(["kept", "k0"])) == {"kept"}
+    # on a real full tmpfs SQLite may say "disk I/O error" (growing its shared memory): the free space decides
+    import sqlite3
+
+    from elastic_bench.models import journal as journal_module
+
+    io_error = sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(journal_module, "_free_bytes", lambda folder: 0)
+    assert "its disk has 0 KiB left: free space" in str(journal._error(io_error))
+    monkeypatch.setattr(journal_module, "_free_bytes", lambda folder: 1 << 40)
+    assert "free space" not in str(journal._error(io_error)) and "delete" not in str(journal._error(io_error))
+
+
+def test_a_full_disk_while_run_writes_its_outputs_leaves_nothing_truncated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lm-eval's writer logged the error and carried on: a truncated results file, then "not JSON"."""
+    from elastic_bench.harness.cli import main
+    from tests.test_submit import full_disk_under
+
+    results = tmp_path / "results"
+    args = ["run", "--tasks", "elastic_toy_t00064", "--limit", "1", "--results-dir", str(results)]
+    (results / RUNS_DIRNAME).mkdir(parents=True)
+    full_disk_under(results / RUNS_DIRNAME, monkeypatch)
+    assert main(args) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "error: disk full: " in last and "responses are kept in" in last and "delete" not in last, last
+    assert not any(p.is_file() for p in (results / RUNS_DIRNAME).rglob("*"))  # nothing truncated
+    [journal] = (results / ".cache").glob("*.journal.sqlite")
+    monkeypatch.undo()
+    assert main(args) == 0  # the rerun reads the journal and writes everything
+    assert f"resuming from {journal}: 1 of 1 requests already done" in capsys.readouterr().err
+    [kept] = (results / RUNS_DIRNAME).rglob("reproduced__*.json")  # a --limit run stays in its folder
+    assert load_result(kept).points[0].n_problems == 1

@@ -143,3 +143,23 @@ def test_a_timeout_of_zero_or_less_is_a_one_line_error(
     err = capsys.readouterr().err.strip()
     assert err.startswith("elastic-bench grade: --timeout must be") and "\n" not in err
     assert not o.exists()
+
+
+@pytest.mark.parametrize("semantics", ["lcb", "judge"])
+def test_timeout_is_each_code_tests_time_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], semantics: str
+) -> None:
+    """--timeout 1 was ignored for code: a program sleeping 2.5 s passed under the 6 s default."""
+    program = "import time\ntime.sleep(2.5)\nprint(int(input()) * 2)\n"
+    line = {
+        "task": "lcb",
+        "response": f"{THINK_END}\n```python\n{program}```",
+        "tests": [{"input": "4\n", "output": "8\n"}],
+    }
+    f = write(tmp_path / "in.jsonl", [line])
+    verdicts = []
+    for timeout in ([], ["--timeout", "1"]):
+        assert run_grade(parse([str(f), "--semantics", semantics, *timeout])) == 0
+        verdicts.append(json.loads(capsys.readouterr().out))
+    assert (verdicts[0]["correct"], verdicts[0]["reason"]) == (True, "passed")
+    assert (verdicts[1]["correct"], verdicts[1]["reason"]) == (False, "time_limit")

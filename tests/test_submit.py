@@ -206,3 +206,99 @@ def test_json_nested_too_deeply_is_one_line_and_does_not_break_submit(tmp_path: 
     with pytest.raises(ResultFileError, match="JSON nested too deeply"):
         read_json(deep)
     assert submit(write_result(make_result("m"), tmp_path / "in"), tmp_path / "results").is_file()
+
+
+# ----------------------------------------------------------------- races and full disks
+def _with_samples_folder(folder: Path, model: str = "m") -> Path:
+    """A submission whose samples_file is a folder of lm-eval sample files."""
+    result = make_result(model, samples_file="samples")
+    write_samples(result, folder / "samples" / f"samples_{result.points[0].task}_2026-01-01T00-00-00.1.jsonl")
+    return write_result(result, folder, name="mine.json")
+
+
+def test_a_lost_submit_race_is_one_line_naming_the_entry_and_keeps_the_winner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two submits of one entry: the second checked before the first landed, then replaced it
+    silently (or failed with a raw [Errno 17] on the samples folder)."""
+    from elastic_bench.harness.results import _submit
+
+    board = tmp_path / "board"
+    winner = make_result("m", n_problems=9)
+    bring = _submit._bring_samples
+
+    def the_other_lands_first(*args, **kwargs):
+        add_entry(winner, board)  # between this submit's checks and its write
+        return bring(*args, **kwargs)
+
+    monkeypatch.setattr(_submit, "_bring_samples", the_other_lands_first)
+    with pytest.raises(SubmissionError) as caught:
+        submit(_with_samples_folder(tmp_path / "sub"), board)
+    message = str(caught.value)
+    assert "another submission added the entry for reproduced 'm'" in message and "\n" not in message
+    [entry] = list(board.rglob("*.json"))
+    assert load_result(entry).points[0].n_problems == 9  # the winner's entry, untouched
+    assert not list((board / "samples").iterdir())  # the loser's samples went with it
+
+
+def test_samples_that_appear_meanwhile_are_one_line_not_errno_17(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elastic_bench.harness.results import _samples
+
+    board = tmp_path / "board"
+    copy = _samples.shutil.copyfile
+    path = _with_samples_folder(tmp_path / "sub")
+    stem = entry_path(load_result(path), board).stem
+
+    def the_other_copies_first(src, dst, **kwargs):
+        theirs = board / "samples" / stem
+        if not theirs.exists():
+            theirs.mkdir(parents=True)
+            (theirs / "samples_theirs.jsonl").write_text("{}\n")
+        return copy(src, dst, **kwargs)
+
+    monkeypatch.setattr(_samples.shutil, "copyfile", the_other_copies_first)
+    with pytest.raises(SubmissionError, match="samples for the entry for reproduced 'm' .* are already at"):
+        submit(path, board)
+    assert [p.name for p in (board / "samples").rglob("*")] == [stem, "samples_theirs.jsonl"]
+    assert not list(board.rglob("*.json"))
+
+
+def full_disk_under(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Temporary files created in ``folder`` write to /dev/full: the kernel's own ENOSPC."""
+    import os
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):  # noqa: A002
+        fd, name = real(*args, dir=dir, **kwargs)
+        if dir is not None and Path(dir).resolve().is_relative_to(folder.resolve()):
+            os.close(fd)
+            fd = os.open("/dev/full", os.O_WRONLY)
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def test_a_full_disk_leaves_no_truncated_entry_and_says_disk_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that hit a full disk left a truncated file, later read as "not JSON"."""
+    from elastic_bench.harness.cli import main
+    from elastic_bench.harness.results import DiskFullError, save_result
+
+    board = tmp_path / "board"
+    kept = save_result(make_result("m", n_problems=9), board / "reproduced" / "kept.json")
+    before = kept.read_bytes()
+    path = write_result(make_result("m"), tmp_path / "sub")
+    full_disk_under(board, monkeypatch)
+    with pytest.raises(DiskFullError, match=r"disk full: .*kept\.json was not written"):
+        save_result(make_result("m"), kept)
+    assert kept.read_bytes() == before and sorted(p.name for p in board.rglob("*")) == [
+        "kept.json",
+        "reproduced",
+    ]
+    assert main(["submit", str(path), "--results-dir", str(board / "new")]) == 2
+    assert not any(p.is_file() for p in (board / "new").rglob("*"))

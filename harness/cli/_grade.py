@@ -20,6 +20,7 @@ from elastic_bench.harness.grading import (
     regrade_lines,
 )
 from elastic_bench.harness.protocol import GRADING_SEMANTICS, THINK_END
+from elastic_bench.harness.sandbox import Limits
 
 
 def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -40,8 +41,10 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument(
         "--timeout",
         type=float,
-        default=GRADING_TIMEOUT_S,
-        help=f"hard timeout per answer, seconds (default {GRADING_TIMEOUT_S:g})",
+        default=None,
+        help=f"seconds: math, the hard limit per answer (default {GRADING_TIMEOUT_S:g}); code, each "
+        f"test's wall and CPU time limit (default {Limits().wall_s:g}, LiveCodeBench's: another value "
+        "gives verdicts other than its)",
     )
     p.add_argument(
         "--marker", default=THINK_END, help="end-of-thinking marker; '' = whole response is the solution"
@@ -70,7 +73,7 @@ def add_grade_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def run_grade(args: argparse.Namespace) -> int:
     """Run ``elastic-bench grade``; returns the exit status (0 ok, 2 bad input)."""
-    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+    if args.timeout is not None and not (args.timeout > 0 and math.isfinite(args.timeout)):
         print(
             f"elastic-bench grade: --timeout must be a number of seconds > 0, got {args.timeout:g}",
             file=sys.stderr,
@@ -113,7 +116,8 @@ def _run(args: argparse.Namespace, out: IO[str], summary: dict[str, int]) -> int
         args.file,
         out,
         workers=args.workers,
-        timeout=args.timeout,
+        timeout=args.timeout or GRADING_TIMEOUT_S,
+        test_timeout=args.timeout,
         marker=args.marker,
         fallback_anywhere=args.fallback_anywhere,
         strict_boxed=True if args.strict_boxed else None,

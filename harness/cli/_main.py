@@ -120,10 +120,20 @@ def _plugin_commands() -> list:
 
 
 def _error_types() -> tuple[type[BaseException], ...]:
+    from elastic_bench.harness.generation import BackendError
     from elastic_bench.harness.lmeval import ModelNotFoundError
     from elastic_bench.harness.results import ResultFileError
 
-    return (CLIError, ResultFileError, ModelNotFoundError, ValueError, FileNotFoundError, KeyError, OSError)
+    return (
+        CLIError,
+        ResultFileError,
+        ModelNotFoundError,
+        BackendError,
+        ValueError,
+        FileNotFoundError,
+        KeyError,
+        OSError,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from elastic_bench.harness.generation._budget import (
     budget_sentence,
 )
 from elastic_bench.harness.generation._contract import (
+    BackendError,
     Counter,
     GenerationCall,
     GenerationOutput,
@@ -37,6 +38,7 @@ from elastic_bench.harness.generation._strategies import (
 __all__ = [
     "ANSWER_CUE",
     "BUDGET_WORDINGS",
+    "BackendError",
     "Budget",
     "BudgetedGenerator",
     "BudgetedRequest",

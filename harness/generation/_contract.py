@@ -82,6 +82,11 @@ class TokenGenerator(Protocol):
         ...
 
 
+class BackendError(RuntimeError):
+    """A backend failed in a way its user can act on (a server that is down, refuses or answers
+    something that is not a completion); the message is one line, and the command lines print it so."""
+
+
 @dataclass
 class Counter:
     """Decode-work accounting: how many tokens a backend generated and prefilled."""

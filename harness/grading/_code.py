@@ -150,7 +150,10 @@ class CodeGrader:
         options = options or GradeOptions()
         refs = [parse_reference(item.reference) for item in items]
         semantics = [semantics_for(item.benchmark, options) for item in items]
-        limits = [self._limits(sem, item.reference) for sem, item in zip(semantics, items, strict=True)]
+        limits = [
+            self._limits(sem, item.reference, options.test_timeout)
+            for sem, item in zip(semantics, items, strict=True)
+        ]
         codes = [extract_code(item.response or "", options.marker) for item in items]
         todo = [i for i, c in enumerate(codes) if c is not None]
         grades: list[Grade] = [replace(self._no_code(), semantics=sem) for sem in semantics]
@@ -164,12 +167,16 @@ class CodeGrader:
                     grades[i] = g
         return grades
 
-    def _limits(self, semantics: str, reference: str) -> Limits:
-        """The grader's limits; a judge also applies the problem's memory limit."""
+    def _limits(self, semantics: str, reference: str, test_timeout: float | None = None) -> Limits:
+        """The grader's limits (``test_timeout``: each test's wall and CPU seconds); a judge also
+        applies the problem's memory limit."""
+        limits = self.limits
+        if test_timeout is not None:
+            limits = replace(limits, wall_s=float(test_timeout), cpu_s=float(test_timeout))
         memory_mb = memory_limit_mb(reference) if semantics == "judge" else None
-        if memory_mb is None or self.limits.memory_bytes is not None:
-            return self.limits
-        return replace(self.limits, memory_bytes=(memory_mb << 20) + INTERPRETER_ADDRESS_SPACE)
+        if memory_mb is None or limits.memory_bytes is not None:
+            return limits
+        return replace(limits, memory_bytes=(memory_mb << 20) + INTERPRETER_ADDRESS_SPACE)
 
     def _no_code(self) -> CodeGrade:
         return CodeGrade(extracted=None, correct=False, no_answer=True, method="extract", extraction="none",

@@ -82,14 +82,17 @@ def grade_many(
     fallback_anywhere: bool = False,
     strict_boxed: bool | None = None,
     semantics: str | None = None,
+    test_timeout: float | None = None,
 ) -> list[Grade]:
     """Grade ``(response, gold, benchmark[, problem])`` items, each by its benchmark's grader.
 
-    ``timeout`` (seconds, > 0) is the hard limit per answer; ``strict_boxed`` and the code
-    ``semantics`` None follow each benchmark's registry entry. Raises ValueError for an unknown
-    benchmark or a bad option.
+    ``timeout`` (seconds, > 0) is the hard limit per math answer, ``test_timeout`` each code test's
+    time limit (None: the semantics' own); ``strict_boxed`` and the code ``semantics`` None follow
+    each benchmark's registry entry. Raises ValueError for an unknown benchmark or a bad option.
     """
-    options = GradeOptions(workers, timeout, marker or None, fallback_anywhere, strict_boxed, semantics)
+    options = GradeOptions(
+        workers, timeout, marker or None, fallback_anywhere, strict_boxed, semantics, test_timeout
+    )
     by_grader: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         by_grader.setdefault(get_benchmark(item[2]).grader, []).append(i)

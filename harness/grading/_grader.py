@@ -68,8 +68,9 @@ GRADING_TIMEOUT_S = 5.0
 class GradeOptions:
     """How to grade a batch: worker processes, the hard per-answer ``timeout`` (seconds, > 0), the
     end-of-thinking ``marker`` (None: the whole response is the solution), the last box anywhere as a
-    fallback, ``strict_boxed`` (only boxes count; None: the benchmark's registry setting) and the
-    code ``semantics`` (``lcb`` or ``judge``; None: the benchmark's registry setting)."""
+    fallback, ``strict_boxed`` (only boxes count; None: the benchmark's registry setting), the
+    code ``semantics`` (``lcb`` or ``judge``; None: the benchmark's registry setting) and code's
+    ``test_timeout`` (each test's wall and CPU limit in seconds; None: the semantics' own, 6 s)."""
 
     workers: int = GRADING_WORKERS
     timeout: float = GRADING_TIMEOUT_S
@@ -77,10 +78,13 @@ class GradeOptions:
     fallback_anywhere: bool = False
     strict_boxed: bool | None = None
     semantics: str | None = None
+    test_timeout: float | None = None
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
             raise ValueError(f"grading timeout must be > 0 seconds, got {self.timeout}")
+        if self.test_timeout is not None and not self.test_timeout > 0:
+            raise ValueError(f"test timeout must be > 0 seconds, got {self.test_timeout}")
         if self.semantics is not None and self.semantics not in GRADING_SEMANTICS:
             raise ValueError(
                 f"unknown grading semantics {self.semantics!r}; expected one of {GRADING_SEMANTICS}"

@@ -115,9 +115,11 @@ def regrade_lines(
     semantics: str | None = None,
     details: bool = False,
     summary: dict[str, int] | None = None,
+    test_timeout: float | None = None,
 ) -> int:
     """Validate every line of ``name``, then grade and write them to ``out``; returns the line count.
 
+    ``timeout`` limits each math answer, ``test_timeout`` each code test (None: the semantics' own);
     ``strict_boxed`` and ``semantics`` (code: ``lcb`` or ``judge``) None follow each benchmark's
     registry entry; ``summary`` (if given) receives
     the counts of correct, no-answer, timed-out, boxed and statement answers.
@@ -145,6 +147,7 @@ def regrade_lines(
             fallback_anywhere=fallback_anywhere,
             strict_boxed=strict_boxed,
             semantics=semantics,
+            test_timeout=test_timeout,
         )
         for obj, g in zip(chunk, grades, strict=True):
             obj.update(_fields(g))

@@ -105,7 +105,8 @@ def _reproducibility(
     local_dir = local if local.is_dir() else None
     revision = config.get("model_sha") or model_args.get("revision") or config.get("model_revision")
     weights = config.get("weights_sha256")
-    if weights is None and hash_weights and local_dir is not None:
+    # our backends always say (None: not known, e.g. a model served over HTTP); lm-eval's own do not
+    if "weights_sha256" not in config and hash_weights and local_dir is not None:
         weights = weights_sha256(local_dir)
     chat_sha = config.get("chat_template_sha256") or raw.get("chat_template_sha")
     if chat_sha is None and local_dir is not None:

@@ -7,6 +7,7 @@ lm-eval writes ``<output_path>/<model name>/results_<date>.json`` and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -17,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from elastic_bench.harness.protocol import SUBTASK_RE
-from elastic_bench.harness.results import DATE_ID, SAMPLES_FILE_RE, read_json, samples_file_task
+from elastic_bench.harness.results import (
+    DATE_ID,
+    SAMPLES_FILE_RE,
+    read_json,
+    samples_file_task,
+    write_atomic,
+)
 
 RESULTS_RE = re.compile(rf"^(?P<stem>.+)_(?P<date>{DATE_ID})\.json$")
 
@@ -96,6 +103,61 @@ def find_run_outputs(output_dir: str | Path) -> tuple[Path, list[Path]]:
         if (m := SAMPLES_FILE_RE.match(p.name)) and m["date"] == date
     )
     return results, samples
+
+
+def save_run_outputs(
+    tracker: Any, results: dict[str, Any], samples: dict[str, list]
+) -> tuple[Path, list[Path]]:
+    """Write what lm-eval's ``EvaluationTracker`` writes (``results_<date>.json`` and
+    ``samples_<task>_<date>.jsonl`` in ``<output_path>/<model>/``, the same content), but each file
+    whole or not at all, the results file last, and a failed write raised (the tracker logs and
+    carries on, so a full disk left truncated files that read as "not JSON"). On a failure the files
+    already written are removed. Returns (results file, samples files)."""
+    from dataclasses import asdict
+    from datetime import datetime
+
+    from lm_eval.utils import handle_non_serializable, hash_string, sanitize_list
+
+    general = tracker.general_config_tracker
+    general.log_end_time()
+    folder = Path(tracker.output_path) / str(general.model_name_sanitized)
+    tracker.date_id = datetime.now().isoformat().replace(":", "-")
+    written: list[Path] = []
+    try:
+        for task in results["configs"]:
+            lines = []
+            for sample in samples[task]:
+                arguments = {
+                    f"gen_args_{i}": {f"arg_{j}": a for j, a in enumerate(arg)}
+                    for i, arg in enumerate(sample["arguments"])
+                }
+                row = {
+                    **sample,
+                    "resps": sanitize_list(sample["resps"]),
+                    "filtered_resps": sanitize_list(sample["filtered_resps"]),
+                    "arguments": arguments,
+                    "target": str(sample["target"]),
+                }
+                lines.append(json.dumps(row, default=handle_non_serializable, ensure_ascii=False) + "\n")
+            written.append(write_atomic(folder / f"samples_{task}_{tracker.date_id}.jsonl", "".join(lines)))
+        hashes = {
+            task: hash_string("".join(s["doc_hash"] + s["prompt_hash"] + s["target_hash"] for s in rows))
+            for task, rows in samples.items()
+        }
+        text = json.dumps(
+            {**results, "task_hashes": hashes, **asdict(general)},
+            indent=2,
+            default=handle_non_serializable,
+            ensure_ascii=False,
+        )
+        results_json = write_atomic(folder / f"results_{tracker.date_id}.json", text)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        raise
+    return results_json, written
 
 
 def read_results(path: Path) -> dict[str, Any]:

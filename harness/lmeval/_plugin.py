@@ -125,10 +125,44 @@ def seed_our_models(evaluator: ModuleType) -> None:
     evaluator.simple_evaluate = simple_evaluate
 
 
+#: what ``lm_eval --model <ours>`` reports as one line, as ``elastic-bench`` does: bad model args
+#: (ModelArgsError is a ValueError), a model or file that is not there, an unusable journal, and a
+#: backend's own failure (``harness.generation.BackendError``, added when the hook runs: this module
+#: is imported at every interpreter start and stays light)
+ONE_LINE_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError)
+
+
+def one_line_errors(run: ModuleType) -> None:
+    """``lm_eval --model <ours>`` with bad input exits 2 with one line, not a traceback (lm-eval's own
+    models keep lm-eval's behaviour; ``ELASTIC_BENCH_DEBUG=1`` shows the traceback)."""
+    from elastic_bench.harness.generation import BackendError
+
+    command = getattr(run, "Run", None)
+    original = getattr(command, "_execute", None)
+    if original is None or getattr(original, "_elastic_bench_one_line", False):
+        return
+    errors = (*ONE_LINE_ERRORS, BackendError)
+
+    @functools.wraps(original)
+    def _execute(args):
+        try:
+            return original(args)
+        except errors as exc:
+            if getattr(args, "model", None) not in MODELS or os.environ.get("ELASTIC_BENCH_DEBUG"):
+                raise
+            text = str(exc).strip()
+            print(f"lm-eval: error: {text.splitlines()[0] if text else type(exc).__name__}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    _execute._elastic_bench_one_line = True
+    command._execute = staticmethod(_execute)
+
+
 _HOOKS: dict[str, Callable[[ModuleType], None]] = {
     "lm_eval.models": register_models,
     "lm_eval.tasks.manager": patch_task_manager,
     "lm_eval.evaluator": seed_our_models,
+    "lm_eval._cli.run": one_line_errors,
 }
 
 

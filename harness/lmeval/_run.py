@@ -9,6 +9,7 @@ pipeline, the eval-on-save callback and the validation sweeps all call it.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 from collections.abc import Mapping, Sequence
@@ -172,6 +173,13 @@ def _takes_seed(backend: type) -> bool:
         return False
 
 
+def _remove_if_empty(run_dir: Path) -> None:
+    """Remove a run folder left empty, and ``runs/`` too when that was all it held."""
+    for folder in (run_dir, run_dir.parent):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only an empty folder goes
+
+
 def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     """Evaluate ``request`` through lm-eval, convert its outputs and store the result files.
 
@@ -182,11 +190,11 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
 
     from elastic_bench.harness.lmeval._convert import convert_run
     from elastic_bench.harness.lmeval._model_args import check_model_args
-    from elastic_bench.harness.lmeval._output import find_run_outputs
+    from elastic_bench.harness.lmeval._output import save_run_outputs
     from elastic_bench.harness.lmeval._quiet import quiet_lm_eval
     from elastic_bench.harness.lmeval._task_specs import task_specs
     from elastic_bench.harness.provenance import redact
-    from elastic_bench.harness.results import load_result, store_run_result_at
+    from elastic_bench.harness.results import DiskFullError, load_result, store_run_result_at
 
     tasks = [t.strip() for t in request.tasks if t.strip()]
     if not tasks:
@@ -240,19 +248,23 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
             metadata=metadata,
         )
     except BaseException:
-        if run_dir.is_dir() and not any(run_dir.iterdir()):  # an interrupted run leaves no empty folder
-            run_dir.rmdir()
+        _remove_if_empty(run_dir)  # an interrupted run leaves no empty folder
         raise
     if results is None:  # non-zero ranks in distributed runs
         return None
     samples = results.pop("samples")
     results["config"] = redact(results.get("config"))  # lm-eval's own results file keeps no URL credentials
-    tracker.save_results_aggregated(results=results, samples=samples)
-    for task_name in results["configs"]:
-        tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+    try:
+        results_json, sample_files = save_run_outputs(tracker, results, samples)
+    except DiskFullError as exc:
+        _remove_if_empty(run_dir)
+        journal = model_args.get("journal")
+        kept = (
+            f" (the responses are kept in {journal}: running again does not generate them)" if journal else ""
+        )
+        raise DiskFullError(f"{exc}{kept}") from None
     wall = time.time() - started
 
-    results_json, sample_files = find_run_outputs(run_dir)
     converted = convert_run(results_json, sample_files, extra_repro={"wall_time_seconds": round(wall, 1)})
     samples_dir = sample_files[0].parent if sample_files else run_dir
     outcome = SweepOutcome(run_dir=run_dir, samples_dir=samples_dir, wall_seconds=wall)

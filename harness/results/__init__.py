@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from elastic_bench.harness.results._io import (
     NESTED_TOO_DEEPLY,
+    DiskFullError,
     ResultFileError,
     first_error,
     is_lm_eval_results,
@@ -13,10 +14,12 @@ from elastic_bench.harness.results._io import (
     parse_result,
     read_json,
     save_result,
+    write_atomic,
 )
 from elastic_bench.harness.results._records import (
     CodeforcesRating,
     TrainingRecord,
+    TrainingResume,
 )
 from elastic_bench.harness.results._reported import (
     PROVENANCE_BADGES,
@@ -68,6 +71,7 @@ __all__ = [
     "DATE_ID",
     "DEFAULT_RESULTS_DIR",
     "DatasetRecord",
+    "DiskFullError",
     "EvaluatedBy",
     "RUNS_DIRNAME",
     "ReportedSource",
@@ -81,6 +85,7 @@ __all__ = [
     "SubmissionError",
     "TokensCounted",
     "TrainingRecord",
+    "TrainingResume",
     "add_entry",
     "contained",
     "entry_filename",
@@ -100,4 +105,5 @@ __all__ = [
     "submit",
     "validate_submission",
     "validate_submission_bytes",
+    "write_atomic",
 ]

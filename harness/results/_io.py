@@ -7,8 +7,12 @@ objects and back, with one-line errors (:class:`ResultFileError`) for anything u
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +23,14 @@ from elastic_bench.harness.results._schema import SCHEMA_VERSION, ResultFile
 
 __all__ = [
     "MIGRATIONS",
+    "DiskFullError",
     "ResultFileError",
     "load_result",
     "migrate",
     "parse_result",
     "read_json",
     "save_result",
+    "write_atomic",
 ]
 
 
@@ -146,8 +152,42 @@ def first_error(exc: ValidationError, where: str = "(file)") -> str:
 
 
 def save_result(result: ResultFile, path: str | Path) -> Path:
-    """Write a result file (pretty JSON)."""
+    """Write a result file (pretty JSON), whole or not at all."""
+    return write_atomic(path, result.model_dump_json(indent=2) + "\n")
+
+
+class DiskFullError(OSError):
+    """A file that could not be written because the disk is full (one line naming it; nothing
+    partial is left behind)."""
+
+
+def write_atomic(path: str | Path, text: str, *, exclusive: bool = False) -> Path:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it, synced, then
+    renamed over ``path`` (``exclusive``: linked, so FileExistsError when ``path`` appeared
+    meanwhile). The file is readable as the umask allows (not only by its owner); a full disk raises
+    :class:`DiskFullError`; the temporary file never stays."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private (0600)
+        if exclusive:
+            os.link(tmp, path)
+        else:
+            os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        full = DiskFullError(f"disk full: {path} was not written (nothing partial is left); free space")
+        full.errno = exc.errno
+        raise full from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
     return path

@@ -40,6 +40,23 @@ class CodeforcesRating(StrictModel):
         return self
 
 
+class TrainingResume(StrictModel):
+    """A restart of a training run from one of its checkpoints."""
+
+    from_step: int = Field(ge=0, description="optimizer step of the checkpoint training continued from")
+    earlier_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        description="wall time of the run up to that checkpoint, from its trainer state (time a killed "
+        "segment spent after its last checkpoint is not known); None: the checkpoint does not say",
+    )
+    changed: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="settings changed on resuming (--allow-changed): dotted key -> {before, after}; "
+        "the checkpoint's optimizer and scheduler state carry on",
+    )
+
+
 class TrainingRecord(StrictModel):
     """How a retrained baseline's weights were made (the evaluated model is the trained one)."""
 
@@ -62,6 +79,11 @@ class TrainingRecord(StrictModel):
         description="torch, transformers, trl, ... that trained it: bitwise-equal weights need the same ones",
     )
     git_commit: str | None = Field(default=None, description="elastic-bench commit of the training code")
+    resumed: list[TrainingResume] = Field(
+        default_factory=list,
+        description="restarts from a checkpoint, in order (empty: trained in one go); "
+        "wall_time_seconds includes the time before the last one",
+    )
 
     @field_validator("hyperparameters")
     @classmethod

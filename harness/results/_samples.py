@@ -7,11 +7,14 @@ lm-eval ``--log_samples`` JSONL of the result's tasks; failures name the file an
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
-from elastic_bench.harness.results._io import ResultFileError
+from elastic_bench.harness.results._io import DiskFullError, ResultFileError
 from elastic_bench.harness.results._schema import SAMPLES_DIRNAME, ResultFile
 from elastic_bench.harness.results._store import contained, samples_file_task
 
@@ -71,20 +74,34 @@ def sample_files(source: Path, result: ResultFile, name: str) -> list[Path]:
 
 
 def copy_samples(source: Path, files: list[Path], results_dir: Path, stem: str, overwrite: bool) -> Path:
-    """Copy checked sample ``files`` (from a .jsonl file or a folder) to ``results_dir/samples/``."""
-    if source.is_dir():
-        dest = results_dir / SAMPLES_DIRNAME / stem
-        if dest.exists():
-            if not overwrite:
-                raise SamplesError(f"samples folder {dest} already exists; pass overwrite to replace it")
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        for f in files:
-            shutil.copyfile(f, dest / f.name)
-        return dest
-    dest = results_dir / SAMPLES_DIRNAME / f"{stem}.jsonl"
+    """Copy checked sample ``files`` (from a .jsonl file or a folder) to ``results_dir/samples/``,
+    whole or not at all (copied under a hidden name, then renamed into place). FileExistsError
+    (naming the path) when samples are there already, or arrive meanwhile, and ``overwrite`` is false;
+    :class:`DiskFullError` on a full disk."""
+    folder = results_dir / SAMPLES_DIRNAME
+    dest = folder / stem if source.is_dir() else folder / f"{stem}.jsonl"
     if dest.exists() and not overwrite:
-        raise SamplesError(f"samples file {dest} already exists; pass overwrite to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(files[0], dest)
-    return dest
+        raise FileExistsError(errno.EEXIST, "samples exist", str(dest))
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{stem[:60]}.", suffix=".tmp"))
+    try:
+        for f in files:
+            shutil.copyfile(f, staging / f.name)
+        if not source.is_dir():
+            (os.replace if overwrite else os.link)(staging / files[0].name, dest)
+            return dest
+        if overwrite and dest.is_dir():
+            shutil.rmtree(dest)
+        try:
+            os.rename(staging, dest)  # refused when another submission's folder is there
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise FileExistsError(errno.EEXIST, "samples folder exists", str(dest)) from None
+            raise
+        return dest
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise DiskFullError(f"disk full: the samples {dest} were not copied; free space") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-import tempfile
+import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from elastic_bench.harness.protocol import ELASTIC, THINK_CAPPED_STRATEGIES, TRUNCATE
@@ -23,6 +23,7 @@ from elastic_bench.harness.results._io import (
     is_lm_eval_results,
     load_result,
     parse_result,
+    write_atomic,
 )
 from elastic_bench.harness.results._samples import SamplesError, copy_samples, inside, sample_files
 from elastic_bench.harness.results._schema import DEFAULT_RESULTS_DIR, ResultFile
@@ -237,21 +238,6 @@ def _reproduced_problem(result: ResultFile) -> str | None:
     return None
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".submit-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private (0600); an entry is for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _bring_samples(
     result: ResultFile,
     results_dir: Path,
@@ -307,12 +293,29 @@ def add_entry(
             f"{name}: {dest} holds another entry; move it away to add {result.model_name!r}"
         )
     result = result.model_copy(deep=True)
-    if result.samples_file is not None:
-        try:
+    copied = None
+    try:
+        if result.samples_file is not None:
             result.samples_file = _bring_samples(result, results_dir, dest, samples_base, overwrite, name)
-        except SamplesError as exc:
-            raise SubmissionError(str(exc)) from None
-    _atomic_write(dest, result.model_dump_json(indent=2) + "\n")
+            copied = dest.parent / result.samples_file if result.samples_file else None
+        # a new entry is linked into place, never over one another submission added meanwhile
+        write_atomic(dest, result.model_dump_json(indent=2) + "\n", exclusive=existing is None)
+    except SamplesError as exc:
+        raise SubmissionError(str(exc)) from None
+    except FileExistsError as exc:  # another submission of the same entry got there first
+        if copied is not None and copied.is_dir():  # the samples this call copied belong to no entry
+            shutil.rmtree(copied, ignore_errors=True)
+        elif copied is not None:
+            copied.unlink(missing_ok=True)
+        entry = f"the entry for {result.kind} {result.model_name!r} on {result.task_group}"
+        if dest.exists():
+            raise SubmissionError(
+                f"{name}: another submission added {entry} at {dest} first; pass --overwrite to replace it"
+            ) from None
+        raise SubmissionError(
+            f"{name}: samples for {entry} are already at {exc.filename} (another submission in progress, "
+            "or left by an earlier one); pass --overwrite to replace them"
+        ) from None
     return dest
 
 
