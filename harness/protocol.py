@@ -11,6 +11,10 @@ import re
 
 #: the default end-of-thinking marker (R1-distill, DeepScaleR, QwQ, the tiny reasoner)
 THINK_END = "</think>"
+#: end-of-thinking markers of known reasoning-model families, accepted as written even where a
+#: tokenizer splits them into several tokens: R1 distills, QwQ, Qwen3, DeepScaleR; Sky-T1 and
+#: Bespoke-Stratos; Kimi's thinking models
+KNOWN_THINK_END_MARKERS: tuple[str, ...] = (THINK_END, "<|end_of_thought|>", "◁/think▷")
 
 #: strategies the budgeted generator runs: E1 separate budgeting, one-phase truncation, s1 budget
 #: forcing, the budget stated in the prompt (L1 / TALE), O1-Pruner's fast-solving prompt
@@ -93,6 +97,13 @@ CODE_SAMPLE_METRICS = (
 #: the per-sample metrics where more is better (lm-eval's ``higher_is_better``); every other one,
 #: tokens, truncation, no answer and the failure verdicts, is better lower
 HIGHER_IS_BETTER = frozenset({"acc", "verdict_passed"})
+
+#: the response journal's tables (a backend's ``journal=`` SQLite file): one row per finished response
+#: (a resumed run reads them instead of generating again), and one row per generation (appended each
+#: time a response is generated, so a response generated twice shows twice); the evaluation queue reads
+#: its progress from them
+JOURNAL_RESPONSES_TABLE = "responses"
+JOURNAL_GENERATIONS_TABLE = "generations"
 
 
 def split_thinking(text: str, marker: str | None = THINK_END) -> tuple[str, str | None]:

@@ -18,9 +18,12 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
+from elastic_bench.harness.protocol import JOURNAL_GENERATIONS_TABLE as GENERATIONS
+from elastic_bench.harness.protocol import JOURNAL_RESPONSES_TABLE as RESPONSES
 
 
 class JournalError(OSError):
@@ -63,7 +66,8 @@ def journal_key(fingerprint: str, context: str, gen_kwargs: dict, sample_index: 
 
 
 class ResponseJournal:
-    """Responses with their token accounting in one SQLite file (each batch committed at once)."""
+    """Responses with their token accounting in one SQLite file (each batch committed at once), and a
+    log of every generation (key and time), so a response generated twice can be seen."""
 
     def __init__(self, path: str | Path, timeout: float = 10.0):
         self.path = Path(path)
@@ -72,11 +76,12 @@ class ResponseJournal:
             self._db = sqlite3.connect(self.path, timeout=timeout)
             self._db.execute("pragma journal_mode=wal")
             self._db.execute(
-                "create table if not exists responses "
+                f"create table if not exists {RESPONSES} "
                 "(key text primary key, text text, accounting text, marker text)"
             )
+            self._db.execute(f"create table if not exists {GENERATIONS} (key text, at real)")
             self._db.commit()
-            self._db.execute("select key, text, accounting, marker from responses limit 1").fetchall()
+            self._db.execute(f"select key, text, accounting, marker from {RESPONSES} limit 1").fetchall()
         except (sqlite3.Error, OSError) as exc:
             raise self._error(exc) from None
 
@@ -105,7 +110,7 @@ class ResponseJournal:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 rows = self._db.execute(
-                    "select key, text, accounting, marker from responses "
+                    f"select key, text, accounting, marker from {RESPONSES} "
                     f"where key in ({','.join('?' * len(chunk))})",
                     chunk,
                 )
@@ -121,12 +126,14 @@ class ResponseJournal:
         """Record finished responses (durable when this returns)."""
         try:
             self._db.executemany(
-                "insert or replace into responses values (?, ?, ?, ?)",
+                f"insert or replace into {RESPONSES} values (?, ?, ?, ?)",
                 [(k, str(r), json.dumps(dataclasses.asdict(r.accounting)), r.marker) for k, r in items],
             )
+            now = time.time()
+            self._db.executemany(f"insert into {GENERATIONS} values (?, ?)", [(k, now) for k, _ in items])
             self._db.commit()
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
     def __len__(self) -> int:
-        return self._db.execute("select count(*) from responses").fetchone()[0]
+        return self._db.execute(f"select count(*) from {RESPONSES}").fetchone()[0]

@@ -38,10 +38,12 @@ from elastic_bench.harness.results._schema import (
     RUNS_DIRNAME,
     SAMPLES_DIRNAME,
     SCHEMA_VERSION,
+    VERIFIED_DIRNAME,
     BudgetPoint,
     DatasetRecord,
     Reproducibility,
     ResultFile,
+    Verification,
 )
 from elastic_bench.harness.results._store import (
     DATE_ID,
@@ -86,6 +88,8 @@ __all__ = [
     "TokensCounted",
     "TrainingRecord",
     "TrainingResume",
+    "VERIFIED_DIRNAME",
+    "Verification",
     "add_entry",
     "contained",
     "entry_filename",

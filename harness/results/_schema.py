@@ -17,8 +17,12 @@ files of a newer major version are refused):
   how it was read, k, temperature, what the tokens count, the length cap, the exact benchmark
   version, what a budget means) and ``grading_semantics`` (code tasks); a reported point may carry
   an accuracy without a token count (an accuracy-only published number: shown in tables, not on
-  token axes). Migration from 1.1: none needed (every new field is optional; older reported files
-  have no ``reported_source`` and show as provenance "unstated").
+  token axes); per file ``verification`` (:class:`Verification`: a verified entry, measured by the
+  leaderboard's own worker, names its evaluation request; without it an entry is self-reported).
+  A ``training`` record may list its ``resumed`` restarts (:class:`TrainingResume`: the checkpoint's
+  step, the run's time before it, settings changed on resuming).
+  Migration from 1.1: none needed (every new field is optional; older reported files have no
+  ``reported_source`` and show as provenance "unstated", older reproduced ones are self-reported).
 
 Reading, migrating and writing files: :mod:`elastic_bench.harness.results._io`.
 """
@@ -44,6 +48,7 @@ from elastic_bench.harness.protocol import (
 from elastic_bench.harness.results._records import CodeforcesRating, TrainingRecord
 from elastic_bench.harness.results._records import StrictModel as _Strict
 from elastic_bench.harness.results._reported import ReportedSource
+from elastic_bench.harness.results._verification import VERIFIED_DIRNAME, Verification
 
 __all__ = [
     "RUNS_DIRNAME",
@@ -60,6 +65,8 @@ __all__ = [
     "Reproducibility",
     "ResultFile",
     "TrainingRecord",
+    "VERIFIED_DIRNAME",
+    "Verification",
 ]
 
 SCHEMA_VERSION = "1.2"
@@ -281,6 +288,16 @@ class ResultFile(_Strict):
         description="code tasks: the grading semantics the test verdicts follow ('lcb': LiveCodeBench's "
         "runner, verdict for verdict; 'judge': a contest judge's process semantics)",
     )
+    verification: Verification | None = Field(
+        default=None,
+        description="verified entries: the evaluation request the leaderboard's worker measured it for "
+        "(absent: self-reported)",
+    )
+
+    @property
+    def verified(self) -> bool:
+        """Whether the leaderboard measured this entry itself (else it is self-reported or published)."""
+        return self.verification is not None
 
     @field_validator("model_name")
     @classmethod
@@ -298,6 +315,8 @@ class ResultFile(_Strict):
             raise ValueError("a reproduced result needs a reproducibility record")
         if self.kind == "reported" and not self.source:
             raise ValueError("a reported result needs its source (paper, table)")
+        if self.verification is not None and self.kind != "reproduced":
+            raise ValueError("verification is for reproduced results (a published number is not measured)")
         if self.reported_source is not None:
             if self.kind != "reported":
                 raise ValueError("reported_source is for reported results (published numbers)")
@@ -342,6 +361,6 @@ class ResultFile(_Strict):
         return self
 
     def entry_id(self) -> str:
-        """A stable file name stem for this entry: kind, model, task group."""
+        """A stable file name stem for this entry: kind (``verified`` for verified ones), model, task group."""
         safe = safe_filename(self.model_name)
-        return f"{self.kind}__{safe}__{self.task_group}"
+        return f"{VERIFIED_DIRNAME if self.verified else self.kind}__{safe}__{self.task_group}"

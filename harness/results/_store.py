@@ -3,8 +3,9 @@ files in it are entries, paths that must stay inside it, and which task a sample
 
 Layout: entries are JSON files anywhere under the directory except its top-level ``samples/``
 (logged samples copied next to the entries) and ``runs/`` (raw lm-eval outputs of ``elastic-bench
-run``) folders and hidden files or folders (``.cache``, temporary files). An entry's own place is
-``<kind>/<entry file name>``.
+run``) folders and hidden files or folders (``.cache``, ``.queue``, temporary files). An entry's own
+place is ``<kind>/<entry file name>``, a verified one's ``verified/<entry file name>``: a verified and a
+self-reported entry of the same model and task group are two entries.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from elastic_bench.harness.protocol import safe_filename
-from elastic_bench.harness.results._schema import RUNS_DIRNAME, SAMPLES_DIRNAME, ResultFile
+from elastic_bench.harness.results._schema import (
+    RUNS_DIRNAME,
+    SAMPLES_DIRNAME,
+    VERIFIED_DIRNAME,
+    ResultFile,
+)
 
 #: lm-eval's date id in output file names, e.g. 2026-11-21T05-50-59.693534
 DATE_ID = r"\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?"
@@ -68,7 +74,7 @@ def entry_filename(result: ResultFile) -> str:
     """File name of an entry in the results directory: ``<kind>__<model>__<task group>.json`` when that
     is already a safe file name, else its safe spelling plus a short hash of the exact names, so two
     models whose names differ only in unsafe characters (``org/model``, ``org_model``) never share a file."""
-    exact = f"{result.kind}__{result.model_name}__{result.task_group}"
+    exact = f"{_entry_kind(result)}__{result.model_name}__{result.task_group}"
     stem = safe_filename(exact).lstrip(".")
     if stem != exact or len(stem.encode()) > MAX_STEM_BYTES:
         digest = hashlib.sha256(exact.encode()).hexdigest()[:12]
@@ -77,23 +83,31 @@ def entry_filename(result: ResultFile) -> str:
     return stem + ".json"
 
 
+def _entry_kind(result: ResultFile) -> str:
+    """``verified`` for an entry the leaderboard measured, else its kind."""
+    return VERIFIED_DIRNAME if result.verified else result.kind
+
+
 def _entry_key(path: Path) -> tuple | None:
-    """(kind, model_name, task_group) of the entry file at ``path``, or None when it is not one."""
+    """(kind, model_name, task_group, verified) of the entry file at ``path``, or None when it is not one."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
-    return (raw.get("kind"), raw.get("model_name"), raw.get("task_group")) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict):
+        return None
+    return (raw.get("kind"), raw.get("model_name"), raw.get("task_group"), bool(raw.get("verification")))
 
 
 def entry_path(result: ResultFile, results_dir: str | Path) -> Path:
-    """Where :func:`submit` puts an entry: ``<results_dir>/<kind>/<entry id>.json``."""
-    return Path(results_dir) / result.kind / entry_filename(result)
+    """Where :func:`submit` puts an entry: ``<results_dir>/<kind or verified>/<entry id>.json``."""
+    return Path(results_dir) / _entry_kind(result) / entry_filename(result)
 
 
 def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | None:
-    """A file in ``results_dir`` holding the same entry (kind, model_name, task_group), if any."""
-    key = (result.kind, result.model_name, result.task_group)
+    """A file in ``results_dir`` holding the same entry (kind, model_name, task_group, verified or
+    not), if any."""
+    key = (result.kind, result.model_name, result.task_group, result.verified)
     target = entry_path(result, results_dir)
     if target.exists() and _entry_key(target) == key:
         return target

@@ -33,6 +33,7 @@ from elastic_bench.harness.results._store import (
     find_existing_entry,
     partial_reason,
 )
+from elastic_bench.harness.results._verification import SELF_REPORTED_ONLY
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -87,6 +88,8 @@ def validate_submission_bytes(data: bytes, name: str = "submission") -> ResultFi
     problem = consistency_problem(result)
     if problem:
         raise SubmissionError(f"{name}: {problem}")
+    if result.verified:  # only the leaderboard's worker writes verified entries
+        raise SubmissionError(f"{name}: {SELF_REPORTED_ONLY}")
     return result
 
 
