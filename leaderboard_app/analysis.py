@@ -24,6 +24,8 @@ class Filters:
 
     benchmark: str
     kinds: tuple[str, ...] = ("reproduced", "reported")
+    #: which reproduced entries: measured by the leaderboard (verified) and/or by their submitter
+    evaluations: tuple[str, ...] = ("verified", "self-reported")
     strategies: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     #: base model ('' = not stated), benchmark version, provenance badge, source table label
@@ -45,9 +47,12 @@ _FILTER_COLUMNS = {
 
 
 def filter_entries(entries: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Entries of the selected benchmark that pass the kind, strategy, model, base model, benchmark
-    version, provenance and source table filters (an empty filter passes everything)."""
+    """Entries of the selected benchmark that pass the kind and evaluation (reproduced entries: verified,
+    self-reported) filters, and the strategy, model, base model, benchmark version, provenance and source
+    table filters (an empty one of these passes everything)."""
     mask = (entries["benchmark"] == f.benchmark) & entries["kind"].isin(f.kinds)
+    if "evaluation" in entries:
+        mask &= (entries["kind"] != "reproduced") | entries["evaluation"].isin(f.evaluations)
     for name, column in _FILTER_COLUMNS.items():
         chosen = getattr(f, name)
         if chosen and column in entries:
@@ -179,6 +184,7 @@ def summary_table(
             {
                 "model": entry.series,
                 "kind": entry.kind,
+                "evaluation": getattr(entry, "evaluation", ""),
                 "strategy": entry.strategy,
                 "budgets": len(pts),
                 "AUC": None if auc is None else round(auc, 4),

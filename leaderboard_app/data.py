@@ -1,8 +1,7 @@
 """Loading the results directory into tables (no Streamlit here; caching lives in :mod:`.cache`).
 
 Every ``*.json`` under the results directory (except the ``samples/`` and ``runs/`` folders and
-hidden paths)
-is parsed with the result schema. Files that do not parse are reported as :class:`SkippedFile`
+hidden paths) is parsed with the result schema. Files that do not parse are reported as :class:`SkippedFile`
 and never stop the app. Parsed files are kept per (path, mtime, size), so a changed directory
 only re-parses the files that changed.
 """
@@ -26,6 +25,7 @@ from elastic_bench.harness.results import (
     entry_files,
     load_result,
 )
+from elastic_bench.leaderboard_app.verification import VERIFIED, evaluation_columns
 
 RESULTS_ENV = "ELASTIC_BENCH_RESULTS_DIR"
 
@@ -70,6 +70,7 @@ ENTRY_COLUMNS = [
     "method",  # the training record's method ("" when the weights were not retrained here)
     "weights_sha256",
     "base_weights_sha256",  # of the model training started from
+    *("evaluation", "request_id"),  # verified / self-reported / published; a verified entry's request
     *PROVENANCE_COLUMNS,
 ]
 #: how an entry's test set is shown; results on public tests only are never ranked with hidden-test ones
@@ -253,6 +254,7 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
         "method": result.training.method if result.training else "",
         "weights_sha256": (result.reproducibility.weights_sha256 if result.reproducibility else None) or "",
         "base_weights_sha256": (result.training.base_weights_sha256 if result.training else None) or "",
+        **evaluation_columns(result),
         **provenance,
     }
     points = []
@@ -330,11 +332,13 @@ def _own_semantics(benchmark: str) -> str:
 
 
 def series_labels(entries: pd.DataFrame) -> pd.Series:
-    """Display name of each entry: 'model · strategy', '(reported)' for published numbers ('model · source
-    table' when the entry names its table, plus its benchmark version where the table has several on one
-    page), '[public tests only]' for code results without the hidden tests; unique per benchmark."""
+    """Display name of each entry: 'model · strategy', '(reported)' for published numbers, '(verified)' for
+    entries the leaderboard measured ('model · source table' when the entry names its table, plus its
+    benchmark version where the table has several on one page), '[public tests only]' for code results
+    without the hidden tests; unique per benchmark."""
     base = entries["model_name"] + " · " + entries["strategy"]
     base = base.where(entries["kind"] != "reported", base + " (reported)")
+    base = base.where(entries["evaluation"] != VERIFIED, base + f" ({VERIFIED})")
     tabled = entries["table_label"].fillna("") != ""
     named = entries["model_name"] + " · " + entries["table_label"]
     versions = entries.groupby([entries["benchmark"], entries["source_table"]])["benchmark_version"]
@@ -379,14 +383,8 @@ def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None =
         )
     for col in ("thinking_budget", "solution_budget"):
         points_df[col] = points_df[col].astype("Int64")
-    for col in (
-        *ANSWER_RATES,
-        "cf_rating",
-        "cf_percentile",
-        "accuracy",
-        "mean_total_tokens",
-    ):  # None (files without the rate) becomes NaN
-        points_df[col] = points_df[col].astype(float)
+    for col in (*ANSWER_RATES, "cf_rating", "cf_percentile", "accuracy", "mean_total_tokens"):
+        points_df[col] = points_df[col].astype(float)  # None (files without the rate) becomes NaN
     return LeaderboardData(entries=entries_df, points=points_df, skipped=skipped)
 
 

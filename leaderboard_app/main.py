@@ -14,7 +14,15 @@ import streamlit as st
 
 from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.data import RESULTS_ENV
-from elastic_bench.leaderboard_app.views import baselines, compare, leaderboard, models, samples, upload
+from elastic_bench.leaderboard_app.views import (
+    baselines,
+    compare,
+    leaderboard,
+    models,
+    queue,
+    samples,
+    upload,
+)
 from elastic_bench.leaderboard_app.views.common import results_dir, show_skipped
 
 
@@ -45,6 +53,7 @@ def main() -> None:
         st.Page(models.render, title="Model", icon=":material/memory:", url_path="model"),
         st.Page(samples.render, title="Samples", icon=":material/article:", url_path="samples"),
         st.Page(upload.render, title="Submit", icon=":material/upload:", url_path="submit"),
+        st.Page(queue.render, title="Queue", icon=":material/pending_actions:", url_path="queue"),
     ]
     page = st.navigation(pages, position="top")
     show_skipped(get_leaderboard(results_dir()))

@@ -5,7 +5,8 @@ entries, one reported entry, one corrupt file, and on MATH500 published entries 
 tables) and checks: the page loads; the curve has the expected traces; a filter changes them; the
 corrupt file's warning is visible; the upload page rejects a malformed file with its reason and
 accepts a valid one; published entries show their provenance badges and a chart mixing token
-counting conventions warns. Skips without Playwright or Chromium. The app process is stopped by its
+counting conventions warns; a checkpoint submitted on the Submit page is queued, evaluated by a worker
+and shown on the Queue page, and a verified entry is labelled and filtered. Skips without Playwright or Chromium. The app process is stopped by its
 PID in teardown.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.browser
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
+TINY = Path(__file__).resolve().parent.parent / "models" / "tiny_reasoner" / "checkpoint"
 TRACES_JS = "() => { const p = document.querySelectorAll('.js-plotly-plot')[0]; return p && p.data ? p.data.length : -1; }"
 
 
@@ -179,3 +182,61 @@ def test_published_entries_show_provenance_and_comparability_warnings(app, page)
     page.get_by_role("option", name="L1 T1", exact=True).click()
     page.wait_for_function(f"({TRACES_JS})() === 6")
     assert not page.get_by_text("Token counts on this chart are not counted the same way").count()
+
+
+def test_a_checkpoint_submitted_in_the_app_is_queued_evaluated_and_shown(app, page, tmp_path: Path) -> None:
+    """The Checkpoint tab queues the tiny reasoner (and refuses a folder that is not a model in one line);
+    ``elastic-bench worker --once`` evaluates it (a smoke test: two problems per budget); the Queue page
+    shows it finished. A verified entry is labelled on the leaderboard and the evaluation filter hides it."""
+    url, results = app
+    page.goto(f"{url}/submit")
+    page.get_by_role("tab", name="Checkpoint (verified)").click()
+    model = page.get_by_label("Checkpoint", exact=True)
+    model.fill(str(tmp_path))
+    page.get_by_role("button", name="Queue for evaluation").click()
+    page.get_by_text(f"Refused: {tmp_path}: not a model folder: it lacks config.json").wait_for()
+    model.fill(str(TINY))
+    page.get_by_role("button", name="Queue for evaluation").click()
+    page.get_by_text("Queued req-00001: tiny_reasoner on toy.").wait_for()
+    page.screenshot(path=str(tmp_path / "checkpoint.png"), full_page=True)
+
+    page.goto(f"{url}/queue")
+    page.get_by_text("1 pending").wait_for()
+    worker = subprocess.run(
+        [sys.executable, "-m", "elastic_bench.harness.cli", "worker", "--once", "--limit", "2"]
+        + ["--results-dir", str(results), "--model_args", "threads=1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    page.get_by_text("1 finished").wait_for(timeout=20_000)  # the page refreshes itself
+    assert page.get_by_text("runs/elastic-hf__elastic_toy__").first.is_visible()
+
+    page.goto(url)
+    page.wait_for_function(f"({TRACES_JS})() > 0")
+    page.wait_for_timeout(300)
+    before = _traces(page)  # the partial smoke run never becomes an entry
+    write_result(_verified(make_result("delta", seed=5)), results / "verified", "verified__delta.json")
+    page.goto(url)
+    page.wait_for_function(f"({TRACES_JS})() === {before + 2}")
+    names = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)")
+    assert "delta · elastic (verified)" in names
+    page.get_by_role("button", name="Self-reported").click()  # verified ones only (and the published one)
+    page.wait_for_function(f"({TRACES_JS})() === 3")
+    page.get_by_role("button", name="Verified (by the leaderboard)").click()
+    page.get_by_role("button", name="Self-reported").click()
+    page.wait_for_function(f"({TRACES_JS})() === {before}")
+
+
+def _verified(result):
+    from elastic_bench.harness.results import Verification
+
+    verification = Verification(
+        request_id="req-00042",
+        protocol_version="toy-0123456789",
+        requested_model="models/delta",
+        worker="host:1",
+        evaluated_at="2026-01-01T00:00:00Z",
+    )
+    return result.model_copy(update={"verification": verification})

@@ -17,6 +17,12 @@ from elastic_bench.leaderboard_app.analysis import (
 from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
 from elastic_bench.leaderboard_app.export import figure_export, table_csv
+from elastic_bench.leaderboard_app.verification import (
+    EVALUATION_HELP,
+    EVALUATIONS,
+    SELF_REPORTED,
+    VERIFIED,
+)
 from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
 from elastic_bench.leaderboard_app.views.sources import (
     BADGE_HELP,
@@ -26,6 +32,8 @@ from elastic_bench.leaderboard_app.views.sources import (
 )
 
 KIND_LABELS = {"reproduced": "Reproduced", "reported": "Reported (published)"}
+#: the evaluation filter's labels (reproduced entries)
+EVALUATION_LABELS = {VERIFIED: "Verified (by the leaderboard)", SELF_REPORTED: "Self-reported"}
 #: column help of the answer-source rates (the columns exist only when some shown entry has them)
 RATE_HELP = {
     "boxed_%": st.column_config.NumberColumn(help="answers read from the last \\boxed{} of the solution"),
@@ -49,6 +57,15 @@ def _sidebar_filters(
         format_func=KIND_LABELS.get,
         key="kinds",
         help="Reported entries are published numbers (dashed lines); reproduced ones were run with this harness.",
+    )
+    evaluations = side.pills(
+        "Evaluated by",
+        list(EVALUATIONS),
+        selection_mode="multi",
+        default=list(EVALUATIONS),
+        format_func=EVALUATION_LABELS.get,
+        key="evaluations",
+        help=EVALUATION_HELP,
     )
     strategies = sorted(bench_entries["strategy"].unique())
     chosen_strategies = side.multiselect(
@@ -91,6 +108,7 @@ def _sidebar_filters(
     f = Filters(
         benchmark=benchmark,
         kinds=tuple(kinds or ()),
+        evaluations=tuple(evaluations or ()),
         strategies=tuple(chosen_strategies),
         models=tuple(chosen_models),
         **_provenance_filters(bench_entries, benchmark),
@@ -174,8 +192,9 @@ def render() -> None:
     points = points_of(data.points, entries)
     n_rep = int((entries["kind"] == "reproduced").sum())
     n_pub = int((entries["kind"] == "reported").sum())
+    n_ver = int((entries["evaluation"] == VERIFIED).sum())
     st.caption(
-        f"Benchmark **{md_escape(benchmark)}** · {n_rep} reproduced and {n_pub} reported entries shown "
+        f"Benchmark **{md_escape(benchmark)}** · {n_rep} reproduced ({n_ver} verified) and {n_pub} reported entries shown "
         f"({len(data.entries)} entries on {len(data.benchmarks)} benchmarks in total). "
         "Solid lines: reproduced; dashed lines with open markers: published numbers."
     )
@@ -216,6 +235,7 @@ def render() -> None:
                         "(and benchmark version)"
                     ),
                     "provenance": st.column_config.TextColumn(help=BADGE_HELP),
+                    "evaluation": st.column_config.TextColumn(help=EVALUATION_HELP),
                     "tokens_counted": st.column_config.TextColumn(
                         help="what the token counts count: thinking only, the whole response, or not stated"
                     ),

@@ -1,8 +1,10 @@
-"""The submission page: validate an uploaded result file and add it to the results directory.
+"""The submission page: a result file (self-reported) or a checkpoint (queued, then verified).
 
-Same checks as ``elastic-bench submit``. The upload is only parsed as JSON; its strings are shown
-as plain text. A ``samples_file`` reference in an upload is dropped (nothing outside the results
-directory is ever read), and an existing entry is only replaced when the user ticks the box.
+Result file: validate an upload and add it to the results directory, with the same checks as
+``elastic-bench submit``. The upload is only parsed as JSON; its strings are shown as plain text. A
+``samples_file`` reference in an upload is dropped (nothing outside the results directory is ever
+read), and an existing entry is only replaced when the user ticks the box. Checkpoint: the form of
+``elastic-bench submit --checkpoint`` (:mod:`.checkpoint`).
 """
 
 from __future__ import annotations
@@ -16,17 +18,28 @@ from elastic_bench.harness.results import (
     find_existing_entry,
     validate_submission_bytes,
 )
+from elastic_bench.leaderboard_app.views import checkpoint
 from elastic_bench.leaderboard_app.views.common import results_dir
 
 
 def render() -> None:
-    """Render the upload page."""
+    """Render the Submit page: the result-file tab and the checkpoint tab."""
+    st.title("Submit")
+    upload_tab, checkpoint_tab = st.tabs(["Result file (self-reported)", "Checkpoint (verified)"])
+    with upload_tab:
+        _upload()
+    with checkpoint_tab:
+        checkpoint.render()
+
+
+def _upload() -> None:
+    """The result-file tab."""
     root = results_dir()
-    st.title("Submit a result file")
     st.markdown(
         "Upload one result JSON (as written by the harness converter). It is checked against the schema, "
         "for consistent budgets, counts and metric ranges, and for a reproducibility record. "
-        "The same checks run in `elastic-bench submit FILE`."
+        "The same checks run in `elastic-bench submit FILE`. It shows as **self-reported**: to have the "
+        "leaderboard evaluate a model itself, submit it on the **Checkpoint** tab."
     )
     uploaded = st.file_uploader("Result file (.json)", type=["json"], key="upload")
     if uploaded is None:
