@@ -156,10 +156,68 @@ def budget_table(
     return _drop_empty_rates(out).reset_index(drop=True)
 
 
+def own_bases(entries: pd.DataFrame) -> dict[str, tuple[str | None, str]]:
+    """Each entry's own AES base and how it was found: ``(base entry, description)``.
+
+    A retrained entry's base is the entry of the model its training started from, followed through a
+    chain of retrainings to the first model (``L1-Max ← L1-Exact ← base``); a published row's is the
+    base row of its own table; only entries judged alike (test set, grading semantics) on the same
+    benchmark count. ``(None, reason)`` when there is none; ``(None, "")`` for an entry that has no base
+    of its own (a base the user picks applies to it).
+    """
+    from elastic_bench.leaderboard_app.data import judged_label
+
+    def group(e: Any) -> tuple[str, str]:
+        return e.benchmark, judged_label(getattr(e, "test_set", ""), getattr(e, "grading_semantics", ""))
+
+    by_weights: dict[tuple, Any] = {}
+    for e in entries.itertuples():
+        if e.kind == "reproduced" and e.weights_sha256 and not e.base_weights_sha256:
+            by_weights.setdefault((*group(e), e.weights_sha256), e)  # untrained models first
+    for e in entries.itertuples():
+        if e.kind == "reproduced" and e.weights_sha256:
+            by_weights.setdefault((*group(e), e.weights_sha256), e)
+    series = dict(zip(entries["entry"], entries["series"], strict=True))
+    out: dict[str, tuple[str | None, str]] = {}
+    for e in entries.itertuples():
+        table_base = getattr(e, "table_base", "") or ""
+        if e.kind == "reported":
+            if table_base == e.entry:
+                out[e.entry] = (None, "the base row of its table")
+            elif table_base:
+                name = series.get(table_base, table_base)
+                out[e.entry] = (
+                    table_base,
+                    f"{name} (the base row of {getattr(e, 'table_label', '') or 'its table'})",
+                )
+            else:
+                out[e.entry] = (None, "its table has no base row here")
+            continue
+        if not e.base_weights_sha256:
+            out[e.entry] = (None, "")
+            continue
+        chain, current, seen = [e.series], e, set()
+        while current.base_weights_sha256 and current.base_weights_sha256 not in seen:
+            seen.add(current.base_weights_sha256)
+            parent = by_weights.get((*group(e), current.base_weights_sha256))
+            if parent is None or parent.entry == current.entry:
+                break
+            chain.append(parent.series)
+            current = parent
+        if current is e:
+            out[e.entry] = (None, "the model it was trained from has no entry judged alike here")
+        else:
+            out[e.entry] = (current.entry, " ← ".join(chain))
+    return out
+
+
 def summary_table(
     entries: pd.DataFrame, points: pd.DataFrame, base_entry: str | None, convention: str = "formula"
 ) -> pd.DataFrame:
     """One row per entry: AUC, accuracy/tokens/tokens-per-correct at its headline point, AES vs base.
+
+    ``base_entry`` None: each entry against its own base (:func:`own_bases`), named in ``AES_base``;
+    else every entry against that one, except entries judged otherwise (AES blank, with the reason).
 
     Each entry's headline point and the base's point are both chosen by
     :func:`~elastic_bench.harness.analysis._metrics.aes_base_point` (unconstrained, else the largest budget);
@@ -167,14 +225,31 @@ def summary_table(
     """
     from elastic_bench.leaderboard_app.data import judged_label
 
-    base = base_row(points[points["entry"] == base_entry]) if base_entry is not None else None
+    base_pts = points[points["entry"] == base_entry] if base_entry is not None else points.iloc[0:0]
+    base = base_row(base_pts) if len(base_pts) else None
+    base_group = (
+        judged_label(base_pts["test_set"].iloc[0], base_pts["grading_semantics"].iloc[0])
+        if len(base_pts)
+        else ""
+    )
+    bases = own_bases(entries) if base_entry is None else {}
     rows = []
     for entry in entries.itertuples():
         pts = points[points["entry"] == entry.entry].sort_values("order")
         if not len(pts):
             continue
         last = base_row(pts)._asdict()
-        aes_value = _aes_of(base, last, convention)
+        judged = judged_label(getattr(entry, "test_set", ""), getattr(entry, "grading_semantics", ""))
+        if base_entry is None:  # each entry against its own base
+            own, base_name = bases.get(entry.entry, (None, ""))
+            aes_value = _aes_of(base_row(points[points["entry"] == own]), last, convention) if own else None
+            base_name = base_name or "none of its own (pick an AES base)"
+        elif entry.entry == base_entry:
+            aes_value, base_name = _aes_of(base, last, convention), "(the base itself)"
+        elif judged != base_group:
+            aes_value, base_name = None, "none: judged otherwise than the base (test set or semantics)"
+        else:
+            aes_value, base_name = _aes_of(base, last, convention), str(base_pts["series"].iloc[0])
         table_base = getattr(entry, "table_base", "")
         in_table = (
             _aes_of(base_row(points[points["entry"] == table_base]), last, convention) if table_base else None
@@ -197,6 +272,7 @@ def summary_table(
                 if pd.isna(last["tokens_per_correct"])
                 else round(last["tokens_per_correct"], 1),
                 "AES_vs_base": None if aes_value is None else round(aes_value, 3),
+                "AES_base": base_name,
                 "AES_in_table": None if in_table is None else round(in_table, 3),
                 **{
                     column: None if pd.isna(last.get(name)) else round(last[name] * 100, 1)

@@ -98,3 +98,15 @@ def test_a_shared_link_opens_the_comparison_with_the_cli_numbers(app, page, tmp_
     [sfile] = ((results / ELASTIC).parent / elastic.samples_file).glob("samples_elastic_toy_t00128_*.jsonl")
     # B's run at t=00128 (its own samples file), on the disagreeing problem
     sample.get_by_text(f"doc_id {elastic.problem_ids.index(first)} · file {sfile.name}").wait_for()
+
+
+def test_the_leaderboard_scores_each_entry_against_its_own_base_and_the_csv_names_it(app, page) -> None:
+    url, _ = app
+    page.goto(f"{url}/leaderboard")  # the leaderboard's own path opens it (it answered "Page not found")
+    page.get_by_text("Efficient-reasoning leaderboard").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download table (CSV)").first.click()
+    csv = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "AES_base" in csv.splitlines()[0]
+    # the retrained model against the model it was trained from, by default (not the longest thinker)
+    assert "tiny_reasoner (Elastic) · elastic ← tiny_reasoner · elastic" in csv

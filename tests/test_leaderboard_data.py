@@ -367,3 +367,40 @@ def test_charts_carry_a_title_and_keep_the_legend_off_the_plot(results_dir: Path
         if t.meta["role"] == "frontier"
     ]
     assert frontier and all(t.line.color == FRONTIER_COLOR != "black" for t in frontier)
+
+
+def test_each_entry_is_scored_against_its_own_base_named_in_the_table() -> None:
+    """On elastic_toy the AES base of every retrained model is the tiny reasoner it was trained from
+    (L1-Max through L1-Exact), never the longest-thinking entry; a published row's is its table's."""
+    data = load_leaderboard(Path(__file__).resolve().parents[1] / "results")
+    toy = data.entries[data.entries["benchmark"] == "toy"]
+    table = summary_table(toy, data.points, None).set_index("model")
+    chain = table.loc["tiny_reasoner (L1-Max) · elastic", "AES_base"]
+    assert (
+        chain
+        == "tiny_reasoner (L1-Max) · elastic ← tiny_reasoner (L1-Exact) · elastic ← tiny_reasoner · elastic"
+    )
+    base = toy.loc[toy["model_name"] == "tiny_reasoner", "entry"].iloc[0]
+    against_base = summary_table(toy, data.points, base).set_index("model")
+    for model in ("tiny_reasoner (Elastic) · elastic", "tiny_reasoner (L1-Max) · elastic"):
+        assert table.loc[model, "AES_vs_base"] == pytest.approx(against_base.loc[model, "AES_vs_base"])
+    assert pd.isna(table.loc["tiny_reasoner · elastic", "AES_vs_base"])  # the base has no base of its own
+    assert "pick an AES base" in table.loc["tiny_reasoner · elastic", "AES_base"]
+    math500 = data.entries[data.entries["benchmark"] == "math500"]
+    published = summary_table(math500, data.points, None).set_index("model")
+    row = published.loc["R1-7B + ThinkPrune-3K · LC-R1 table"]
+    assert "(the base row of LC-R1 table)" in row["AES_base"] and row["AES_vs_base"] == row["AES_in_table"]
+
+
+def test_a_picked_base_never_scores_code_judged_otherwise(tmp_path: Path) -> None:
+    from tests.test_code_results import _code_result
+
+    write_result(_code_result("hidden-a", "lcb", "hidden", 0.5, semantics="lcb"), tmp_path)
+    write_result(_code_result("hidden-b", "lcb", "hidden", 0.6, semantics="lcb"), tmp_path)
+    write_result(_code_result("public-c", "lcb", "public", 0.7, semantics="lcb"), tmp_path)
+    data = load_leaderboard(tmp_path)
+    base = data.entries.loc[data.entries["model_name"] == "hidden-a", "entry"].iloc[0]
+    table = summary_table(data.entries, data.points, base).set_index("model")
+    assert not pd.isna(table.loc["hidden-b · elastic", "AES_vs_base"])
+    public = table.loc["public-c · elastic [public tests only]"]
+    assert pd.isna(public["AES_vs_base"]) and "judged otherwise" in public["AES_base"]

@@ -76,25 +76,20 @@ def _sidebar_filters(
         "Models", models, default=default_models(bench_entries, points), key=f"models::{benchmark}"
     )
     series = bench_entries.sort_values("series")
-    last = (
-        points[points["entry"].isin(set(bench_entries["entry"]))]
-        .sort_values("order")
-        .groupby("entry")
-        .tail(1)
-    )
-    # default base: the longest-thinking reproduced entry; none when there is none (published entries
-    # from different tables are compared within their table: the AES_in_table column)
-    last = last[last["kind"] == "reproduced"].sort_values("mean_total_tokens", ascending=False)
-    longest = last["entry"].tolist()
+    # default: each entry against its own base (a retrained model's base model, a published row's
+    # base row in its table); a base picked here applies to every entry judged alike
     options = [None, *series["entry"].tolist()]
     labels = dict(zip(series["entry"], series["series"], strict=True))
     base = side.selectbox(
         "AES base model",
         options,
-        index=options.index(longest[0]) if longest else 0,
-        format_func=lambda e: "(none)" if e is None else labels[e],
+        index=0,
+        format_func=lambda e: "(each entry's own base)" if e is None else labels[e],
         key=f"base::{benchmark}",
-        help="AES (O1-Pruner) of each model against this one, budget by budget (same budget label).",
+        help="AES (O1-Pruner) against a base. Default: each entry against its own base, named in the "
+        "table's AES_base column (a retrained model's base model, followed through a chain of retrainings; "
+        "a published row's base row in its own table). A model picked here is the base of every entry "
+        "judged alike (never across test sets or grading semantics).",
     )
     convention = side.radio(
         "AES convention",
@@ -228,7 +223,12 @@ def render() -> None:
                         help="area under accuracy vs log2(budget), normalised to [0, 1]"
                     ),
                     "AES_vs_base": st.column_config.NumberColumn(
-                        help="the entry's unconstrained (else largest-budget) point vs the base model's"
+                        help="the entry's unconstrained (else largest-budget) point vs its base's (AES_base)"
+                    ),
+                    "AES_base": st.column_config.TextColumn(
+                        help="the base the AES is against: by default each entry's own (a retrained model's "
+                        "base model, through its chain of retrainings; a published row's base row), else the "
+                        "AES base picked in the sidebar; blank AES when there is none"
                     ),
                     "AES_in_table": st.column_config.NumberColumn(
                         help="reported entries: AES against the base row of the same published table "
