@@ -2,7 +2,9 @@
 
 * Reproduced: entries whose result file carries a training record are grouped with the entry of
   the base they were trained from (same task group, ``reproducibility.weights_sha256`` equal to the
-  record's ``base_weights_sha256``), as ``elastic-bench baselines`` writes them.
+  record's ``base_weights_sha256``), as ``elastic-bench baselines`` writes them; a model retrained
+  from another retrained one (L1-Max from L1-Exact) joins the group of the first base, and the
+  title says what it was trained from.
 * Reported: entries that name their base row (``reported_source.base_row``) are grouped with that
   row's entry of the same source table and benchmark version (AdaptThink's re-implemented DAST with
   AdaptThink's R1-1.5B row, never another source's R1-1.5B); older files without a source table by
@@ -35,7 +37,8 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
     groups: list[ComparisonGroup] = []
     rep = entries[entries["kind"] == "reproduced"]
     trained = rep[rep["method"] != ""]
-    for (task_group, base_sha), members in trained.groupby(["task_group", "base_weights_sha256"], sort=True):
+    roots = _root_bases(trained)
+    for (task_group, base_sha), members in trained.groupby([trained["task_group"], roots], sort=True):
         bases = rep[
             (rep["task_group"] == task_group) & (rep["method"] == "") & (rep["weights_sha256"] == base_sha)
         ]
@@ -43,7 +46,14 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
             continue
         base = bases.sort_values("n_problems", ascending=False).iloc[0]
         members = members.sort_values("model_name")
-        title = f"{base['model_name']} and its retrained baselines ({task_group})"
+        names = dict(zip(trained["weights_sha256"], trained["model_name"], strict=False))
+        chains = [
+            f"{m.model_name} from {names[m.base_weights_sha256]}"
+            for m in members.itertuples()
+            if m.base_weights_sha256 != base_sha and m.base_weights_sha256 in names
+        ]
+        trained_from = f"; {', '.join(chains)}" if chains else ""
+        title = f"{base['model_name']} and its retrained baselines ({task_group}{trained_from})"
         groups.append(
             ComparisonGroup("reproduced", task_group, base["entry"], tuple(members["entry"]), title)
         )
@@ -61,6 +71,26 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
             ComparisonGroup("reported", task_group, bases.iloc[0]["entry"], tuple(members["entry"]), title)
         )
     return groups
+
+
+def _root_bases(trained: pd.DataFrame) -> pd.Series:
+    """The weights hash of the first model each retrained entry descends from: a model retrained from
+    another retrained model (L1-Max from L1-Exact) belongs with the base that one started from."""
+    parent = {
+        (g, w): b
+        for g, w, b in zip(
+            trained["task_group"], trained["weights_sha256"], trained["base_weights_sha256"], strict=True
+        )
+        if w
+    }
+    roots = []
+    for group, sha in zip(trained["task_group"], trained["base_weights_sha256"], strict=True):
+        seen = set()
+        while (group, sha) in parent and sha not in seen:
+            seen.add(sha)
+            sha = parent[(group, sha)]
+        roots.append(sha)
+    return pd.Series(roots, index=trained.index, name="root_base")
 
 
 def _table_groups(entries: pd.DataFrame, pub: pd.DataFrame) -> list[ComparisonGroup]:

@@ -103,3 +103,15 @@ def test_groups_pair_methods_with_the_base_they_were_trained_from(tmp_path: Path
     math_groups = comparison_groups(data.entries[data.entries["benchmark"] == "math"])
     assert [(g.kind, len(g.methods)) for g in math_groups] == [("reported", 4), ("reported", 4)]
     assert all(Path(g.base).name.count("___") == 0 for g in math_groups)
+
+
+def test_a_model_retrained_from_a_retrained_one_joins_the_first_base_and_says_so() -> None:
+    """L1-Max is trained on L1-Exact (its base hash is L1-Exact's weights): it belongs with the tiny
+    reasoner's baselines, not silently nowhere."""
+    from elastic_bench.leaderboard_app.data import load_leaderboard
+
+    data = load_leaderboard(Path(__file__).resolve().parents[1] / "results")
+    [group] = [g for g in comparison_groups(data.entries) if g.kind == "reproduced"]
+    names = set(data.entries.set_index("entry").loc[list(group.methods), "model_name"])
+    assert "tiny_reasoner (L1-Max)" in names and len(names) == 6
+    assert "tiny_reasoner (L1-Max) from tiny_reasoner (L1-Exact)" in group.title
