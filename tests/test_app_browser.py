@@ -211,7 +211,8 @@ def test_a_checkpoint_submitted_in_the_app_is_queued_evaluated_and_shown(app, pa
     )
     assert worker.returncode == 0, worker.stdout + worker.stderr
     page.get_by_text("1 finished").wait_for(timeout=20_000)  # the page refreshes itself
-    assert page.get_by_text("runs/elastic-hf__elastic_toy__").first.is_visible()
+    # its (partial, --limit) run folder is named once the page has rendered the finished request
+    page.get_by_text("runs/elastic-hf__elastic_toy__").first.wait_for(timeout=20_000)
 
     page.goto(url)
     page.wait_for_function(f"({TRACES_JS})() > 0")
