@@ -27,9 +27,11 @@ from elastic_bench.harness.queue import (
     benchmark_protocol,
     check_checkpoint,
     journal_counts,
+    request_footprint,
     request_model_args,
     run_worker,
     store_path,
+    task_resources,
 )
 from elastic_bench.harness.results import (
     ResultFileError,
@@ -357,3 +359,15 @@ def test_journal_counts_see_a_response_generated_twice(tmp_path: Path) -> None:
     assert (counts.responses, counts.generations, counts.regenerated) == (2, 3, 1)
     with sqlite3.connect(path) as db:
         assert db.execute("select count(*) from generations where key = 'k1'").fetchone()[0] == 2
+
+
+def test_a_data_parallel_vllm_request_leaves_its_gpus_to_its_engine_actors() -> None:
+    """elastic-vllm with data_parallel_size > 1 starts one Ray actor per engine, each reserving
+    tensor_parallel_size GPUs: a task that also held tp x dp GPUs would wait forever on a cluster with
+    exactly that many. The task holds one CPU; the cluster's capacity still counts the whole footprint."""
+    args = {"tensor_parallel_size": "2", "data_parallel_size": "2"}
+    assert task_resources("elastic-vllm", args) == {"num_cpus": 1, "num_gpus": 0}
+    assert request_footprint("elastic-vllm", args) == {"num_cpus": 1, "num_gpus": 4}
+    one_engine = {"tensor_parallel_size": "2"}
+    assert task_resources("elastic-vllm", one_engine) == request_footprint("elastic-vllm", one_engine)
+    assert task_resources("elastic-vllm", one_engine)["num_gpus"] == 2

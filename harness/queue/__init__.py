@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from elastic_bench.harness.queue._checkpoint import check_checkpoint
 from elastic_bench.harness.queue._journal import JOURNAL_FILENAME, JournalCounts, journal_counts
-from elastic_bench.harness.queue._ray import RAY_EXTRA, run_ray, task_resources
+from elastic_bench.harness.queue._ray import RAY_EXTRA, request_footprint, run_ray, task_resources
 from elastic_bench.harness.queue._request import (
     FAILED,
     FINISHED,
@@ -66,6 +66,7 @@ __all__ = [
     "evaluate_claim",
     "journal_counts",
     "log_tail",
+    "request_footprint",
     "request_model_args",
     "run_ray",
     "run_worker",

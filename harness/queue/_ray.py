@@ -24,9 +24,10 @@ from elastic_bench.harness.queue._worker import Say, WorkerSettings, evaluate_cl
 RAY_EXTRA = "elastic-bench[cluster]"
 
 
-def task_resources(backend: str, model_args: dict[str, str]) -> dict[str, float]:
-    """Ray resources of one request: GPUs for elastic-vllm (tensor x data parallel), one for elastic-hf on
-    a CUDA device, CPUs (elastic-hf's ``threads``, default 1) otherwise; an API backend needs one CPU."""
+def request_footprint(backend: str, model_args: dict[str, str]) -> dict[str, float]:
+    """All the Ray resources one request occupies while it runs: GPUs for elastic-vllm (tensor x data
+    parallel), one for elastic-hf on a CUDA device, CPUs (elastic-hf's ``threads``, default 1) otherwise;
+    an API backend needs one CPU."""
     if backend == "elastic-vllm":
         gpus = int(model_args.get("tensor_parallel_size", 1)) * int(model_args.get("data_parallel_size", 1))
         return {"num_cpus": 1, "num_gpus": gpus}
@@ -34,6 +35,15 @@ def task_resources(backend: str, model_args: dict[str, str]) -> dict[str, float]
         gpus = 1 if str(model_args.get("device", "")).startswith("cuda") else 0
         return {"num_cpus": int(model_args.get("threads", 1)), "num_gpus": gpus}
     return {"num_cpus": 1, "num_gpus": 0}
+
+
+def task_resources(backend: str, model_args: dict[str, str]) -> dict[str, float]:
+    """What the request's Ray task itself reserves: its :func:`request_footprint`, except for elastic-vllm
+    with ``data_parallel_size`` > 1, whose engines are Ray actors reserving ``tensor_parallel_size`` GPUs
+    each; the task then holds one CPU, so its actors can take the GPUs it would otherwise hold."""
+    if backend == "elastic-vllm" and int(model_args.get("data_parallel_size", 1)) > 1:
+        return {"num_cpus": 1, "num_gpus": 0}
+    return request_footprint(backend, model_args)
 
 
 def _evaluate_task(claim: Claim, settings: WorkerSettings, store_file: str, cwd: str) -> str:
@@ -80,7 +90,7 @@ def run_ray(
         )
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, **(init_kwargs or {}))
-    capacity = _capacity(ray, resources)
+    capacity = _capacity(ray, request_footprint(settings.backend, operator_args))
     remote = ray.remote(_evaluate_task).options(**resources, max_retries=0)
     driver = settings.worker_name()
     cpus = ray.cluster_resources().get("CPU", 0)
