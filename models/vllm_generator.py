@@ -31,6 +31,18 @@ from elastic_bench.models.tokenized import Tokenized, cut_at_stop
 Dispatch = Callable[[dict[int, tuple[list[Any], list[Any]]]], dict[int, list[Any]]]
 
 
+def llm_dispatch(llm, *, use_tqdm: bool = False) -> Dispatch:
+    """The :data:`Dispatch` of one in-process ``vllm.LLM`` (replica 0)."""
+
+    def dispatch(jobs: dict[int, tuple[list[Any], list[Any]]]) -> dict[int, list[Any]]:
+        return {
+            r: llm.generate(prompts, sampling_params=params, use_tqdm=use_tqdm)
+            for r, (prompts, params) in jobs.items()
+        }
+
+    return dispatch
+
+
 class VLLMTokenGenerator(Tokenized):
     """Budgeted-generation backend over one or more vLLM engines (``vllm.LLM`` or Ray replicas)."""
 
@@ -56,14 +68,7 @@ class VLLMTokenGenerator(Tokenized):
     @classmethod
     def from_llm(cls, llm, tokenizer, eos_token_ids: list[int], *, use_tqdm: bool = False):
         """A generator on one in-process ``vllm.LLM``."""
-
-        def dispatch(jobs: dict[int, tuple[list[Any], list[Any]]]) -> dict[int, list[Any]]:
-            return {
-                r: llm.generate(prompts, sampling_params=params, use_tqdm=use_tqdm)
-                for r, (prompts, params) in jobs.items()
-            }
-
-        return cls(tokenizer, eos_token_ids, dispatch)
+        return cls(tokenizer, eos_token_ids, llm_dispatch(llm, use_tqdm=use_tqdm))
 
     # ---------------------------------------------------------------- states
     def release(self, states: list[int]) -> None:

@@ -121,9 +121,18 @@ def hf_reference(tmp_path_factory, vllm_server) -> Path:
     return out
 
 
-def test_lm_eval_elastic_vllm_agrees_with_elastic_hf(hf_reference, tmp_path):
-    _lm_eval(VLLM_BIN, "elastic-vllm", VLLM_ARGS, tmp_path, env=VLLM_ENV)
-    config = _assert_agrees(hf_reference, tmp_path)
+@pytest.fixture(scope="module")
+def vllm_one_engine(tmp_path_factory) -> Path:
+    """elastic-vllm's ``elastic_toy --limit 10`` sweep on one engine (checked against elastic-hf, and
+    the reference of the data-parallel run)."""
+    _need_vllm_venv()
+    out = tmp_path_factory.mktemp("vllm")
+    _lm_eval(VLLM_BIN, "elastic-vllm", VLLM_ARGS, out, env=VLLM_ENV)
+    return out
+
+
+def test_lm_eval_elastic_vllm_agrees_with_elastic_hf(hf_reference, vllm_one_engine):
+    config = _assert_agrees(hf_reference, vllm_one_engine)
     assert config["backend"].startswith("vllm ") and config["weights_sha256"]
 
 
@@ -214,3 +223,15 @@ def test_engine_batching_prefix_cache_and_strategies(tmp_path):
     assert same >= 0.98 * len(rows), f"{same}/{len(rows)} identical: {rows}"
     # force really extended thinking past the model's natural end (>= the minimum of 400 or a cap)
     assert max(n for s, _, n in rows if s == "force") > 300
+
+
+def test_data_parallel_engines_on_ray_give_the_responses_of_one_engine(vllm_one_engine, tmp_path):
+    """``data_parallel_size=2``: two engines as Ray actors on a local Ray instance (CPU), every budget
+    of a problem on one of them; the per-sample responses, token counts and metrics are one engine's."""
+    _lm_eval(VLLM_BIN, "elastic-vllm", f"{VLLM_ARGS},data_parallel_size=2", tmp_path, env=VLLM_ENV)
+    one, _, one_samples, kinds = _outputs(vllm_one_engine)
+    two, config, two_samples, two_kinds = _outputs(tmp_path)
+    assert two_kinds == kinds and len(two_samples) == 5 * LIMIT
+    assert two_samples == one_samples
+    assert two == one
+    assert config["data_parallel_size"] == 2 and config["dtype"] == "float32"
