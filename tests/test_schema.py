@@ -95,7 +95,7 @@ def test_1_0_reproduced_file_keeps_its_values_and_round_trips(tmp_path):
     assert result.points[-1].unconstrained and all(p.budget_stated for p in result.points)
     assert result.reproducibility.git_commit == raw["reproducibility"]["git_commit"]
     again = load_result(save_result(result, tmp_path / "r.json"))
-    assert again == result and json.loads((tmp_path / "r.json").read_text())["schema_version"] == "1.2"
+    assert again == result and json.loads((tmp_path / "r.json").read_text())["schema_version"] == "1.3"
 
 
 def test_1_1_files_keep_their_values_and_gain_no_provenance(tmp_path):
@@ -103,7 +103,7 @@ def test_1_1_files_keep_their_values_and_gain_no_provenance(tmp_path):
     assert raw["schema_version"] == "1.1"
     result = parse_result(copy.deepcopy(raw))
     assert (
-        result.schema_version == "1.2" and result.reported_source is None and result.grading_semantics is None
+        result.schema_version == "1.3" and result.reported_source is None and result.grading_semantics is None
     )
     assert [(p.accuracy, p.mean_total_tokens) for p in result.points] == [
         (p["accuracy"], p["mean_total_tokens"]) for p in raw["points"]

@@ -30,7 +30,16 @@ def add_submit_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         "--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help="default: results/ in the CWD"
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace an existing entry for the same model"
+        "--overwrite",
+        action="store_true",
+        help="replace an existing entry for the same model (or the entry with the same weights under "
+        "another name)",
+    )
+    parser.add_argument(
+        "--alias",
+        action="store_true",
+        help="the weights are an existing entry's under another name: add this as its alias (shown as "
+        "'alias of ...', never a separate model in comparisons)",
     )
     queue = parser.add_argument_group("checkpoint (queued; evaluated by `elastic-bench worker`)")
     queue.add_argument("--checkpoint", default=None, help="hub id (org/name) or local model folder")
@@ -71,19 +80,20 @@ def run_submit(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             samples_base=args.file.parent,
             name=args.file.name,
+            same_weights="alias" if args.alias else "refuse",
         )
     except ResultFileError as exc:
         print(f"rejected: {exc}")
         return 1
+    written = json.loads(dest.read_text(encoding="utf-8"))
+    alias = f", alias of {written['alias_of']!r}" if written.get("alias_of") else ""
     print(
-        f"added {result.kind} {result.model_name!r} ({result.benchmark}, {len(result.points)} budgets) -> {dest}"
+        f"added {result.kind} {result.model_name!r} ({result.benchmark}, {len(result.points)} budgets{alias}) -> {dest}"
     )
-    if had_samples and result.samples_file is not None:
-        written = json.loads(dest.read_text(encoding="utf-8"))
-        if written.get("samples_file") is None:
-            print(
-                f"note: samples file {result.samples_file!r} not found next to {args.file}; submitted without samples"
-            )
+    if had_samples and result.samples_file is not None and written.get("samples_file") is None:
+        print(
+            f"note: samples file {result.samples_file!r} not found next to {args.file}; submitted without samples"
+        )
     return 0
 
 

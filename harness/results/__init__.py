@@ -20,6 +20,7 @@ from elastic_bench.harness.results._records import (
     CodeforcesRating,
     TrainingRecord,
     TrainingResume,
+    TrainingRun,
 )
 from elastic_bench.harness.results._reported import (
     PROVENANCE_BADGES,
@@ -35,6 +36,7 @@ from elastic_bench.harness.results._runs import (
 from elastic_bench.harness.results._samples import SamplesError
 from elastic_bench.harness.results._schema import (
     DEFAULT_RESULTS_DIR,
+    FAMILIES_DIRNAME,
     RUNS_DIRNAME,
     SAMPLES_DIRNAME,
     SCHEMA_VERSION,
@@ -52,7 +54,10 @@ from elastic_bench.harness.results._store import (
     entry_filename,
     entry_files,
     entry_path,
+    family_files,
+    family_path,
     find_existing_entry,
+    find_same_weights,
     partial_reason,
     samples_file_task,
 )
@@ -74,6 +79,7 @@ __all__ = [
     "DEFAULT_RESULTS_DIR",
     "DatasetRecord",
     "DiskFullError",
+    "FAMILIES_DIRNAME",
     "EvaluatedBy",
     "RUNS_DIRNAME",
     "ReportedSource",
@@ -88,6 +94,7 @@ __all__ = [
     "TokensCounted",
     "TrainingRecord",
     "TrainingResume",
+    "TrainingRun",
     "VERIFIED_DIRNAME",
     "Verification",
     "add_entry",
@@ -95,7 +102,10 @@ __all__ = [
     "entry_filename",
     "entry_files",
     "entry_path",
+    "family_files",
+    "family_path",
     "find_existing_entry",
+    "find_same_weights",
     "first_error",
     "is_lm_eval_results",
     "load_result",

@@ -87,8 +87,14 @@ def _migrate_1_1(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": "1.2"}
 
 
+def _migrate_1_2(raw: dict[str, Any]) -> dict[str, Any]:
+    """1.2 -> 1.3: ``training_run`` and ``alias_of`` are optional, so a 1.2 file keeps its values (it
+    belongs to no training-run family and is nobody's alias)."""
+    return {**raw, "schema_version": "1.3"}
+
+
 #: schema_version -> function upgrading a decoded file by one version
-MIGRATIONS = {"1.0": _migrate_1_0, "1.1": _migrate_1_1}
+MIGRATIONS = {"1.0": _migrate_1_0, "1.1": _migrate_1_1, "1.2": _migrate_1_2}
 
 
 def migrate(raw: dict[str, Any], name: str = "result") -> dict[str, Any]:

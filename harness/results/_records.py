@@ -1,4 +1,5 @@
-"""Sub-records of the result schema: Codeforces ratings of code tasks, and the training record of retrained baselines.
+"""Sub-records of the result schema: Codeforces ratings of code tasks, the training record of retrained
+baselines, and the training run a checkpoint's evaluation belongs to.
 
 Re-exported by :mod:`elastic_bench.harness.results._schema`, the schema's public module.
 """
@@ -73,6 +74,11 @@ class TrainingRecord(StrictModel):
     )
     wall_time_seconds: float | None = Field(default=None, ge=0)
     seed: int | None = None
+    world_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="training processes (data-parallel ranks) sharing the global batch; None: not recorded",
+    )
     hardware: str = Field(min_length=1)
     library_versions: dict[str, str] = Field(
         default_factory=dict,
@@ -93,3 +99,16 @@ class TrainingRecord(StrictModel):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"hyperparameters must be plain JSON values: {exc}") from None
         return value
+
+
+class TrainingRun(StrictModel):
+    """The training run an evaluated checkpoint was saved by (eval-on-save): the results of one run's
+    checkpoints form a family, drawn against training step rather than ranked as separate entries."""
+
+    run_id: str = Field(
+        min_length=1, max_length=200, description="the training run, the same for every checkpoint"
+    )
+    step: int = Field(ge=0, description="optimizer step of the evaluated checkpoint")
+    method: str | None = Field(default=None, min_length=1, description="training recipe, e.g. 'sft'")
+    base_model: str | None = Field(default=None, min_length=1, description="the model training started from")
+    base_weights_sha256: str | None = Field(default=None, pattern=SHA256)

@@ -23,6 +23,10 @@ files of a newer major version are refused):
   step, the run's time before it, settings changed on resuming).
   Migration from 1.1: none needed (every new field is optional; older reported files have no
   ``reported_source`` and show as provenance "unstated", older reproduced ones are self-reported).
+* 1.3: per file ``training_run`` (:class:`TrainingRun`: the run id and step of a checkpoint evaluated
+  during training; the results of one run form a family) and ``alias_of`` (the model name of an entry
+  with the same weights this one is a declared alias of).
+  Migration from 1.2: none needed (both fields are optional: older files are neither).
 
 Reading, migrating and writing files: :mod:`elastic_bench.harness.results._io`.
 """
@@ -45,12 +49,13 @@ from elastic_bench.harness.protocol import (
     UNCONSTRAINED,
     safe_filename,
 )
-from elastic_bench.harness.results._records import CodeforcesRating, TrainingRecord
+from elastic_bench.harness.results._records import CodeforcesRating, TrainingRecord, TrainingRun
 from elastic_bench.harness.results._records import StrictModel as _Strict
 from elastic_bench.harness.results._reported import ReportedSource
 from elastic_bench.harness.results._verification import VERIFIED_DIRNAME, Verification
 
 __all__ = [
+    "FAMILIES_DIRNAME",
     "RUNS_DIRNAME",
     "SAMPLES_DIRNAME",
     "SAMPLE_METRICS",
@@ -65,14 +70,16 @@ __all__ = [
     "Reproducibility",
     "ResultFile",
     "TrainingRecord",
+    "TrainingRun",
     "VERIFIED_DIRNAME",
     "Verification",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 #: layout of a results directory: entries anywhere, except these top-level folders
 SAMPLES_DIRNAME = "samples"  # logged samples copied next to the entries
 RUNS_DIRNAME = "runs"  # raw lm-eval outputs of `elastic-bench run`
+FAMILIES_DIRNAME = "families"  # results of training checkpoints (eval-on-save), one folder per run
 #: where the leaderboard's entries live unless told otherwise
 DEFAULT_RESULTS_DIR = Path("results")
 
@@ -257,7 +264,7 @@ class Reproducibility(_Strict):
 class ResultFile(_Strict):
     """One (model, task sweep): the unit the leaderboard shows and `submit` accepts."""
 
-    schema_version: Literal["1.2"] = SCHEMA_VERSION
+    schema_version: Literal["1.3"] = SCHEMA_VERSION
     kind: Literal["reproduced", "reported"]
     model_name: str = Field(min_length=1, max_length=200)
     benchmark: str = Field(min_length=1, max_length=100, description="e.g. 'aime', 'math500', 'toy'")
@@ -293,6 +300,16 @@ class ResultFile(_Strict):
         description="verified entries: the evaluation request the leaderboard's worker measured it for "
         "(absent: self-reported)",
     )
+    # schema 1.3
+    training_run: TrainingRun | None = Field(
+        default=None, description="a checkpoint evaluated during training: its run and step (a family member)"
+    )
+    alias_of: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the model name of the entry with the same weights this one is a declared alias of",
+    )
 
     @property
     def verified(self) -> bool:
@@ -317,6 +334,10 @@ class ResultFile(_Strict):
             raise ValueError("a reported result needs its source (paper, table)")
         if self.verification is not None and self.kind != "reproduced":
             raise ValueError("verification is for reproduced results (a published number is not measured)")
+        if self.training_run is not None and self.kind != "reproduced":
+            raise ValueError("training_run is for reproduced results (a checkpoint evaluated here)")
+        if self.alias_of is not None and self.alias_of == self.model_name:
+            raise ValueError("alias_of names another entry's model, not this one's")
         if self.reported_source is not None:
             if self.kind != "reported":
                 raise ValueError("reported_source is for reported results (published numbers)")

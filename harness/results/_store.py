@@ -2,8 +2,10 @@
 files in it are entries, paths that must stay inside it, and which task a samples file holds.
 
 Layout: entries are JSON files anywhere under the directory except its top-level ``samples/``
-(logged samples copied next to the entries) and ``runs/`` (raw lm-eval outputs of ``elastic-bench
-run``) folders and hidden files or folders (``.cache``, ``.queue``, temporary files). An entry's own
+(logged samples copied next to the entries), ``runs/`` (raw lm-eval outputs of ``elastic-bench
+run``) and ``families/`` (results of checkpoints evaluated during training, ``families/<run>/``: shown
+as training-run families, never ranked as entries) folders and hidden files or folders (``.cache``,
+``.queue``, temporary files). An entry's own
 place is ``<kind>/<entry file name>``, a verified one's ``verified/<entry file name>``: a verified and a
 self-reported entry of the same model and task group are two entries.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from elastic_bench.harness.protocol import safe_filename
 from elastic_bench.harness.results._schema import (
+    FAMILIES_DIRNAME,
     RUNS_DIRNAME,
     SAMPLES_DIRNAME,
     VERIFIED_DIRNAME,
@@ -59,10 +62,28 @@ def entry_files(results_dir: str | Path) -> list[Path]:
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if not d.startswith(".") and not (top and d in (SAMPLES_DIRNAME, RUNS_DIRNAME))
+            if not d.startswith(".") and not (top and d in (SAMPLES_DIRNAME, RUNS_DIRNAME, FAMILIES_DIRNAME))
         )
         found += [Path(dirpath) / n for n in filenames if n.endswith(".json") and not n.startswith(".")]
     return sorted(found)
+
+
+def family_files(results_dir: str | Path) -> list[Path]:
+    """The result files of training-run families (``<results_dir>/families/**.json``), sorted."""
+    root = Path(results_dir) / FAMILIES_DIRNAME
+    if not root.is_dir():
+        return []
+    return sorted(
+        p for p in root.rglob("*.json") if not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def family_path(result: ResultFile, results_dir: str | Path) -> Path:
+    """Where a training checkpoint's result goes: ``<results_dir>/families/<run id>/<entry file name>``."""
+    if result.training_run is None:
+        raise ValueError(f"{result.model_name}: not a training checkpoint's result (no training_run)")
+    run = safe_filename(result.training_run.run_id).lstrip(".") or "run"
+    return Path(results_dir) / FAMILIES_DIRNAME / run / entry_filename(result)
 
 
 #: longest entry file stem in bytes; longer ones end in a hash of the full name (file systems
@@ -112,6 +133,38 @@ def find_existing_entry(result: ResultFile, results_dir: str | Path) -> Path | N
     if target.exists() and _entry_key(target) == key:
         return target
     return next((path for path in entry_files(results_dir) if _entry_key(path) == key), None)
+
+
+def _weights_key(path: Path) -> tuple | None:
+    """(kind, task_group, model_name, weights sha256, alias_of) of the entry file at ``path``, or None."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("reproducibility"), dict):
+        return None
+    sha = raw["reproducibility"].get("weights_sha256")
+    return (raw.get("kind"), raw.get("task_group"), raw.get("model_name"), sha, raw.get("alias_of"))
+
+
+def find_same_weights(result: ResultFile, results_dir: str | Path) -> tuple[Path, str] | None:
+    """An entry of ``results_dir`` on the same task group whose weights sha256 equals ``result``'s under
+    another model name, as (path, model name): the original when it has aliases; None when there is none
+    (or ``result`` records no weights hash)."""
+    sha = result.reproducibility.weights_sha256 if result.reproducibility else None
+    if not sha:
+        return None
+    found = []
+    for path in entry_files(results_dir):
+        key = _weights_key(path)
+        if key is None or key[:2] != ("reproduced", result.task_group) or key[3] != sha:
+            continue
+        if key[2] != result.model_name:
+            found.append((key[4] is not None, path, key[2]))
+    if not found:
+        return None
+    _, path, name = min(found)  # an entry that is not itself an alias first
+    return path, name
 
 
 def _sweep_budgets(task_group: str) -> set[int | None] | None:

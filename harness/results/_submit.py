@@ -4,7 +4,10 @@
 through :func:`validate_submission`: the schema (:mod:`elastic_bench.harness.results._schema`) plus
 consistency checks the schema cannot express (budgets vs labels and the reproducibility record,
 counts, metric ranges). Every failure is one specific line. Nothing in a submission is executed;
-it is only parsed as JSON. An existing entry is never replaced unless ``overwrite=True``.
+it is only parsed as JSON. An existing entry is never replaced unless ``overwrite=True``, and a
+submission whose weights are an existing entry's under another name is refused unless it is declared
+an alias of that entry (``--alias``) or replaces it (``--overwrite``), so a copy of a base under a new
+name cannot displace the base from its comparison.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from elastic_bench.harness.results._store import (
     entry_filename,
     entry_path,
     find_existing_entry,
+    find_same_weights,
     partial_reason,
 )
 from elastic_bench.harness.results._verification import SELF_REPORTED_ONLY
@@ -258,6 +262,42 @@ def _bring_samples(
     return Path(os.path.relpath(copied, dest.parent)).as_posix()
 
 
+#: what :func:`add_entry` does with a result whose weights are another entry's: "allow" (a run of a
+#: model the caller named), "refuse" (a submission), "alias" (a submission declared an alias)
+SAME_WEIGHTS_RULES = ("allow", "refuse", "alias")
+
+
+def _same_weights(
+    result: ResultFile, results_dir: Path, rule: str, overwrite: bool, name: str
+) -> tuple[ResultFile, Path | None]:
+    """``result`` (an alias of the entry with its weights, for ``rule="alias"``) and the entry it replaces
+    (``overwrite``), or :class:`SubmissionError` when its weights are another entry's under another name."""
+    if rule not in SAME_WEIGHTS_RULES:
+        raise ValueError(f"same_weights must be one of {SAME_WEIGHTS_RULES}, got {rule!r}")
+    same = find_same_weights(result, results_dir) if rule != "allow" else None
+    if same is None:
+        if rule == "alias":
+            raise SubmissionError(
+                f"{name}: --alias: no entry on {result.task_group} has the weights of {result.model_name!r}"
+            )
+        if rule == "refuse" and result.alias_of is not None:
+            raise SubmissionError(
+                f"{name}: alias_of names {result.alias_of!r}, but no entry on {result.task_group} has its weights"
+            )
+        return result, None
+    path, other = same
+    if rule == "alias" or result.alias_of == other:
+        return result.model_copy(update={"alias_of": other}), None
+    if overwrite:
+        return result, path
+    sha = result.reproducibility.weights_sha256 if result.reproducibility else ""
+    raise SubmissionError(
+        f"{name}: {result.model_name!r} has the weights of the existing entry {other!r} on "
+        f"{result.task_group} (sha256 {str(sha)[:12]}); pass --alias to add it as an alias of {other!r}, "
+        f"or --overwrite to replace {other!r}"
+    )
+
+
 def add_entry(
     result: ResultFile,
     results_dir: str | Path = DEFAULT_RESULTS_DIR,
@@ -265,17 +305,22 @@ def add_entry(
     overwrite: bool = False,
     samples_base: str | Path | None = None,
     name: str = "submission",
+    same_weights: str = "allow",
 ) -> Path:
     """Write an already validated ``result`` into ``results_dir``; returns the entry's path.
 
     Refuses (``SubmissionError``) when an entry with the same kind, model and task group exists,
-    unless ``overwrite`` is true (then that entry is replaced in place). When ``samples_base`` is
+    unless ``overwrite`` is true (then that entry is replaced in place). ``same_weights="refuse"``
+    (submissions) also refuses a result whose weights sha256 is that of an entry of the same task group
+    under another name, unless ``overwrite`` (that entry is replaced) or the result is already its alias;
+    ``"alias"`` records the result as that entry's alias (``alias_of``). When ``samples_base`` is
     given, ``samples_file`` is resolved against it and must stay inside it (symlinks included);
     the logged samples, checked to be lm-eval sample lines of the result's tasks, are copied to
     ``results_dir/samples/``. Without ``samples_base`` (e.g. an upload) or when the file does not
     exist, the reference is dropped, so an entry never points at files outside the results directory.
     """
     results_dir = Path(results_dir)
+    result, displaced = _same_weights(result, results_dir, same_weights, overwrite, name)
     existing = find_existing_entry(result, results_dir)
     if existing is not None and not overwrite:
         raise SubmissionError(
@@ -319,15 +364,28 @@ def add_entry(
             f"{name}: samples for {entry} are already at {exc.filename} (another submission in progress, "
             "or left by an earlier one); pass --overwrite to replace them"
         ) from None
+    if displaced is not None and displaced != dest:  # written first: a crash loses neither
+        displaced.unlink(missing_ok=True)
     return dest
 
 
-def submit(path: str | Path, results_dir: str | Path = "results", *, overwrite: bool = False) -> Path:
+def submit(
+    path: str | Path, results_dir: str | Path = "results", *, overwrite: bool = False, alias: bool = False
+) -> Path:
     """Validate the result file ``path`` and add it to ``results_dir``; returns the written entry's path.
 
-    Never replaces an existing entry (same kind, model and task group) unless ``overwrite`` is true.
-    Logged samples named by ``samples_file`` (relative to ``path``) are copied along.
+    Never replaces an existing entry (same kind, model and task group) unless ``overwrite`` is true, and
+    never adds the weights of an entry under another name unless ``alias`` (recorded as its alias) or
+    ``overwrite`` (replacing it). Logged samples named by ``samples_file`` (relative to ``path``) are
+    copied along.
     """
     path = Path(path)
     result = validate_submission(path)
-    return add_entry(result, results_dir, overwrite=overwrite, samples_base=path.parent, name=path.name)
+    return add_entry(
+        result,
+        results_dir,
+        overwrite=overwrite,
+        samples_base=path.parent,
+        name=path.name,
+        same_weights="alias" if alias else "refuse",
+    )
