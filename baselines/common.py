@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +106,58 @@ def with_generation_markers(template: str) -> str:
         "{% endgeneration %}{% else %}{{ message['content'] }}<|im_end|>{% endif %}{{ '\\n' }}"
     )
     return template.replace(old, new)
+
+
+def world_size() -> int:
+    """Training processes of this run: ``WORLD_SIZE`` as ``accelerate launch`` / torchrun set it (1 alone)."""
+    return max(1, int(os.environ.get("WORLD_SIZE") or 1))
+
+
+def check_launch() -> None:
+    """ValueError (one line) for ``accelerate launch --cpu --num_processes N`` with N > 1: accelerate
+    starts one process there (several CPU processes need its mpirun setup), which would train alone
+    while the user waits for N."""
+    cpu_launch = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true")
+    if cpu_launch and os.environ.get("MASTER_ADDR") and "WORLD_SIZE" not in os.environ:
+        raise ValueError(
+            "accelerate launch --cpu starts a single process whatever --num_processes says; for N CPU "
+            "processes run `accelerate launch --multi_gpu --num_processes N -m elastic_bench.baselines.train_cli "
+            "...` (CPU processes when the recipe says use_cpu) or `torchrun --nproc-per-node N -m ...`"
+        )
+
+
+def process_rank() -> int:
+    """This process's rank among :func:`world_size` (0 alone)."""
+    return int(os.environ.get("RANK") or 0)
+
+
+def is_main_process() -> bool:
+    """Whether this process writes the run's files (checkpoint, record, caches): rank 0."""
+    return process_rank() == 0
+
+
+def wait_for_everyone() -> None:
+    """Barrier across the training processes (nothing alone)."""
+    if world_size() > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+
+
+@contextmanager
+def main_process_first() -> Iterator[None]:
+    """Rank 0 runs the block first (it writes what the others then read, e.g. a reference cache)."""
+    if not is_main_process():
+        wait_for_everyone()
+    yield
+    if is_main_process():
+        wait_for_everyone()
+
+
+def gather_objects(items: list) -> list:
+    """Every process's ``items`` concatenated in rank order (``items`` alone)."""
+    if world_size() == 1:
+        return list(items)
+    from accelerate.utils import gather_object
+
+    return gather_object(list(items))

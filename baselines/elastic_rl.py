@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 from trl import GRPOTrainer
 
-from elastic_bench.baselines.grpo_common import GradedGRPOConfig, correctness, no_references, prompt_dataset
+from elastic_bench.baselines.grpo_common import (
+    GradedGRPOConfig,
+    correctness,
+    no_references,
+    prompt_dataset,
+    sample_indices,
+)
 from elastic_bench.harness.generation import (
     Budget,
     BudgetedGenerator,
@@ -70,20 +76,22 @@ def rollout_backend(trainer):
     return HFTokenGenerator(model, tokenizer, batch_size=trainer.args.rollout_groups_per_batch)
 
 
-def rollout_requests(prompt_ids: list[list[int]], args: ElasticConfig, step: int) -> list[BudgetedRequest]:
-    """One elastic request per received prompt; repeats of a prompt are samples j = 0, 1, ..."""
+def rollout_requests(
+    prompt_ids: list[list[int]], args: ElasticConfig, step: int, indices: list[int] | None = None
+) -> list[BudgetedRequest]:
+    """One elastic request per received prompt; repeats of a prompt are samples j = 0, 1, ...
+    (``indices``: the j of each, numbered over every process's share by :func:`sample_indices`)."""
     budget = Budget(thinking=args.thinking_budget, solution=args.solution_budget)
     sampling = Sampling(
         temperature=float(args.temperature), top_p=float(args.top_p), top_k=int(args.top_k or 0)
     )
     seed = stable_seed(args.seed, "elastic-rollout", step)
-    seen: dict[tuple[int, ...], int] = {}
-    requests = []
-    for ids in prompt_ids:
-        key = tuple(ids)
-        j = seen[key] = seen.get(key, -1) + 1
-        requests.append(BudgetedRequest(key, budget, sampling, sample_index=j, seed=seed))
-    return requests
+    if indices is None:
+        indices = sample_indices(prompt_ids)
+    return [
+        BudgetedRequest(tuple(ids), budget, sampling, sample_index=j, seed=seed)
+        for ids, j in zip(prompt_ids, indices, strict=True)
+    ]
 
 
 def rollout_fields(results: list[BudgetedResult], decode, eos: set[int]) -> dict:
@@ -107,7 +115,8 @@ def rollout_fields(results: list[BudgetedResult], decode, eos: set[int]) -> dict
 
 def elastic_rollouts(prompts: list[str], trainer) -> dict:
     """TRL ``rollout_func``: the elastic strategy on each received prompt (already repeated
-    ``num_generations`` times by TRL's sampler), one completion per prompt."""
+    ``num_generations`` times by TRL's sampler), one completion per prompt; with several processes
+    each generates the rollouts of its own share of the prompts."""
     args = trainer.args
     backend = rollout_backend(trainer)
     prompt_ids = [backend.encode(p) for p in prompts]

@@ -16,7 +16,7 @@ from pathlib import Path
 from datasets import Dataset
 from trl import GRPOConfig
 
-from elastic_bench.baselines.common import prompt_text
+from elastic_bench.baselines.common import gather_objects, process_rank, prompt_text
 from elastic_bench.baselines.reference import ReferenceSet, problems_sha256
 from elastic_bench.harness.grading import GRADING_TIMEOUT_S, grade_many
 from elastic_bench.harness.protocol import THINK_END
@@ -83,6 +83,22 @@ def correctness(texts: Sequence[str], answers: Sequence[str], args: GradedGRPOCo
     items = [(t, a, args.benchmark) for t, a in zip(texts, answers, strict=True)]
     grades = grade_many(items, workers=args.grade_workers, timeout=args.grade_timeout, marker=args.think_end)
     return [bool(g.correct) for g in grades]
+
+
+def sample_indices(prompt_ids: Sequence[Sequence[int]]) -> list[int]:
+    """Sample j of each received prompt: its repeats numbered 0, 1, ... in order over every
+    process's share (TRL may split a prompt's group over processes; numbering each share alone
+    would give two rollouts of a group the same seed)."""
+    keys = [tuple(ids) for ids in prompt_ids]
+    seen: dict[tuple[int, ...], int] = {}
+    for share in gather_objects([keys])[: process_rank()]:  # the shares of lower ranks come first
+        for key in share:
+            seen[key] = seen.get(key, -1) + 1
+    out = []
+    for key in keys:
+        out.append(seen.setdefault(key, -1) + 1)
+        seen[key] = out[-1]
+    return out
 
 
 def think_tokens(ids: Sequence[int], marker_ids: Sequence[int], eos_ids: Sequence[int]) -> int:

@@ -19,6 +19,7 @@ import torch
 from datasets import Dataset
 from transformers import Trainer, TrainingArguments
 
+from elastic_bench.baselines.common import gather_objects, process_rank, world_size
 from elastic_bench.baselines.reference import ReferenceSet
 
 
@@ -133,17 +134,30 @@ def build_dataset(refs: ReferenceSet, tokenizer, model, args: O1PrunerConfig) ->
         completion = tokenizer(s.completion, add_special_tokens=False)["input_ids"]
         ids = (prompt + completion)[: args.max_length]
         rows.append({"input_ids": ids, "prompt_len": len(prompt), "advantage": adv, "ref_logp": 0.0})
-    collate = _collate(tokenizer.pad_token_id or 0)
+    values = reference_logprobs(model, rows, _collate(tokenizer.pad_token_id or 0))
+    for row, value in zip(rows, values, strict=True):
+        row["ref_logp"] = value
+    return Dataset.from_list(rows)
+
+
+def reference_logprobs(model, rows: list[dict], collate, batch_size: int = 16) -> list[float]:
+    """pi_ref: the base model's mean completion log-prob of every row, before any update. With
+    several training processes each computes its share of the batches (the very batches one process
+    would), and every process gets all of them."""
+    starts = list(range(0, len(rows), batch_size))
+    mine: dict[int, list[float]] = {}
     was_training = model.training
     model.eval()
-    with torch.no_grad():  # pi_ref = the base model, before any update
-        for start in range(0, len(rows), 16):
-            batch = collate(rows[start : start + 16])
+    with torch.no_grad():
+        for start in starts[process_rank() :: world_size()]:
+            batch = collate(rows[start : start + batch_size])
             lp = mean_logprob(model, batch["input_ids"], batch["attention_mask"], batch["completion_mask"])
-            for row, value in zip(rows[start : start + 16], lp.tolist(), strict=True):
-                row["ref_logp"] = value
+            mine[start] = lp.tolist()
     model.train(was_training)
-    return Dataset.from_list(rows)
+    merged: dict[int, list[float]] = {}
+    for share in gather_objects([mine]):
+        merged.update(share)
+    return [value for start in starts for value in merged[start]]
 
 
 class O1PrunerTrainer(Trainer):

@@ -5,6 +5,7 @@ key that belongs to exactly one section)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,35 @@ def _check_numbers(recipe: str, section: str, values: dict, config_class: type) 
         if not ok or (base is int and not float(value).is_integer()):
             what = "an integer" if base is int else "a number"
             raise ValueError(f"recipe {recipe}: {section}.{name} must be {what}, got {value!r}")
+
+
+def split_global_batch(trainer: dict, config_class: type, processes: int) -> dict:
+    """The trainer section for ``processes`` data-parallel processes at the recipe's global batch.
+
+    A recipe states its batch for one process: ``per_device_train_batch_size`` x
+    ``gradient_accumulation_steps`` is the global batch. Over N processes the accumulation steps are
+    divided first (each process keeps the recipe's per-device memory), then the per-device batch, so
+    every optimizer step sees as many samples as on one process; ValueError (one line) when N does not
+    split it that way.
+    """
+    if processes <= 1:
+        return dict(trainer)
+    defaults = {f.name: f.default for f in dataclasses.fields(config_class)}
+    batch = int(trainer.get("per_device_train_batch_size", defaults["per_device_train_batch_size"]))
+    accumulation = int(trainer.get("gradient_accumulation_steps", defaults["gradient_accumulation_steps"]))
+    from_accumulation = math.gcd(accumulation, processes)
+    from_batch = processes // from_accumulation
+    if batch % from_batch:
+        raise ValueError(
+            f"recipe: the global batch (per_device_train_batch_size {batch} x gradient_accumulation_steps "
+            f"{accumulation}) does not split over {processes} processes; use a number of processes that "
+            "divides gradient_accumulation_steps x per_device_train_batch_size factor by factor"
+        )
+    return {
+        **trainer,
+        "per_device_train_batch_size": batch // from_batch,
+        "gradient_accumulation_steps": accumulation // from_accumulation,
+    }
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:

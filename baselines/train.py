@@ -12,10 +12,18 @@ import dataclasses
 import importlib
 import json
 import os
+import sys
 from pathlib import Path
 
-from elastic_bench.baselines.common import training_set_label
-from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe
+from elastic_bench.baselines.common import (
+    check_launch,
+    is_main_process,
+    main_process_first,
+    training_set_label,
+    wait_for_everyone,
+    world_size,
+)
+from elastic_bench.baselines.recipe import DataConfig, default_recipe, load_recipe, split_global_batch
 from elastic_bench.baselines.resume import ResumePlan, RunClock, plan_resume
 from elastic_bench.harness.provenance import (
     current_hardware,
@@ -64,6 +72,14 @@ def _check_output_dir(
             "choose another --output-dir"
         )
     return plan_resume(out, _last_checkpoint(out), earlier.get("spec") or {}, spec, allow_changed)
+
+
+def _run_id(out: Path, resume: bool) -> str:
+    """The training run's id: a resumed run keeps its own."""
+    from elastic_bench.baselines.callbacks import new_run_id
+
+    earlier = json.loads((out / RUN_FILE).read_text()) if resume and (out / RUN_FILE).is_file() else {}
+    return earlier.get("run_id") or new_run_id(out)
 
 
 def _last_checkpoint(out: Path) -> str | None:
@@ -118,9 +134,13 @@ def train_method(
 
     ``resume`` continues from the last checkpoint in ``output_dir`` with the run's own settings;
     ``allow_changed`` lets it continue with changed ones, which the record lists before and after.
+    Under ``accelerate launch`` every process calls this: each takes its share of the recipe's
+    global batch (:func:`~elastic_bench.baselines.recipe.split_global_batch`), and only rank 0
+    writes the run's files.
     """
     if allow_changed and not resume:
         raise ValueError("--allow-changed only applies with --resume")
+    check_launch()
     module = method_module(method)
     recipe_path = Path(recipe) if recipe else default_recipe(method)
     spec = load_recipe(recipe_path, module.CONFIG_CLASS, overrides)
@@ -128,7 +148,10 @@ def train_method(
         raise ValueError(f"recipe {recipe_path.name} is for method {spec['method']!r}, not {method!r}")
     out = Path(output_dir)
     base = portable_path(base)  # the record names the base as every clone can find it
+    processes = world_size()
+    trainer_spec = split_global_batch(spec["trainer"], module.CONFIG_CLASS, processes)
     plan = _check_output_dir(out, method, base, resume, spec, allow_changed)
+    wait_for_everyone()  # every process has seen the folder as it was before rank 0 writes to it
     commit = (
         git_commit()
     )  # the code that trains: read now, so a commit made during training does not relabel it
@@ -137,7 +160,7 @@ def train_method(
 
     model, tokenizer = load_base(base)  # one-line error when base is not a causal LM
     data = DataConfig(**spec["data"])
-    trainer_kwargs = {**spec["trainer"], **COMMON_FORCED, **module.FORCED, "output_dir": str(out)}
+    trainer_kwargs = {**trainer_spec, **COMMON_FORCED, **module.FORCED, "output_dir": str(out)}
     if "benchmark" in {f.name for f in dataclasses.fields(module.CONFIG_CLASS)}:  # GRPO reward graders
         grader = trainer_kwargs.setdefault("benchmark", data.benchmark)
         if grader != data.benchmark:
@@ -145,18 +168,20 @@ def train_method(
                 f"recipe: trainer.benchmark {grader!r} differs from data.benchmark {data.benchmark!r}"
             )
     args = module.CONFIG_CLASS(**trainer_kwargs)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RUN_FILE).write_text(
-        json.dumps(
-            {"method": method, "base": base, "recipe": portable_path(recipe_path), "spec": spec},
-            indent=1,
-            default=str,
+    if is_main_process():
+        out.mkdir(parents=True, exist_ok=True)
+        (out / RUN_FILE).write_text(
+            json.dumps(
+                {"method": method, "base": base, "recipe": portable_path(recipe_path), "spec": spec}
+                | {"run_id": _run_id(out, resume)},  # eval-on-save results carry the run's id
+                indent=1,
+                default=str,
+            )
         )
-    )
     try:
         return _train(module, method, base, out, spec, data, args, model, tokenizer, plan, callbacks, commit)
     except BaseException:
-        if _last_checkpoint(out) is None:  # nothing to resume: a corrected rerun may use the folder
+        if is_main_process() and _last_checkpoint(out) is None:  # a corrected rerun may use the folder
             (out / RUN_FILE).unlink(missing_ok=True)
         raise
 
@@ -172,16 +197,20 @@ def _train(module, method, base, out, spec, data, args, model, tokenizer, plan, 
         extra["problems"] = problems_of(data)
         refs = module.no_references(base, extra["problems"])
     else:  # references() draws the same problems itself, from the same recipe
-        refs = references(data, base, int(args.seed), model=model, tokenizer=tokenizer)
+        with main_process_first():  # rank 0 samples (or reads) and caches; the others read its cache
+            refs = references(data, base, int(args.seed), model=model, tokenizer=tokenizer)
     original_template = tokenizer.chat_template
     set_seed(args.seed)
     trainer = module.make_trainer(
         model, tokenizer, refs, args, callbacks=[*(callbacks or []), clock], **extra
     )
+    if not on_policy:  # GRPO's sampler draws whole generation batches
+        _note_padded_last_batch(len(trainer.train_dataset), args.per_device_train_batch_size)
     trainer.train(resume_from_checkpoint=plan.checkpoint)
     tokenizer.chat_template = original_template  # the saved model renders prompts as the base did
-    trainer.save_model(str(out))
-    tokenizer.save_pretrained(str(out))
+    trainer.save_model(str(out))  # rank 0 writes (the trainer knows its process)
+    if is_main_process():
+        tokenizer.save_pretrained(str(out))
     state = trainer.state
     tokens = int(getattr(state, "num_input_tokens_seen", 0) or 0)
     record = TrainingRecord(
@@ -201,13 +230,29 @@ def _train(module, method, base, out, spec, data, args, model, tokenizer, plan, 
         # reference sampling included unless cached; a resumed run adds the time before its checkpoint
         wall_time_seconds=round(clock.seconds(), 2),
         seed=int(args.seed),
+        world_size=world_size(),
         hardware=current_hardware(),
         library_versions=library_versions(),
         git_commit=commit,
         resumed=[TrainingResume(**r) for r in plan.resumes],
     )
-    write_atomic(out / RECORD_FILE, record.model_dump_json(indent=1))  # whole or not at all
+    if is_main_process():
+        write_atomic(out / RECORD_FILE, record.model_dump_json(indent=1))  # whole or not at all
+    wait_for_everyone()  # no process reports the run finished before its record is on disk
     return record
+
+
+def _note_padded_last_batch(rows: int, per_device: int) -> None:
+    """One line (rank 0) when the training rows do not fill the processes' last batch of an epoch:
+    accelerate pads it with rows from the epoch's start, where one process trains on a smaller batch,
+    so that step's loss differs from a one-process run's."""
+    processes = world_size()
+    if processes > 1 and rows % (per_device * processes) and is_main_process():
+        print(
+            f"elastic-bench: note: {rows} training rows leave a partial last batch of {per_device} x "
+            f"{processes} processes; it is filled with rows from the epoch's start",
+            file=sys.stderr,
+        )
 
 
 def _plain(args) -> dict:

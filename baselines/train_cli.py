@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from elastic_bench.harness.protocol import DEFAULT_TASK
+from elastic_bench.harness.results import DEFAULT_RESULTS_DIR
+
 
 class _OverridesParser(argparse.ArgumentParser):
     """Takes ``key=value`` words anywhere on the line (argparse alone wants them before options)."""
@@ -45,6 +48,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "overrides", nargs="*", metavar="key=value", help="recipe overrides (trainer.x=..., data.y=...)"
     )
     p.set_defaults(overrides=[])
+    ev = p.add_argument_group("eval-on-save (each saved checkpoint: a sweep, kept as the run's family)")
+    ev.add_argument(
+        "--eval-on-save", default=None, metavar="BUDGETS", help="e.g. 64,256: sweep these budgets"
+    )
+    ev.add_argument(
+        "--eval-tasks", default=DEFAULT_TASK, help=f"task group to sweep (default {DEFAULT_TASK})"
+    )
+    ev.add_argument("--eval-limit", type=int, default=20, help="problems per budget (default 20)")
+    ev.add_argument(
+        "--eval-background", action="store_true", help="sweep in another process; training goes on"
+    )
+    ev.add_argument(
+        "--results-dir", default=DEFAULT_RESULTS_DIR, help="families go to RESULTS_DIR/families/<run id>/"
+    )
 
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
@@ -58,7 +75,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Run the recipe and print where the checkpoint went."""
+    """Run the recipe and print where the checkpoint went (rank 0 only, under ``accelerate launch``)."""
+    from elastic_bench.baselines.common import is_main_process
     from elastic_bench.baselines.recipe import parse_overrides
     from elastic_bench.baselines.resume import describe
     from elastic_bench.baselines.train import train_method
@@ -71,7 +89,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         overrides=parse_overrides(args.overrides),
         resume=args.resume,
         allow_changed=args.allow_changed,
+        callbacks=_eval_on_save(args),
     )
+    if not is_main_process():  # rank 0 reports for the run
+        return 0
     resumed = "".join(
         f"; resumed at step {r.from_step}" + (f" (changed {describe(r.changed)})" if r.changed else "")
         for r in record.resumed
@@ -81,6 +102,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{record.wall_time_seconds:.0f} s{resumed} -> {args.output_dir}"
     )
     return 0
+
+
+def _eval_on_save(args: argparse.Namespace) -> list:
+    """The eval-on-save callback ``--eval-on-save BUDGETS`` asks for (none without it)."""
+    if not getattr(args, "eval_on_save", None):
+        return []
+    from elastic_bench.baselines.callbacks import EvalOnSaveCallback
+
+    try:
+        budgets = [int(b) for b in args.eval_on_save.split(",") if b.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--eval-on-save: expected budgets such as 64,256, got {args.eval_on_save!r}"
+        ) from None
+    return [
+        EvalOnSaveCallback(
+            tasks=args.eval_tasks,
+            budgets=budgets,
+            limit=args.eval_limit,
+            results_dir=args.results_dir,
+            background=args.eval_background,
+        )
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
