@@ -1,6 +1,6 @@
 """Numbers from result files, shared by the CLI and the app: avg@k with bootstrap CIs, token
 statistics, AES and AUC, per-budget summaries, the comparison of retrained models with their base and
-the paired comparison of two entries (paired bootstrap, McNemar).
+the paired comparison of two entries (paired bootstrap, McNemar) and ranks with paired-test bounds.
 """
 
 from __future__ import annotations
@@ -9,6 +9,13 @@ from elastic_bench.harness.analysis._comparison import (
     COLUMNS,
     budget_accuracy_frame,
     comparison_frame,
+)
+from elastic_bench.harness.analysis._cost import (
+    COST_COLUMNS,
+    Prices,
+    cost_frame,
+    point_tokens_per_correct,
+    sweep_throughput,
 )
 from elastic_bench.harness.analysis._metrics import (
     AES_CONVENTIONS,
@@ -34,6 +41,13 @@ from elastic_bench.harness.analysis._paired import (
     ComparisonError,
     compare_entries,
     mcnemar_exact,
+    solved,
+)
+from elastic_bench.harness.analysis._ranking import (
+    RANK_ALPHA,
+    RankBounds,
+    mcnemar_critical,
+    rank_with_bounds,
 )
 from elastic_bench.harness.analysis._summary import (
     ReportError,
@@ -45,10 +59,20 @@ from elastic_bench.harness.analysis._summary import (
 )
 
 __all__ = [
+    "COST_COLUMNS",
+    "Prices",
+    "cost_frame",
+    "point_tokens_per_correct",
+    "sweep_throughput",
     "BudgetComparison",
     "ComparisonError",
     "compare_entries",
     "mcnemar_exact",
+    "RANK_ALPHA",
+    "RankBounds",
+    "mcnemar_critical",
+    "rank_with_bounds",
+    "solved",
     "AESConvention",
     "AES_CONVENTIONS",
     "ANSWER_RATES",

@@ -23,7 +23,10 @@ import numpy as np
 from elastic_bench.harness.analysis._metrics import paired_bootstrap_diff
 from elastic_bench.harness.results import BudgetPoint, ResultFile, samples_file_task
 
-__all__ = ["BudgetComparison", "ComparisonError", "compare_entries", "mcnemar_exact"]
+__all__ = ["BudgetComparison", "ComparisonError", "compare_entries", "mcnemar_exact", "solved"]
+
+#: a problem counts as right (for McNemar's test) when at least this share of its samples is
+SOLVED_AT = 0.5
 
 
 class ComparisonError(ValueError):
@@ -64,6 +67,11 @@ def mcnemar_exact(b_only: int, a_only: int) -> float:
         return 1.0
     tail = sum(math.comb(n, i) for i in range(min(b_only, a_only) + 1)) / 2**n
     return min(1.0, 2.0 * tail)
+
+
+def solved(per_problem_accuracy: np.ndarray) -> np.ndarray:
+    """Which problems count as right in a paired test: at least half their samples are."""
+    return np.asarray(per_problem_accuracy, dtype=float) >= SOLVED_AT
 
 
 def _aligned(a: ResultFile, b: ResultFile) -> tuple[list[str], list[int], list[int]]:
@@ -165,7 +173,7 @@ def _one(
     acc_a = np.array([point_a.per_problem_accuracy[i] for i in ia])
     acc_b = np.array([point_b.per_problem_accuracy[i] for i in ib])
     diff = paired_bootstrap_diff(acc_b, acc_a, seed=seed)
-    right_a, right_b = acc_a >= 0.5, acc_b >= 0.5
+    right_a, right_b = solved(acc_a), solved(acc_b)
     b_only, a_only = int(np.sum(right_b & ~right_a)), int(np.sum(right_a & ~right_b))
     total_delta = total_ci = None
     if point_a.per_problem_tokens is not None and point_b.per_problem_tokens is not None:
