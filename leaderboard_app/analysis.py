@@ -49,8 +49,11 @@ _FILTER_COLUMNS = {
 def filter_entries(entries: pd.DataFrame, f: Filters) -> pd.DataFrame:
     """Entries of the selected benchmark that pass the kind and evaluation (reproduced entries: verified,
     self-reported) filters, and the strategy, model, base model, benchmark version, provenance and source
-    table filters (an empty one of these passes everything)."""
+    table filters (an empty one of these passes everything). A declared alias (the weights of another
+    entry under a second name) is left out: it is its original, not a model of its own."""
     mask = (entries["benchmark"] == f.benchmark) & entries["kind"].isin(f.kinds)
+    if "alias_of" in entries:
+        mask &= entries["alias_of"].fillna("") == ""
     if "evaluation" in entries:
         mask &= (entries["kind"] != "reproduced") | entries["evaluation"].isin(f.evaluations)
     for name, column in _FILTER_COLUMNS.items():
@@ -171,10 +174,11 @@ def own_bases(entries: pd.DataFrame) -> dict[str, tuple[str | None, str]]:
         return e.benchmark, judged_label(getattr(e, "test_set", ""), getattr(e, "grading_semantics", ""))
 
     by_weights: dict[tuple, Any] = {}
-    for e in entries.itertuples():
+    originals = [e for e in entries.itertuples() if not getattr(e, "alias_of", "")]  # never an alias
+    for e in originals:
         if e.kind == "reproduced" and e.weights_sha256 and not e.base_weights_sha256:
             by_weights.setdefault((*group(e), e.weights_sha256), e)  # untrained models first
-    for e in entries.itertuples():
+    for e in originals:
         if e.kind == "reproduced" and e.weights_sha256:
             by_weights.setdefault((*group(e), e.weights_sha256), e)
     series = dict(zip(entries["entry"], entries["series"], strict=True))

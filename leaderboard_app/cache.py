@@ -2,12 +2,17 @@
 
 A warm rerun costs one ``os.walk`` + ``stat`` per file and a cache lookup; a changed, added or
 removed file changes the stamps, so the app picks it up on the next rerun without a restart.
+The stamps enter the key as one digest (Streamlit hashing a tuple of 1,000 stamps costs more than the
+rest of a warm rerun), and the parsed directory and its rankings are shared, not copied, between
+reruns and sessions (:func:`st.cache_resource`): the pages only read them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from elastic_bench.harness.results import ResultFile
@@ -18,17 +23,39 @@ from elastic_bench.leaderboard_app.data import (
     load_leaderboard,
     scan_results,
 )
+from elastic_bench.leaderboard_app.ranking import ranking_table
 from elastic_bench.leaderboard_app.samples import line_offsets
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _leaderboard(results_dir: str, stamps: tuple[Stamp, ...]) -> LeaderboardData:
-    return load_leaderboard(results_dir, stamps)
+def _digest(stamps: tuple[Stamp, ...]) -> str:
+    return hashlib.sha256(repr(stamps).encode("utf-8")).hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _leaderboard(results_dir: str, digest: str, _stamps: tuple[Stamp, ...]) -> LeaderboardData:
+    return load_leaderboard(results_dir, _stamps)
 
 
 def get_leaderboard(results_dir: str | Path) -> LeaderboardData:
-    """The parsed results directory, recomputed only when a file's mtime or size changed."""
-    return _leaderboard(str(results_dir), scan_results(results_dir))
+    """The parsed results directory (read-only: shared between sessions), recomputed only when a file's
+    mtime or size changed."""
+    stamps = scan_results(results_dir)
+    return _leaderboard(str(results_dir), _digest(stamps), stamps)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _ranking(
+    results_dir: str, digest: str, benchmark: str, budget: str, _stamps: tuple[Stamp, ...]
+) -> pd.DataFrame:
+    data = _leaderboard(results_dir, digest, _stamps)
+    return ranking_table(data.entries, data.points, data.problems, benchmark, budget)
+
+
+def get_ranking(results_dir: str | Path, benchmark: str, budget: str) -> pd.DataFrame:
+    """The ranking of every entry of a benchmark at a budget (:func:`ranking_table`; read-only: shared),
+    recomputed only when the results directory changed."""
+    stamps = scan_results(results_dir)
+    return _ranking(str(results_dir), _digest(stamps), benchmark, budget, stamps)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from datetime import date
 
 import pandas as pd
@@ -23,6 +24,11 @@ PALETTE = list(dict.fromkeys(qualitative.Plotly + qualitative.D3 + qualitative.S
 FRONTIER_COLOR = "#8c8c8c"
 #: legend under the plot: on a narrow screen a legend beside it squeezes the plot to a sliver
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0}
+#: axes and margins of the accuracy-vs-tokens charts: margins grow to fit the axis titles and tick
+#: labels (a fixed margin clips the y axis title on a narrow screen); room for a two-line title
+X_AXIS = {"title": {"text": "mean tokens used per answer (log scale)", "standoff": 8}, "automargin": True}
+Y_AXIS = {"title": {"text": "accuracy (%)", "standoff": 10}, "rangemode": "tozero", "automargin": True}
+MARGIN = {"l": 10, "r": 10, "t": 70, "b": 60}
 GROUP_TITLES = {"reproduced": "Reproduced", "reported": "Reported (published numbers)"}
 #: marker of a reported entry by its provenance badge (open markers: published numbers)
 PROVENANCE_SYMBOLS = {
@@ -62,10 +68,49 @@ def series_colors(series: list[str]) -> dict[str, str]:
 
 
 def default_title(points: pd.DataFrame, what: str) -> str:
-    """``Accuracy vs tokens · math500 · 12 entries · 2026-12-07``: what a chart shows, for exports."""
+    """``Accuracy vs tokens · math500 · A, B, C · 2026-12-07`` (more than three series: their number):
+    what a chart shows, on which benchmark, for which models, when; exported figures carry it."""
     benchmarks = ", ".join(sorted(points["benchmark"].dropna().unique())) if "benchmark" in points else ""
-    n = points["series"].nunique() if "series" in points else 0
-    return " · ".join(part for part in (what, benchmarks, f"{n} entries", date.today().isoformat()) if part)
+    names = sorted(points["series"].dropna().unique()) if "series" in points else []
+    models = ", ".join(names) if len(names) <= 3 else f"{len(names)} entries"
+    return " · ".join(part for part in (what, benchmarks, models, date.today().isoformat()) if part)
+
+
+def title_layout(title: str) -> dict:
+    """The layout title: what the chart shows, and under it in smaller type the rest of ``title``
+    (benchmark, models, date), so it fits a narrow screen."""
+    head, _, rest = title.partition(" · ")
+    text = esc(head) + (f"<br><span style='font-size:11px'>{esc(rest)}</span>" if rest else "")
+    return {"text": text, "font": {"size": 14}, "x": 0.0, "xanchor": "left", "xref": "paper"}
+
+
+def figure_filename(title: str) -> str:
+    """A file name (without extension) for an exported figure: its title as lowercase words."""
+    slug = re.sub(r"[^0-9A-Za-z.=-]+", "_", title).strip("_").lower()
+    return slug[:120] or "figure"
+
+
+def chart_config(title: str) -> dict:
+    """plotly's config for a chart: no logo, and the camera button saves a PNG named after the title."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": figure_filename(title), "scale": 2},
+    }
+
+
+def plain_title(fig: go.Figure) -> str:
+    """A figure's title as plain text (:func:`title_layout` undone)."""
+    text = re.sub(r"<br>", " · ", fig.layout.title.text or "")
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def chart_alt(fig: go.Figure) -> str:
+    """A short description of a figure for screen readers: its title and axes."""
+    plain = plain_title(fig) or "Chart"
+    axes = [a.title.text for a in (fig.layout.xaxis, fig.layout.yaxis) if a.title.text]
+    n = len([t for t in fig.data if (t.meta or {}).get("role") in ("curve", "points")])
+    parts = [plain, f"{n} series" if n else "", " against ".join(reversed(axes))]
+    return ". ".join(p for p in parts if p)
 
 
 def _fmt(value: object, pattern: str, scale: float = 1.0) -> str:
@@ -186,12 +231,12 @@ def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -
             )
             first = False
     fig.update_layout(
-        title={"text": esc(title), "font": {"size": 14}},
-        xaxis={"title": {"text": "mean tokens used per answer (log scale)", "standoff": 8}, "type": "log"},
-        yaxis={"title": "accuracy (%)", "rangemode": "tozero"},
+        title=title_layout(title),
+        xaxis={**X_AXIS, "type": "log"},
+        yaxis=Y_AXIS,
         legend={"groupclick": "toggleitem", "tracegroupgap": 12, **LEGEND_BELOW},
         hovermode="closest",
-        margin={"l": 60, "r": 20, "t": 50, "b": 60},
+        margin=MARGIN,
         template="plotly_white",
         height=520 + 20 * min(points["series"].nunique() if len(points) else 0, 20),
     )
@@ -246,12 +291,12 @@ def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], titl
             )
         )
     fig.update_layout(
-        title={"text": esc(title), "font": {"size": 14}},
-        xaxis={"title": {"text": "mean tokens used per answer (log scale)", "standoff": 8}, "type": "log"},
-        yaxis={"title": "accuracy (%)", "rangemode": "tozero"},
+        title=title_layout(title),
+        xaxis={**X_AXIS, "type": "log"},
+        yaxis=Y_AXIS,
         legend={"groupclick": "toggleitem", **LEGEND_BELOW},
         template="plotly_white",
         height=480 + 20 * min(points["series"].nunique() if len(points) else 0, 20),
-        margin={"l": 60, "r": 20, "t": 50, "b": 60},
+        margin=MARGIN,
     )
     return fig

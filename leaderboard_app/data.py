@@ -25,6 +25,7 @@ from elastic_bench.harness.results import (
     entry_files,
     load_result,
 )
+from elastic_bench.leaderboard_app.problems import ProblemScores, problem_scores
 from elastic_bench.leaderboard_app.verification import VERIFIED, evaluation_columns
 
 RESULTS_ENV = "ELASTIC_BENCH_RESULTS_DIR"
@@ -70,6 +71,7 @@ ENTRY_COLUMNS = [
     "method",  # the training record's method ("" when the weights were not retrained here)
     "weights_sha256",
     "base_weights_sha256",  # of the model training started from
+    "alias_of",  # the model name of the entry with the same weights this one is an alias of ('' if none)
     *("evaluation", "request_id"),  # verified / self-reported / published; a verified entry's request
     *PROVENANCE_COLUMNS,
 ]
@@ -118,6 +120,7 @@ POINT_COLUMNS = [
 ]
 
 Stamp = tuple[str, int, int]  # (path relative to the results dir, mtime_ns, size)
+Parsed = tuple[dict, list[dict], ProblemScores | None]  # a result file's entry row, points, problems
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,12 @@ class SkippedFile:
 
 @dataclass
 class LeaderboardData:
-    """Everything the pages need: one row per entry, one row per budget point, skipped files."""
+    """Per entry and per budget point a row, the skipped files, and per-problem results (rank bounds)."""
 
     entries: pd.DataFrame
     points: pd.DataFrame
     skipped: list[SkippedFile] = field(default_factory=list)
+    problems: dict[str, ProblemScores] = field(default_factory=dict)
 
     @property
     def benchmarks(self) -> list[str]:
@@ -231,7 +235,7 @@ def entry_strategy(result: ResultFile) -> str:
     return strategies.pop() if len(strategies) == 1 else "mixed"
 
 
-def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
+def _entry_rows(rel: str, result: ResultFile) -> Parsed:
     strategy = entry_strategy(result)
     provenance = provenance_columns(result)
     entry = {
@@ -254,6 +258,7 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
         "method": result.training.method if result.training else "",
         "weights_sha256": (result.reproducibility.weights_sha256 if result.reproducibility else None) or "",
         "base_weights_sha256": (result.training.base_weights_sha256 if result.training else None) or "",
+        "alias_of": result.alias_of or "",
         **evaluation_columns(result),
         **provenance,
     }
@@ -297,14 +302,14 @@ def _entry_rows(rel: str, result: ResultFile) -> tuple[dict, list[dict]]:
                 **{name: provenance[name] for name in POINT_PROVENANCE},
             }
         )
-    return entry, points
+    return entry, points, problem_scores(result)
 
 
-_PARSED: dict[tuple[str, str], tuple[tuple[int, int], tuple[dict, list[dict]] | SkippedFile]] = {}
+_PARSED: dict[tuple[str, str], tuple[tuple[int, int], Parsed | SkippedFile]] = {}
 _PARSED_LOCK = threading.Lock()
 
 
-def _parse_one(root: Path, stamp: Stamp) -> tuple[dict, list[dict]] | SkippedFile:
+def _parse_one(root: Path, stamp: Stamp) -> Parsed | SkippedFile:
     rel, mtime, size = stamp
     key = (str(root.resolve()), rel)
     with _PARSED_LOCK:
@@ -312,11 +317,9 @@ def _parse_one(root: Path, stamp: Stamp) -> tuple[dict, list[dict]] | SkippedFil
     if cached is not None and cached[0] == (mtime, size):
         return cached[1]
     try:
-        parsed: tuple[dict, list[dict]] | SkippedFile = _entry_rows(rel, load_result(root / rel))
+        parsed: Parsed | SkippedFile = _entry_rows(rel, load_result(root / rel))
     except ResultFileError as exc:
-        reason = str(exc)
-        prefix = f"{Path(rel).name}: "
-        parsed = SkippedFile(rel, reason[len(prefix) :] if reason.startswith(prefix) else reason)
+        parsed = SkippedFile(rel, str(exc).removeprefix(f"{Path(rel).name}: "))
     except Exception as exc:  # noqa: BLE001 - a broken file must never take the app down
         parsed = SkippedFile(rel, f"cannot load: {type(exc).__name__}: {exc}")
     with _PARSED_LOCK:
@@ -365,27 +368,27 @@ def load_leaderboard(results_dir: str | Path, stamps: tuple[Stamp, ...] | None =
     entries: list[dict] = []
     points: list[dict] = []
     skipped: list[SkippedFile] = []
+    problems: dict[str, ProblemScores] = {}
     for stamp in stamps:
         parsed = _parse_one(root, stamp)
         if isinstance(parsed, SkippedFile):
             skipped.append(parsed)
             continue
-        entry, pts = parsed
+        entry, pts, scores = parsed
         entries.append(entry)
         points.extend(pts)
+        problems.update({entry["entry"]: scores} if scores is not None else {})
     entries_df = pd.DataFrame(entries, columns=ENTRY_COLUMNS)
     points_df = pd.DataFrame(points, columns=POINT_COLUMNS)
     if len(entries_df):
         entries_df["series"] = series_labels(entries_df)
         entries_df["table_base"] = _table_bases(entries_df)
-        points_df["series"] = points_df["entry"].map(
-            dict(zip(entries_df["entry"], entries_df["series"], strict=True))
-        )
+        points_df["series"] = points_df["entry"].map(entries_df.set_index("entry")["series"])
     for col in ("thinking_budget", "solution_budget"):
         points_df[col] = points_df[col].astype("Int64")
     for col in (*ANSWER_RATES, "cf_rating", "cf_percentile", "accuracy", "mean_total_tokens"):
         points_df[col] = points_df[col].astype(float)  # None (files without the rate) becomes NaN
-    return LeaderboardData(entries=entries_df, points=points_df, skipped=skipped)
+    return LeaderboardData(entries=entries_df, points=points_df, skipped=skipped, problems=problems)
 
 
 def load_entry(results_dir: str | Path, entry: str) -> ResultFile:

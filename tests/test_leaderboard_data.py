@@ -404,3 +404,39 @@ def test_a_picked_base_never_scores_code_judged_otherwise(tmp_path: Path) -> Non
     assert not pd.isna(table.loc["hidden-b · elastic", "AES_vs_base"])
     public = table.loc["public-c · elastic [public tests only]"]
     assert pd.isna(public["AES_vs_base"]) and "judged otherwise" in public["AES_base"]
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_frontier_line_reads_on_the_light_and_the_dark_theme() -> None:
+    from elastic_bench.leaderboard_app.charts import FRONTIER_COLOR
+
+    # Streamlit's backgrounds: light #ffffff, dark #0e1117; WCAG asks 3:1 for graphics
+    for background in ("#ffffff", "#0e1117"):
+        lighter, darker = sorted((_luminance(FRONTIER_COLOR), _luminance(background)), reverse=True)
+        assert (lighter + 0.05) / (darker + 0.05) >= 3.0, background
+
+
+def test_exported_figures_are_named_and_titled_after_benchmark_models_and_date(results_dir: Path) -> None:
+    from datetime import date
+
+    from elastic_bench.leaderboard_app.charts import chart_alt, chart_config, figure_filename, plain_title
+
+    data = load_leaderboard(results_dir)
+    today = date.today().isoformat()
+    few = data.points[data.points["model_name"].isin(["base", "short"])]
+    title = plain_title(curves_figure(few))
+    assert title == f"Accuracy vs tokens · toy · base · elastic, short · elastic · {today}"
+    many = data.points[data.points["benchmark"] == "toy"]
+    n = many["series"].nunique()
+    assert n > 3 and plain_title(curves_figure(many)) == f"Accuracy vs tokens · toy · {n} entries · {today}"
+    config = chart_config(title)
+    assert config["toImageButtonOptions"]["filename"] == figure_filename(title)
+    assert figure_filename(title).startswith(
+        "accuracy_vs_tokens_toy_base_elastic"
+    ) and today in figure_filename(title)
+    assert chart_alt(curves_figure(few)).startswith(title + ". 2 series. accuracy (%) against mean tokens")

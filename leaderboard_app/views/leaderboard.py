@@ -15,7 +15,7 @@ from elastic_bench.leaderboard_app.analysis import (
     summary_table,
 )
 from elastic_bench.leaderboard_app.cache import get_leaderboard
-from elastic_bench.leaderboard_app.charts import curves_figure, pareto_figure
+from elastic_bench.leaderboard_app.charts import curves_figure, figure_filename, pareto_figure, plain_title
 from elastic_bench.leaderboard_app.export import figure_export, table_csv
 from elastic_bench.leaderboard_app.verification import (
     EVALUATION_HELP,
@@ -23,7 +23,15 @@ from elastic_bench.leaderboard_app.verification import (
     SELF_REPORTED,
     VERIFIED,
 )
-from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
+from elastic_bench.leaderboard_app.views.common import (
+    md_escape,
+    results_dir,
+    seed_from_url,
+    select_benchmark,
+    set_url,
+    show_chart,
+)
+from elastic_bench.leaderboard_app.views.ranking import ranking_section
 from elastic_bench.leaderboard_app.views.sources import (
     BADGE_HELP,
     chart_warnings,
@@ -41,6 +49,36 @@ RATE_HELP = {
         help="answers read from a final-answer statement ('Answer: 42', 'the answer is ...')"
     ),
     "grade_timeout_%": st.column_config.NumberColumn(help="samples whose grading hit the hard timeout"),
+}
+
+
+#: column help of the models table
+SUMMARY_HELP = {
+    "AUC": st.column_config.NumberColumn(help="area under accuracy vs log2(budget), normalised to [0, 1]"),
+    "AES_vs_base": st.column_config.NumberColumn(
+        help="the entry's unconstrained (else largest-budget) point vs its base's (AES_base)"
+    ),
+    "AES_base": st.column_config.TextColumn(
+        help="the base the AES is against: by default each entry's own (a retrained model's "
+        "base model, through its chain of retrainings; a published row's base row), else the "
+        "AES base picked in the sidebar; blank AES when there is none"
+    ),
+    "AES_in_table": st.column_config.NumberColumn(
+        help="reported entries: AES against the base row of the same published table (and benchmark version)"
+    ),
+    "provenance": st.column_config.TextColumn(help=BADGE_HELP),
+    "evaluation": st.column_config.TextColumn(help=EVALUATION_HELP),
+    "tokens_counted": st.column_config.TextColumn(
+        help="what the token counts count: thinking only, the whole response, or not stated"
+    ),
+    "source": st.column_config.TextColumn(help="citation of reported numbers"),
+    "rank": st.column_config.NumberColumn(
+        help="within its kind and test set: public-tests-only results are never ranked against hidden-test ones"
+    ),
+    "cf_rating": st.column_config.TextColumn(
+        help="CodeElo rating from cached standings; 'unavailable' when none are cached (never estimated)"
+    ),
+    **RATE_HELP,
 }
 
 
@@ -72,19 +110,27 @@ def _sidebar_filters(
         "Strategy", strategies, default=strategies, key=f"strategies::{benchmark}"
     )
     models = sorted(bench_entries["model_name"].unique())
+    seed_from_url(
+        "models",
+        f"models::{benchmark}",
+        models,
+        default_models(bench_entries, points),
+        multi=True,
+        benchmark=benchmark,
+    )
     chosen_models = side.multiselect(
-        "Models", models, default=default_models(bench_entries, points), key=f"models::{benchmark}"
+        "Models", models, key=f"models::{benchmark}", help="the models the chart and the tables below it show"
     )
     series = bench_entries.sort_values("series")
     # default: each entry against its own base (a retrained model's base model, a published row's
     # base row in its table); a base picked here applies to every entry judged alike
-    options = [None, *series["entry"].tolist()]
+    options = [OWN_BASE, *series["entry"].tolist()]
     labels = dict(zip(series["entry"], series["series"], strict=True))
+    seed_from_url("base", f"base::{benchmark}", options, OWN_BASE, benchmark=benchmark)
     base = side.selectbox(
         "AES base model",
         options,
-        index=0,
-        format_func=lambda e: "(each entry's own base)" if e is None else labels[e],
+        format_func=lambda e: "(each entry's own base)" if e == OWN_BASE else labels[e],
         key=f"base::{benchmark}",
         help="AES (O1-Pruner) against a base. Default: each entry against its own base, named in the "
         "table's AES_base column (a retrained model's base model, followed through a chain of retrainings; "
@@ -108,7 +154,7 @@ def _sidebar_filters(
         models=tuple(chosen_models),
         **_provenance_filters(bench_entries, benchmark),
     )
-    return f, base, convention, show_ci
+    return f, base or None, convention, show_ci
 
 
 #: the provenance filters: Filters field -> (entries column, widget label, help)
@@ -171,8 +217,13 @@ def _download_figure(label: str, fig, stem: str, key: str) -> None:
     )
 
 
+#: the AES base option "each entry against its own base" (in the URL: no ``base`` parameter)
+OWN_BASE = ""
+TABS = ["Models (AES, AUC)", "Ranking", "Accuracy and tokens per budget", "Pareto frontier"]
+
+
 def render() -> None:
-    """Render the leaderboard page."""
+    """Render the leaderboard page (``?benchmark=&models=&base=&budget=&tab=`` opens a view)."""
     root = results_dir()
     data = get_leaderboard(root)
     st.title("Efficient-reasoning leaderboard")
@@ -193,81 +244,63 @@ def render() -> None:
         f"({len(data.entries)} entries on {len(data.benchmarks)} benchmarks in total). "
         "Solid lines: reproduced; dashed lines with open markers: published numbers."
     )
-    if not len(entries):
-        st.info("No entry matches the filters.")
-        return
+    if len(entries):
+        st.subheader("Accuracy vs tokens")
+        provenance_badges(entries)
+        chart_warnings(entries, points)
+        fig = curves_figure(points, show_ci=show_ci)
+        show_chart(fig, "curves")
+        _download_figure("Download figure", fig, figure_filename(plain_title(fig)), "dl_curves_fig")
+    else:
+        st.info("No entry matches the filters (the ranking still ranks every entry).")
 
-    st.subheader("Accuracy vs tokens")
-    provenance_badges(entries)
-    chart_warnings(entries, points)
-    fig = curves_figure(points, show_ci=show_ci)
-    st.plotly_chart(fig, width="stretch", key="curves", config={"displaylogo": False})
-    _download_figure("Download figure", fig, f"curves_{benchmark}", "dl_curves_fig")
-
-    base_points = data.points[data.points["entry"] == base] if base is not None else None
+    seed_from_url("tab", "leaderboard_tab", TABS)
     # only the open tab is rendered (tab state tracking): the page stays light with many entries
-    tab_models, tab_budgets, tab_pareto = st.tabs(
-        ["Models (AES, AUC)", "Accuracy and tokens per budget", "Pareto frontier"],
-        key="leaderboard_tab",
-        on_change="rerun",
-    )
-    if tab_models.open:
+    tab_models, tab_rank, tab_budgets, tab_pareto = st.tabs(TABS, key="leaderboard_tab", on_change="rerun")
+    budget = None
+    if tab_rank.open:
+        with tab_rank:
+            budget = ranking_section(root, data, benchmark)
+    base_points = data.points[data.points["entry"] == base] if base is not None else None
+    if tab_models.open and len(entries):
         with tab_models:
             summary = summary_table(entries, data.points, base, convention)
-            st.dataframe(
-                summary,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "AUC": st.column_config.NumberColumn(
-                        help="area under accuracy vs log2(budget), normalised to [0, 1]"
-                    ),
-                    "AES_vs_base": st.column_config.NumberColumn(
-                        help="the entry's unconstrained (else largest-budget) point vs its base's (AES_base)"
-                    ),
-                    "AES_base": st.column_config.TextColumn(
-                        help="the base the AES is against: by default each entry's own (a retrained model's "
-                        "base model, through its chain of retrainings; a published row's base row), else the "
-                        "AES base picked in the sidebar; blank AES when there is none"
-                    ),
-                    "AES_in_table": st.column_config.NumberColumn(
-                        help="reported entries: AES against the base row of the same published table "
-                        "(and benchmark version)"
-                    ),
-                    "provenance": st.column_config.TextColumn(help=BADGE_HELP),
-                    "evaluation": st.column_config.TextColumn(help=EVALUATION_HELP),
-                    "tokens_counted": st.column_config.TextColumn(
-                        help="what the token counts count: thinking only, the whole response, or not stated"
-                    ),
-                    "source": st.column_config.TextColumn(help="citation of reported numbers"),
-                    "rank": st.column_config.NumberColumn(
-                        help="within its kind and test set: public-tests-only results are never ranked against hidden-test ones"
-                    ),
-                    "cf_rating": st.column_config.TextColumn(
-                        help="CodeElo rating from cached standings; 'unavailable' when none are cached (never estimated)"
-                    ),
-                    **RATE_HELP,
-                },
+            st.caption(
+                f"Table: the {len(summary)} entries the chart shows, each at its unconstrained (else "
+                "largest-budget) point, with AUC and AES against the base named in AES_base."
             )
+            st.dataframe(summary, hide_index=True, width="stretch", column_config=SUMMARY_HELP)
             _download_table("Download table (CSV)", summary, f"summary_{benchmark}.csv", "dl_summary")
-    if tab_budgets.open:
+    if tab_budgets.open and len(entries):
         with tab_budgets:
             per_budget = budget_table(points, base_points, convention)
+            st.caption(
+                "Table: every budget point of the entries the chart shows: accuracy with its 95% CI, tokens, "
+                "truncation, tokens per correct answer, AES against the AES base picked in the sidebar."
+            )
             st.dataframe(per_budget, hide_index=True, width="stretch", column_config=RATE_HELP)
             _download_table("Download table (CSV)", per_budget, f"budgets_{benchmark}.csv", "dl_budgets")
-    if tab_pareto.open:
+    if tab_pareto.open and len(entries):
         with tab_pareto:
             _pareto_section(points, f, benchmark)
+    set_url(
+        benchmark=benchmark,
+        models=list(f.models),
+        base=base,
+        budget=budget or st.session_state.get(f"rank_budget::{benchmark}"),
+        tab=st.session_state.get("leaderboard_tab"),
+    )
     sources = sources_table(entries)
     if len(sources):
         with st.expander(f"Sources of the reported entries shown ({len(sources)} tables)"):
+            st.caption("Table: the published tables the reported entries shown come from.")
             st.dataframe(sources, hide_index=True, width="stretch")
 
 
 def _pareto_section(points: pd.DataFrame, f: Filters, benchmark: str) -> None:
     frontiers = pareto_frontiers(points, f.kinds)
     pfig = pareto_figure(points, frontiers)
-    st.plotly_chart(pfig, width="stretch", key="pareto", config={"displaylogo": False})
+    show_chart(pfig, "pareto")
     front = (
         pd.concat([fr.assign(frontier=kind) for kind, fr in frontiers.items()], ignore_index=True)
         if frontiers
@@ -283,11 +316,14 @@ def _pareto_section(points: pd.DataFrame, f: Filters, benchmark: str) -> None:
         }
     )
     st.caption(
-        "Points no other point beats on both tokens and accuracy; reproduced and reported frontiers are separate."
+        "Table: the frontier's points, those no other point beats on both tokens and accuracy; reproduced "
+        "and reported frontiers are separate."
     )
     st.dataframe(front_table, hide_index=True, width="stretch")
     col1, col2 = st.columns(2)
     with col1:
-        _download_figure("Download frontier figure", pfig, f"pareto_{benchmark}", "dl_pareto_fig")
+        _download_figure(
+            "Download frontier figure", pfig, figure_filename(plain_title(pfig)), "dl_pareto_fig"
+        )
     with col2:
         _download_table("Download frontier (CSV)", front_table, f"pareto_{benchmark}.csv", "dl_pareto")

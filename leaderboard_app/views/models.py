@@ -9,7 +9,14 @@ from elastic_bench.harness.analysis import ANSWER_RATES
 from elastic_bench.harness.results import ResultFile, ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure
-from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
+from elastic_bench.leaderboard_app.views.common import (
+    md_escape,
+    results_dir,
+    seed_from_url,
+    select_benchmark,
+    set_url,
+    show_chart,
+)
 from elastic_bench.leaderboard_app.views.sources import BADGE_COLORS, BADGE_HELP
 
 
@@ -86,7 +93,9 @@ def render() -> None:
         ["kind", "series"], ascending=[False, True]
     )
     labels = dict(zip(entries["entry"], entries["series"], strict=True))
+    seed_from_url("entry", f"model_entry::{benchmark}", list(labels), benchmark=benchmark)
     entry = st.selectbox("Entry", list(labels), format_func=labels.get, key=f"model_entry::{benchmark}")
+    set_url(benchmark=benchmark, entry=entry)
     try:
         result = get_entry(root, entry)
     except (OSError, ResultFileError) as exc:
@@ -95,6 +104,11 @@ def render() -> None:
         return
 
     st.subheader(md_escape(result.model_name))
+    if result.alias_of:
+        st.info(
+            f"An alias of **{md_escape(result.alias_of)}** (the same weights under another name): the "
+            "leaderboard's charts, ranking and comparisons show it as that entry."
+        )
     meta = pd.DataFrame(
         [
             ("kind", result.kind),
@@ -106,6 +120,7 @@ def render() -> None:
         ],
         columns=["field", "value"],
     )
+    st.caption("Table: the entry's file and what it holds.")
     st.dataframe(meta, hide_index=True, width="stretch")
     if result.kind == "reported":
         st.warning("Published numbers, not reproduced with this harness: there is no reproducibility record.")
@@ -114,13 +129,14 @@ def render() -> None:
         if result.reported_source is not None:
             src = result.reported_source
             st.badge(src.badge, color=BADGE_COLORS.get(src.badge, "gray"), help=BADGE_HELP)
+            st.caption("Table: where the published numbers come from and how they were measured.")
             st.dataframe(_source_table(result), hide_index=True, width="stretch")
     if result.notes:
         st.markdown("**Notes**")
         st.text(result.notes)
 
     pts = data.points[data.points["entry"] == entry]
-    st.plotly_chart(curves_figure(pts), width="stretch", key="model_curve", config={"displaylogo": False})
+    show_chart(curves_figure(pts), "model_curve")
     table = pd.DataFrame(
         [p.model_dump(exclude={"per_problem_accuracy", "per_problem_tokens"}) for p in result.points]
     )
@@ -131,10 +147,12 @@ def render() -> None:
             lambda ci: "" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
         )
     st.markdown("**Budget points**")
+    st.caption("Table: every budget point of the entry as its result file records it.")
     st.dataframe(table, hide_index=True, width="stretch")
 
     if result.reproducibility is not None:
         st.subheader("Reproducibility record")
+        st.caption("Table: what it takes to rerun this evaluation exactly.")
         st.dataframe(_record_table(result), hide_index=True, width="stretch")
         st.markdown("**Prompt template**")
         st.code(result.reproducibility.prompt_template, language=None, wrap_lines=True)
