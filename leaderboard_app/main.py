@@ -17,6 +17,7 @@ from elastic_bench.leaderboard_app.data import RESULTS_ENV
 from elastic_bench.leaderboard_app.views import (
     baselines,
     compare,
+    cost,
     leaderboard,
     models,
     queue,
@@ -50,6 +51,7 @@ def main() -> None:
         st.Page(_leaderboard, title="Leaderboard", url_path="leaderboard", visibility="hidden"),
         st.Page(baselines.render, title="Baselines", icon=":material/compare:", url_path="baselines"),
         st.Page(compare.render, title="Compare", icon=":material/difference:", url_path="compare"),
+        st.Page(cost.render, title="Cost", icon=":material/payments:", url_path="cost"),
         st.Page(models.render, title="Model", icon=":material/memory:", url_path="model"),
         st.Page(samples.render, title="Samples", icon=":material/article:", url_path="samples"),
         st.Page(upload.render, title="Submit", icon=":material/upload:", url_path="submit"),
