@@ -4,7 +4,8 @@
   the base they were trained from (same task group, ``reproducibility.weights_sha256`` equal to the
   record's ``base_weights_sha256``), as ``elastic-bench baselines`` writes them; a model retrained
   from another retrained one (L1-Max from L1-Exact) joins the group of the first base, and the
-  title says what it was trained from.
+  title says what it was trained from. A declared alias (an entry submitted with the weights of
+  another under a second name, ``alias_of``) is never a base or a method of its own.
 * Reported: entries that name their base row (``reported_source.base_row``) are grouped with that
   row's entry of the same source table and benchmark version (AdaptThink's re-implemented DAST with
   AdaptThink's R1-1.5B row, never another source's R1-1.5B); older files without a source table by
@@ -33,8 +34,11 @@ class ComparisonGroup:
 
 
 def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
-    """Every comparison found among ``entries`` (the leaderboard's entries frame), reproduced first."""
+    """Every comparison found among ``entries`` (the leaderboard's entries frame), reproduced first;
+    declared aliases of another entry are left out."""
     groups: list[ComparisonGroup] = []
+    if "alias_of" in entries:
+        entries = entries[entries["alias_of"].fillna("") == ""]
     rep = entries[entries["kind"] == "reproduced"]
     trained = rep[rep["method"] != ""]
     roots = _root_bases(trained)
@@ -71,6 +75,18 @@ def comparison_groups(entries: pd.DataFrame) -> list[ComparisonGroup]:
             ComparisonGroup("reported", task_group, bases.iloc[0]["entry"], tuple(members["entry"]), title)
         )
     return groups
+
+
+def method_labels(results: list, methods: list[str]) -> list[str]:
+    """The method column of a comparison table (its first row the base): a retrained entry's training
+    method; a published row the method its name adds to the base (``"<base> + <method>"``), else the
+    name of its row (the base row: "base")."""
+    labels = []
+    for i, (result, method) in enumerate(zip(results, methods, strict=True)):
+        if i and result.kind == "reported":
+            method = result.model_name.partition(METHOD_SEPARATOR)[2] or result.model_name
+        labels.append(method)
+    return labels
 
 
 def _root_bases(trained: pd.DataFrame) -> pd.Series:

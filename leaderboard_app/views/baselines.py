@@ -12,8 +12,14 @@ from elastic_bench.harness.analysis import comparison_frame
 from elastic_bench.harness.results import ResultFileError
 from elastic_bench.leaderboard_app.cache import get_entry, get_leaderboard
 from elastic_bench.leaderboard_app.charts import curves_figure
-from elastic_bench.leaderboard_app.comparison import comparison_groups, display_table, formatted_table
-from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark
+from elastic_bench.leaderboard_app.comparison import (
+    comparison_groups,
+    display_table,
+    formatted_table,
+    method_labels,
+)
+from elastic_bench.leaderboard_app.families import render_families
+from elastic_bench.leaderboard_app.views.common import md_escape, results_dir, select_benchmark, show_chart
 
 LEGEND = (
     "Acc_%: accuracy at the unconstrained point (else the largest budget); Len_think / Len_total: mean "
@@ -33,7 +39,8 @@ def render() -> None:
     if benchmark is None:
         st.info("No result files yet.")
         return
-    groups = [g for g in comparison_groups(data.entries[data.entries["benchmark"] == benchmark])]
+    board = data.entries[data.entries["benchmark"] == benchmark]
+    groups = comparison_groups(board)
     if not groups:
         st.info(
             "No comparison on this benchmark. `elastic-bench baselines` trains SFT, DPO, O1-Pruner, L1-Exact, "
@@ -54,16 +61,22 @@ def render() -> None:
             continue
         points = data.points[data.points["entry"].isin(entries)].sort_values(["series", "order"])
         fig = curves_figure(points, show_ci=False)
-        st.plotly_chart(fig, width="stretch", key=f"comparison_curves_{i}", config={"displaylogo": False})
+        show_chart(fig, f"comparison_curves_{i}")
         table = display_table(comparison_frame(results[0], results[1:]))
-        # published rows carry no training record: their method is what their name adds to the base
-        table["method"] = [
-            (r.model_name.partition(" + ")[2] or r.model_name) if i and r.kind == "reported" else method
-            for i, (r, method) in enumerate(zip(results, table["method"], strict=True))
-        ]
+        table["method"] = method_labels(results, list(table["method"]))
         # a small static table (HTML, readable and copyable); NaN/NA as "-"
         st.table(formatted_table(table).set_index("model"))
         st.caption(LEGEND)
+        if group.kind == "reproduced":
+            render_families(root, results[0], results[1:], key=f"comparison_{i}")
         sources = {r.source for r in results if r.source}
         if sources:
             st.caption("Source: " + md_escape("; ".join(sorted(sources))))
+    aliases = board[board["alias_of"] != ""] if "alias_of" in board else board.iloc[:0]
+    if len(aliases):
+        st.caption(
+            "Aliases (the weights of another entry, not compared separately): "
+            + md_escape(
+                "; ".join(sorted(f"{a.model_name}: alias of {a.alias_of}" for a in aliases.itertuples()))
+            )
+        )

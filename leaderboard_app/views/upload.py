@@ -3,7 +3,9 @@
 Result file: validate an upload and add it to the results directory, with the same checks as
 ``elastic-bench submit``. The upload is only parsed as JSON; its strings are shown as plain text. A
 ``samples_file`` reference in an upload is dropped (nothing outside the results directory is ever
-read), and an existing entry is only replaced when the user ticks the box. Checkpoint: the form of
+read), and an existing entry is only replaced when the user ticks the box. A file whose weights are an
+existing entry's under another name is refused unless the user declares it an alias of that entry or
+replaces it (as ``elastic-bench submit --alias / --overwrite``). Checkpoint: the form of
 ``elastic-bench submit --checkpoint`` (:mod:`.checkpoint`).
 """
 
@@ -16,10 +18,11 @@ from elastic_bench.harness.results import (
     ResultFileError,
     add_entry,
     find_existing_entry,
+    find_same_weights,
     validate_submission_bytes,
 )
 from elastic_bench.leaderboard_app.views import checkpoint
-from elastic_bench.leaderboard_app.views.common import results_dir
+from elastic_bench.leaderboard_app.views.common import md_escape, results_dir
 
 
 def render() -> None:
@@ -72,9 +75,28 @@ def _upload() -> None:
         st.warning("An entry for this model and task group already exists:")
         st.code(str(existing), language=None)
         overwrite = st.checkbox("Replace the existing entry", value=False, key="upload_overwrite")
+    alias = False
+    same = find_same_weights(result, root)
+    if same is not None:
+        other = md_escape(same[1])
+        st.warning(
+            f"Its weights are those of the existing entry '{other}' on {md_escape(result.task_group)}: "
+            "it is only added as an alias of that entry, or in its place."
+        )
+        alias = st.checkbox(f"It is an alias of '{other}'", value=False, key="upload_alias")
+        overwrite = overwrite or st.checkbox(
+            f"Replace '{other}'", value=False, key="upload_replace_same_weights", disabled=alias
+        )
     if st.button("Add to leaderboard", type="primary", key="upload_add"):
         try:
-            dest = add_entry(result, root, overwrite=overwrite, samples_base=None, name=uploaded.name)
+            dest = add_entry(
+                result,
+                root,
+                overwrite=overwrite,
+                samples_base=None,
+                name=uploaded.name,
+                same_weights="alias" if alias else "refuse",
+            )
         except ResultFileError as exc:
             st.error("Not added.")
             st.code(str(exc), language=None, wrap_lines=True)
