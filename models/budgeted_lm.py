@@ -6,6 +6,12 @@ A backend subclasses :class:`BudgetedLM` and supplies a
 through the shared-prefix sweep, and returns :class:`ElasticResponse` strings that carry token
 accounting to the task's ``process_results``. Each finished request is reported to lm-eval's
 cache hook at once, so ``--use_cache`` resumes an interrupted run where it stopped.
+
+Data parallel: a backend launched as N processes passes its rank and N (its process group joined);
+lm-eval then
+gives each process the problems ``rank, rank + N, ...`` of every task (the same problems for each
+budget subtask, so a problem's sweep stays on one process), gathers the per-sample results to rank 0
+and writes there. Each process keeps its own journal (``<journal>.rank<r>-of-<N>``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import hashlib
 import json
 import sys
 from collections import Counter as CountOf
+from pathlib import Path
 from typing import Any
 
 from lm_eval.api.model import LM
@@ -31,7 +38,7 @@ from elastic_bench.harness.generation import (
     TokenGenerator,
     budget_instruction,
 )
-from elastic_bench.harness.lmeval import check_model_args, parse_model_args
+from elastic_bench.harness.lmeval import check_model_args, in_doc_order, parse_model_args
 from elastic_bench.harness.protocol import (
     BUDGET_KEYS,
     DEFAULT_MAX_GEN_TOKS,
@@ -91,6 +98,48 @@ def parse_request(gen_kwargs: dict, default_max_tokens: int) -> tuple[Budget, Sa
     return budget, sampling, [u for u in until if u]
 
 
+def rank_journal_path(journal: str | Path, rank: int, world_size: int) -> Path:
+    """The journal file of process ``rank`` of ``world_size`` (``journal`` itself for one process)."""
+    path = Path(journal)
+    if world_size <= 1:
+        return path
+    return path.with_name(f"{path.stem}.rank{rank}-of-{world_size}{path.suffix}")
+
+
+class _PaddedResponses(list):
+    """A request's responses, at most ``cap``: lm-eval evens out the ranks' request counts by repeating
+    a rank's last request and appends the repeats' responses to that request's own list."""
+
+    def __init__(self, items, cap: int):
+        super().__init__(items)
+        self.cap = cap
+
+    def append(self, item) -> None:
+        if len(self) < self.cap:
+            super().append(item)
+
+    def __reduce__(self):  # gathered to rank 0 (pickled) as the plain list it stands for
+        return list, (list(self),)
+
+
+def _merged(parts: list) -> Any:
+    """The ranks' per-task samples or metric values in one process's order: problem i is on rank
+    i % N at position i // N, so values are taken from the ranks in turn, samples by doc id."""
+    if all(isinstance(p, dict) for p in parts):
+        return {k: _merged([p.get(k, []) for p in parts]) for k in dict.fromkeys(k for p in parts for k in p)}
+    if not all(isinstance(p, list) for p in parts):
+        return parts[0]
+    rows = [x for p in parts for x in p]
+    if rows and all(isinstance(r, dict) and "doc_id" in r for r in rows):
+        return in_doc_order(rows)
+    return [p[i] for i in range(max(map(len, parts), default=0)) for p in parts if i < len(p)]
+
+
+def _emptied(part: Any) -> Any:
+    """``part`` with its lists emptied (a rank whose items were merged into rank 0's)."""
+    return {k: _emptied(v) for k, v in part.items()} if isinstance(part, dict) else []
+
+
 class BudgetedLM(LM):
     """An lm-eval LM that enforces thinking / solution budgets (generation only)."""
 
@@ -108,8 +157,13 @@ class BudgetedLM(LM):
         model_id: str = "",
         journal: str | None = None,
         fingerprint: str | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        device: str = "cpu",
     ) -> None:
         super().__init__()
+        # one of ``world_size`` processes of a data-parallel run (torch.distributed's group joined)
+        self._rank, self._world_size, self._device = int(rank), int(world_size), device
         if chat not in ("auto", "yes", "no"):
             raise ValueError(f"chat must be auto, yes or no, got {chat!r}")
         self.generator = generator
@@ -122,7 +176,9 @@ class BudgetedLM(LM):
         self.model_id = model_id
         self._template_source = chat_template_source  # a HF tokenizer (or None: no template)
         self._lm_eval_applied_template = False
-        self.journal = ResponseJournal(journal) if journal else None
+        self.journal = (
+            ResponseJournal(rank_journal_path(journal, self.rank, self.world_size)) if journal else None
+        )
         # what, besides the request (prompt, generation kwargs, sample index, seed), can change a
         # response: the journal's keys. share_prefix is left out: sharing never changes outputs.
         template = self.chat_template() or ""
@@ -190,6 +246,39 @@ class BudgetedLM(LM):
             share_prefix=self.engine.share_prefix,
         )
 
+    # ------------------------------------------------------- data parallel
+    def all_gather(self, tensor):
+        """lm-eval's all-gather of a tensor: every process's, concatenated (a scalar's stacked)."""
+        if self.world_size <= 1:
+            return tensor
+        import torch
+        import torch.distributed as dist
+
+        parts = [torch.empty_like(tensor) for _ in range(self.world_size)]
+        dist.all_gather(parts, tensor.contiguous())
+        return torch.stack(parts) if tensor.dim() == 0 else torch.cat(parts)
+
+    def gather_object(self, obj, dst: int = 0):
+        """lm-eval's gather of a Python object to process ``dst`` (None on the others)."""
+        if self.world_size <= 1:
+            return [obj]
+        import torch.distributed as dist
+
+        gathered = [None] * self.world_size if self.rank == dst else None
+        dist.gather_object(obj, gathered, dst=dst)
+        if gathered is None:
+            return None
+        # lm-eval joins what it gathers rank after rank; merged first, the join is one process's order
+        # (so its aggregates, summed in that order, are the same to the last bit)
+        return [_merged(gathered), *(_emptied(part) for part in gathered[1:])]
+
+    def barrier(self) -> None:
+        """Wait for every process (nothing to wait for in one process)."""
+        if self.world_size > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+
     # --------------------------------------------------------------- lm-eval API
     def loglikelihood(self, requests, disable_tqdm: bool = False):
         """Not supported: budgeted backends only generate."""
@@ -203,6 +292,33 @@ class BudgetedLM(LM):
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
         """Generate every request under its budget, sharing thinking across budgets."""
+        kept, slots = self._without_padding(list(requests))
+        responses = self._generate(kept, disable_tqdm)
+        return [responses[i] for i in slots]
+
+    def _without_padding(self, requests: list) -> tuple[list, list[int]]:
+        """The requests less lm-eval's data-parallel padding (an Instance listed beyond its
+        ``repeats``), and for each request listed the index of the one whose response it gets.
+        Padding is not generated, and its responses never reach the request's own list."""
+        if self.world_size <= 1:
+            return requests, list(range(len(requests)))
+        seen: CountOf = CountOf()
+        first: dict[int, int] = {}
+        kept, slots = [], []
+        for req in requests:
+            repeats = max(1, int(getattr(req, "repeats", 1) or 1))
+            seen[id(req)] += 1
+            if seen[id(req)] > repeats:
+                slots.append(first[id(req)])
+                if not isinstance(req.resps, _PaddedResponses):
+                    req.resps = _PaddedResponses(req.resps, repeats)
+            else:
+                first.setdefault(id(req), len(kept))
+                slots.append(len(kept))
+                kept.append(req)
+        return kept, slots
+
+    def _generate(self, requests: list, disable_tqdm: bool) -> list[str]:
         prompt_ids: dict[str, tuple[int, ...]] = {}
         occurrences: CountOf = CountOf()
         budgeted: list[BudgetedRequest] = []
@@ -239,7 +355,10 @@ class BudgetedLM(LM):
                     file=sys.stderr,
                 )
         pending = [i for i, r in enumerate(responses) if r is None]
-        progress = tqdm(total=len(pending), desc="elastic generation", disable=disable_tqdm or self.rank != 0)
+        share = f" (rank 0's share of {self.world_size} processes)" if self.world_size > 1 else ""
+        progress = tqdm(
+            total=len(pending), desc=f"elastic generation{share}", disable=disable_tqdm or self.rank != 0
+        )
 
         def on_done(indices: list[int], results: list[BudgetedResult]) -> None:
             finished = []

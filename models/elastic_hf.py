@@ -11,10 +11,17 @@ Model arguments: ``pretrained`` (hub id or local path; default: the embedded tin
 batch_size, which bounds the thinking KV caches kept for the solution phase),
 ``threads`` (CPU threads), ``journal`` (an SQLite file of finished responses: a rerun with the same
 journal resumes, sampled requests included), ``trust_remote_code``.
+
+Data parallel, as lm-eval's ``hf`` model: launched as N processes (``accelerate launch
+--multi_gpu --num_processes N -m lm_eval ...``, or ``torchrun``; on a machine without GPUs each
+process runs on the CPU with gloo), each process evaluates every N-th problem with all its budgets
+and rank 0 writes the outputs. ``elastic-bench run --num-processes N`` launches them itself.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +29,7 @@ import torch
 from lm_eval.api.registry import register_model
 from pydantic import PositiveInt
 
-from elastic_bench.harness.lmeval import ModelNotFoundError, check_model_args
+from elastic_bench.harness.lmeval import ModelNotFoundError, check_model_args, launched_rank
 from elastic_bench.harness.protocol import DEFAULT_MAX_GEN_TOKS, DEFAULT_SEED, THINK_END
 from elastic_bench.harness.provenance import model_fingerprint, model_info
 from elastic_bench.models.budgeted_lm import BudgetedLM
@@ -50,6 +57,26 @@ def resolve_device(device: str | None) -> str:
         if where.index is not None and where.index >= count:
             raise ValueError(f"invalid model arg device={device!r}: this machine has {count} CUDA device(s)")
     return str(device)
+
+
+def join_data_parallel(device: str | None) -> tuple[int, int, str | None]:
+    """This process's rank, the number of processes and the device it runs on. One of several
+    launched processes joins their process group: each takes the GPU of its local rank (NCCL), or the
+    CPU (gloo) when there is no GPU or ``device`` says ``cpu``. Alone: ``(0, 1, device)``."""
+    _, world_size = launched_rank()
+    if world_size <= 1:
+        return 0, 1, device
+    import torch.distributed as dist
+
+    on_cpu = str(device or "").startswith("cpu") or not torch.cuda.is_available()
+    if not dist.is_initialized():
+        # a rank waits at lm-eval's barrier until the slowest rank has generated its share
+        dist.init_process_group("gloo" if on_cpu else "nccl", timeout=timedelta(weeks=52))
+    if on_cpu:
+        return dist.get_rank(), dist.get_world_size(), "cpu"
+    local = int(os.environ.get("LOCAL_RANK", dist.get_rank()))
+    torch.cuda.set_device(local)
+    return dist.get_rank(), dist.get_world_size(), f"cuda:{local}"
 
 
 def load_model_and_tokenizer(
@@ -92,6 +119,8 @@ class ElasticHFLM(BudgetedLM):
 
     #: the checkpoint a run evaluates when ``pretrained`` is not given: the embedded tiny reasoner
     DEFAULT_PRETRAINED = CHECKPOINT_DIR
+    #: launched as several processes, each evaluates its share of the problems
+    DATA_PARALLEL = True
 
     def __init__(
         self,
@@ -119,6 +148,7 @@ class ElasticHFLM(BudgetedLM):
         max_gen_toks, groups_per_batch = args["max_gen_toks"], args["groups_per_batch"]
         trust_remote_code = args["trust_remote_code"]
         pretrained = str(pretrained or self.DEFAULT_PRETRAINED)
+        rank, world_size, device = join_data_parallel(device)
         device = resolve_device(device)
         if threads:
             torch.set_num_threads(int(threads))
@@ -151,6 +181,9 @@ class ElasticHFLM(BudgetedLM):
             model_id=pretrained,
             journal=journal,
             fingerprint=self._fingerprint(pretrained, revision, str(model.dtype), device),
+            rank=rank,
+            world_size=world_size,
+            device=device,
         )
 
     @staticmethod

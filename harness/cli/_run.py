@@ -69,6 +69,7 @@ def sweep_request(args: argparse.Namespace):
         results_dir=Path(args.results_dir),
         journal=not args.no_cache,
         overwrite=args.overwrite,
+        num_processes=args.num_processes,
     )
 
 
@@ -122,4 +123,12 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR), help="where result files go")
     p.add_argument("--no-cache", action="store_true", help="do not resume from / write the request cache")
     p.add_argument("--overwrite", action="store_true", help="replace an existing entry of the same model")
+    p.add_argument(
+        "--num-processes",
+        "--num_processes",
+        type=_positive_int,
+        default=1,
+        help="data parallel: split the problems across N processes (a GPU each, or CPU cores); "
+        "the same results as one process",
+    )
     p.set_defaults(func=cmd_run)

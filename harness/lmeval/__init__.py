@@ -15,7 +15,7 @@ _EXPORTS = {
     "_model_args": ("ModelArgsError", "ModelNotFoundError", "check_model_args", "parse_model_args"),
     "_task_specs": ("task_specs", "write_task_files"),
     "_quiet": ("quiet_lm_eval",),
-    "_output": ("ConversionError", "find_run_outputs"),
+    "_output": ("ConversionError", "find_run_outputs", "in_doc_order"),
     "_convert": ("convert_output_dir", "convert_run", "model_name_of"),
     "_run": (
         "SweepError",
@@ -23,6 +23,7 @@ _EXPORTS = {
         "SweepRequest",
         "backend_class",
         "check_limit",
+        "launched_rank",
         "our_task_names",
         "resolve_model_args",
         "run_sweep",
@@ -48,7 +49,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and readers
         check_model_args,
         parse_model_args,
     )
-    from elastic_bench.harness.lmeval._output import ConversionError, find_run_outputs
+    from elastic_bench.harness.lmeval._output import ConversionError, find_run_outputs, in_doc_order
     from elastic_bench.harness.lmeval._plugin import EXTRA_MODELS_ENV, MODELS, register_models, tasks_dir
     from elastic_bench.harness.lmeval._quiet import quiet_lm_eval
     from elastic_bench.harness.lmeval._run import (
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and readers
         SweepRequest,
         backend_class,
         check_limit,
+        launched_rank,
         our_task_names,
         resolve_model_args,
         run_sweep,

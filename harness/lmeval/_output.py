@@ -105,6 +105,15 @@ def find_run_outputs(output_dir: str | Path) -> tuple[Path, list[Path]]:
     return results, samples
 
 
+def in_doc_order(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A task's logged samples by filter (in order of appearance), then doc id: the order of one
+    process, also when several processes each logged their share (lm-eval joins them rank by rank)."""
+    filters: dict[Any, int] = {}
+    for sample in samples:
+        filters.setdefault(sample.get("filter"), len(filters))
+    return sorted(samples, key=lambda s: (filters[s.get("filter")], s.get("doc_id", 0)))
+
+
 def save_run_outputs(
     tracker: Any, results: dict[str, Any], samples: dict[str, list]
 ) -> tuple[Path, list[Path]]:
@@ -126,7 +135,7 @@ def save_run_outputs(
     try:
         for task in results["configs"]:
             lines = []
-            for sample in samples[task]:
+            for sample in in_doc_order(samples[task]):
                 arguments = {
                     f"gen_args_{i}": {f"arg_{j}": a for j, a in enumerate(arg)}
                     for i, arg in enumerate(sample["arguments"])
@@ -141,7 +150,9 @@ def save_run_outputs(
                 lines.append(json.dumps(row, default=handle_non_serializable, ensure_ascii=False) + "\n")
             written.append(write_atomic(folder / f"samples_{task}_{tracker.date_id}.jsonl", "".join(lines)))
         hashes = {
-            task: hash_string("".join(s["doc_hash"] + s["prompt_hash"] + s["target_hash"] for s in rows))
+            task: hash_string(
+                "".join(s["doc_hash"] + s["prompt_hash"] + s["target_hash"] for s in in_doc_order(rows))
+            )
             for task, rows in samples.items()
         }
         text = json.dumps(

@@ -5,12 +5,22 @@ every finished response, so a rerun after a crash resumes where it stopped), its
 fresh run folder, they are converted into result files, and each result becomes a leaderboard entry
 only when it is complete (else it is kept in the run folder). ``elastic-bench run``, the baselines
 pipeline, the eval-on-save callback and the validation sweeps all call it.
+
+``num_processes=N`` evaluates data-parallel: the request is checked here, then N processes are
+launched (``torch.distributed.run``, gloo on the CPU, a GPU each where there are GPUs); each
+evaluates its share of the problems, rank 0 writes the outputs and hands the outcome back. Called
+inside such a launch (``accelerate launch -m elastic_bench.harness.cli run``), it runs as one rank.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +46,9 @@ class SweepRequest:
     (as lm-eval's ``--gen_kwargs`` does: never a per-budget key such as ``thinking_budget``).
     ``journal=False`` neither resumes from nor writes the per-model response journal. ``store=False``
     converts without adding anything to ``results_dir`` (``entry_update`` sets fields of each result
-    file, such as ``model_name`` or ``training``, before it is stored).
+    file, such as ``model_name``, ``training`` or the ``training_run`` of a checkpoint evaluated during
+    training, before it is stored). ``num_processes`` > 1 splits
+    the problems across that many processes (a backend that can: elastic-hf, lm-eval's hf).
     """
 
     model: str = DEFAULT_BACKEND
@@ -56,6 +68,7 @@ class SweepRequest:
     store: bool = True
     overwrite: bool = False
     entry_update: Mapping[str, Any] = field(default_factory=dict)
+    num_processes: int = 1
 
 
 @dataclass
@@ -180,6 +193,61 @@ def _remove_if_empty(run_dir: Path) -> None:
             folder.rmdir()  # only an empty folder goes
 
 
+def launched_rank() -> tuple[int, int]:
+    """(rank, number of processes) of this process as a launcher (torchrun, accelerate) set them."""
+    try:
+        return int(os.environ.get("RANK", "0")), max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    except ValueError:
+        return 0, 1
+
+
+def _launch(request: SweepRequest) -> SweepOutcome:
+    """Run ``request`` as ``request.num_processes`` processes; rank 0's outcome, or its error."""
+    n = request.num_processes
+    with tempfile.TemporaryDirectory(prefix="elastic-bench-launch-") as folder:
+        handoff = Path(folder)
+        (handoff / "request.pkl").write_bytes(pickle.dumps(request))
+        env = dict(os.environ)
+        # the cores shared out, as torchrun's default of one thread per process would leave them idle
+        env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // n)))
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}"]
+        cmd += ["-m", __name__, str(handoff)]
+        proc = subprocess.Popen(cmd, env=env)
+        try:
+            proc.wait()
+        except BaseException:  # interrupted: torchrun stops its processes (their journals are kept)
+            proc.terminate()
+            proc.wait()
+            raise
+        for name in ["outcome.pkl"] + sorted(p.name for p in handoff.glob("error.rank*.pkl")):
+            if (handoff / name).is_file():
+                answer = pickle.loads((handoff / name).read_bytes())
+                if isinstance(answer, BaseException):
+                    raise answer
+                return answer
+    raise SweepError(f"the {n} evaluation processes failed (exit status {proc.returncode}); see above")
+
+
+def _launched_main(handoff: str) -> int:
+    """One launched process: evaluate its share; rank 0 hands the outcome back, a rank its error."""
+    folder = Path(handoff)
+    rank, _ = launched_rank()
+    try:
+        outcome = run_sweep(pickle.loads((folder / "request.pkl").read_bytes()))
+    except Exception as exc:
+        try:  # the error itself where it survives pickling, else its message
+            answer = pickle.dumps(exc)
+            pickle.loads(answer)
+        except Exception:
+            answer = pickle.dumps(SweepError(str(exc)))
+        (folder / f"error.rank{rank}.pkl").write_bytes(answer)
+        print(f"elastic-bench: rank {rank}: {exc}", file=sys.stderr)
+        return 1
+    if outcome is not None:
+        (folder / "outcome.pkl").write_bytes(pickle.dumps(outcome))
+    return 0
+
+
 def run_sweep(request: SweepRequest) -> SweepOutcome | None:
     """Evaluate ``request`` through lm-eval, convert its outputs and store the result files.
 
@@ -221,12 +289,24 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
         model_args.setdefault("journal", f"{cache}.journal.sqlite")
         cache = None
 
+    rank, world_size = launched_rank()
+    if request.num_processes < 1:
+        raise SweepError(f"num_processes must be 1 or more, got {request.num_processes}")
+    if request.num_processes > 1 and world_size == 1:
+        if ours and not getattr(backend, "DATA_PARALLEL", False):
+            raise SweepError(
+                f"{request.model} does not split problems across processes; use --num-processes 1 "
+                "(elastic-vllm: model arg data_parallel_size)"
+            )
+        return _launch(request)
+
     quiet_lm_eval(our_tasks)  # no lm-eval noise that is not about this run
     specs = task_specs(tasks, request.k, manager) if request.k is not None else tasks
-    run_dir = _new_run_dir(results_dir, request.model, tasks)
+    # one run folder, rank 0's: the other ranks write nothing
+    run_dir = _new_run_dir(results_dir, request.model, tasks) if rank == 0 else None
 
     started = time.time()
-    tracker = EvaluationTracker(output_path=str(run_dir))
+    tracker = EvaluationTracker(output_path=str(run_dir) if run_dir else None)
     try:
         results = simple_evaluate(
             model=request.model,
@@ -248,7 +328,8 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
             metadata=metadata,
         )
     except BaseException:
-        _remove_if_empty(run_dir)  # an interrupted run leaves no empty folder
+        if run_dir is not None:
+            _remove_if_empty(run_dir)  # an interrupted run leaves no empty folder
         raise
     if results is None:  # non-zero ranks in distributed runs
         return None
@@ -280,3 +361,10 @@ def run_sweep(request: SweepRequest) -> SweepOutcome | None:
             result = load_result(path)
         outcome.results.append(result)
     return outcome
+
+
+if __name__ == "__main__":  # one process of ``run_sweep``'s data-parallel launch
+    # through the package's module, so errors and outcomes pickle under their importable names
+    from elastic_bench.harness.lmeval._run import _launched_main as launched_main
+
+    sys.exit(launched_main(sys.argv[1]))
