@@ -16,10 +16,10 @@ import json
 import sys
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from elastic_bench.harness.analysis import BudgetComparison, ComparisonError, compare_entries
+from elastic_bench.harness.cli._tables import terminal
 from elastic_bench.harness.protocol import UNCONSTRAINED
 from elastic_bench.harness.results import ResultFileError, load_result
 
@@ -69,7 +69,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], indent=1))
         return EXIT_OK
-    Console().print(_table(a.model_name, b.model_name, a.benchmark, rows))
+    terminal().print(_table(a.model_name, b.model_name, a.benchmark, rows))
     return EXIT_OK
 
 

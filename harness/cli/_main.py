@@ -21,14 +21,14 @@ class CLIError(Exception):
 # ----------------------------------------------------------------------------- ls
 def cmd_ls(args: argparse.Namespace) -> int:
     """List our task groups (with budgets) and model backends."""
-    from rich.console import Console
     from rich.table import Table
 
     from elastic_bench.harness.benchmarks import sweeps
+    from elastic_bench.harness.cli._tables import terminal
     from elastic_bench.harness.lmeval import MODELS
 
     # piped or redirected, rich would squeeze the tables into 80 columns and cut names: print them whole
-    console = Console() if sys.stdout.isatty() else Console(width=10_000)
+    console = terminal()
     table = Table(title="elastic-bench task groups")
     for col in ("group", "benchmark", "thinking budgets", "solution", "samples", "subtasks"):
         table.add_column(col)

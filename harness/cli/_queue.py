@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -106,12 +105,12 @@ def _when(stamp: float) -> str:
 
 def cmd_queue(args: argparse.Namespace) -> int:
     """Show the requests (or one request with its history)."""
-    from rich.console import Console
     from rich.table import Table
 
+    from elastic_bench.harness.cli._tables import terminal
     from elastic_bench.harness.queue import RequestStore, store_path
 
-    console = Console() if sys.stdout.isatty() else Console(width=10_000)
+    console = terminal()
     if not store_path(args.results_dir).is_file():
         console.print(f"no requests yet in {store_path(args.results_dir)}", markup=False)
         return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from elastic_bench.harness.analysis import AES_CONVENTIONS, ReportError, pick_base
-from elastic_bench.harness.cli._tables import render_table
+from elastic_bench.harness.cli._tables import render_table, terminal
 from elastic_bench.harness.lmeval import ConversionError, convert_output_dir
 from elastic_bench.harness.results import (
     ResultFile,
@@ -73,7 +73,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
 def run_report(args: argparse.Namespace, console: Console | None = None) -> int:
     """Print the tables; returns the exit code (2 with a one-line message on bad input)."""
     # piped output would otherwise be cut to 80 columns and the table wrapped
-    console = console or Console(width=None if sys.stdout.isatty() else 160)
+    console = console or terminal(160)
     try:
         bases = load_results(args.base) if getattr(args, "base", None) else None
         tables = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from elastic_bench.harness.cli._main import CLIError
@@ -75,12 +74,11 @@ def sweep_request(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Evaluate a model on budget-sweep tasks through lm-eval; convert and store the results."""
-    from rich.console import Console
 
-    from elastic_bench.harness.cli._tables import render_table
+    from elastic_bench.harness.cli._tables import render_table, terminal
     from elastic_bench.harness.lmeval import run_sweep
 
-    console = Console(width=160 if not sys.stdout.isatty() else None)
+    console = terminal(160)
     outcome = run_sweep(sweep_request(args))
     if outcome is None:  # non-zero ranks in distributed runs
         return 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 
 import pandas as pd
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 from elastic_bench.harness.analysis import (
@@ -18,6 +20,12 @@ from elastic_bench.harness.analysis import (
 )
 from elastic_bench.harness.protocol import SEMANTICS_LABELS
 from elastic_bench.harness.results import BudgetPoint, ResultFile
+
+
+def terminal(width_when_piped: int = 10_000) -> Console:
+    """The console the commands print tables to: the terminal's width, or, piped or redirected, wide
+    enough that rich does not squeeze the columns (80 by default) and cut names and numbers."""
+    return Console() if sys.stdout.isatty() else Console(width=width_when_piped)
 
 
 def _pct(value: float | None) -> str:
