@@ -78,8 +78,8 @@ def thinking(
     return "".join(lines)
 
 
-def overthinking(problem: Problem, rng: random.Random) -> str:
-    """Thinking with redundant re-checks and recomputation, drawn with ``rng``."""
+def draw_habit(problem: Problem, rng: random.Random) -> tuple[set[int], int]:
+    """The habit's redundancy for one trace, drawn with ``rng``: (re-checked steps, recomputations)."""
     rechecked = set()
     for i, v, op in _steps(problem):
         p = P_RECHECK_HARD if is_hard_step(v, op) else P_RECHECK_EASY
@@ -88,6 +88,12 @@ def overthinking(problem: Problem, rng: random.Random) -> str:
     recomputes = 0
     if rng.random() < P_RECOMPUTE:
         recomputes = 1 + int(rng.random() < P_SECOND_RECOMPUTE)
+    return rechecked, recomputes
+
+
+def overthinking(problem: Problem, rng: random.Random) -> str:
+    """Thinking with redundant re-checks and recomputation, drawn with ``rng``."""
+    rechecked, recomputes = draw_habit(problem, rng)
     return thinking(problem, rechecked, recomputes)
 
 

@@ -17,16 +17,20 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, GenerationConfig, Qwen2ForCausalLM, get_cosine_schedule_with_warmup
 
+from elastic_bench.harness.provenance import portable_path
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
+from elastic_bench.models.tiny_reasoner.phrasings import varied_overthinking
 from elastic_bench.models.tiny_reasoner.traces import completion, overthinking, user_message
 from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
 
-def build_examples(problems: list[Problem], seed: int) -> list[tuple[str, str]]:
-    """(user message, assistant completion) pairs with one overthinking trace per problem."""
+def build_examples(problems: list[Problem], seed: int, phrasings: bool = False) -> list[tuple[str, str]]:
+    """(user message, assistant completion) pairs with one overthinking trace per problem
+    (``phrasings``: each line in a randomly drawn wording, :mod:`.phrasings`)."""
     rng = random.Random(f"traces-{seed}")
-    return [(user_message(p), completion(p, overthinking(p, rng))) for p in problems]
+    draw = varied_overthinking if phrasings else overthinking
+    return [(user_message(p), completion(p, draw(p, rng))) for p in problems]
 
 
 def tokenize(examples: list[tuple[str, str]], tokenizer) -> list[tuple[list[int], int]]:
@@ -82,24 +86,34 @@ def train(
     tokens_per_batch: int = 4096,
     lr: float = 3e-3,
     threads: int = 2,
+    phrasings: bool = False,
+    init_from: Path | None = None,
 ) -> dict:
-    """Train and save the tiny reasoner; returns a summary (steps, loss, wall time)."""
+    """Train and save the tiny reasoner; returns a summary (steps, loss, wall time).
+
+    ``init_from``: continue from that checkpoint (its tokenizer and weights) instead of training a
+    tokenizer and starting from random weights, e.g. to teach the committed model new wordings."""
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     start = time.time()
     problems = generate("train", n_train, seed=seed)
     # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
-    epoch_examples = [build_examples(problems, seed * 1000 + e) for e in range(epochs)]
+    epoch_examples = [build_examples(problems, seed * 1000 + e, phrasings) for e in range(epochs)]
     corpus = [u + "\n" + a for u, a in epoch_examples[0][:4000]]
     output_dir.mkdir(parents=True, exist_ok=True)
     # tokenise with the tokenizer exactly as users will load it from the folder
-    train_tokenizer(corpus).save_pretrained(output_dir)
+    if init_from is None:
+        train_tokenizer(corpus).save_pretrained(output_dir)
+    else:
+        AutoTokenizer.from_pretrained(init_from).save_pretrained(output_dir)
     tokenizer = AutoTokenizer.from_pretrained(output_dir)
     sample = epoch_examples[0][0][1]
     if tokenizer.decode(tokenizer(sample, add_special_tokens=False)["input_ids"]) != sample:
         raise RuntimeError("the saved tokenizer does not round-trip the training text")
-    config = model_config(tokenizer)
-    model = Qwen2ForCausalLM(config)
+    if init_from is None:
+        model = Qwen2ForCausalLM(model_config(tokenizer))
+    else:
+        model = Qwen2ForCausalLM.from_pretrained(init_from)
     model.train()
     rng = random.Random(seed)
     all_batches = []
@@ -135,6 +149,11 @@ def train(
         "wall_seconds": round(time.time() - start, 1),
         "torch_threads": threads,
     }
+    if phrasings:
+        summary["phrasings"] = True
+    if init_from is not None:
+        summary["init_from"] = portable_path(init_from)
+        summary["lr"] = lr
     (output_dir / "training_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     assert math.isfinite(summary["final_loss"])
     return summary
@@ -150,6 +169,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tokens-per-batch", type=int, default=4096)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--init-from", type=Path, default=None, help="start from this checkpoint")
+    parser.add_argument(
+        "--phrasings", action="store_true", help="the variant whose traces vary in wording (phrasings.py)"
+    )
     args = parser.parse_args(argv)
     summary = train(
         args.output_dir,
@@ -159,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
         tokens_per_batch=args.tokens_per_batch,
         lr=args.lr,
         threads=args.threads,
+        phrasings=args.phrasings,
+        init_from=args.init_from,
     )
     print(json.dumps(summary, indent=2))
 
