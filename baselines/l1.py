@@ -29,6 +29,7 @@ from elastic_bench.baselines.grpo_common import (
     correctness,
     no_references,
     prompt_dataset,
+    sample_indices,
     think_tokens,
 )
 from elastic_bench.harness.generation import (
@@ -132,12 +133,10 @@ def l1_rollouts(prompts: list[str], trainer) -> dict:
         temperature=float(args.temperature), top_p=float(args.top_p), top_k=int(args.top_k or 0)
     )
     seed = stable_seed(args.seed, "l1-rollout", trainer.state.global_step)
-    seen: dict[tuple[int, ...], int] = {}
-    requests = []
-    for ids in prompt_ids:
-        key = tuple(ids)
-        j = seen[key] = seen.get(key, -1) + 1
-        requests.append(BudgetedRequest(key, budget, sampling, sample_index=j, seed=seed))
+    requests = [  # j numbered over every process's share, so no two rollouts of a group share a seed
+        BudgetedRequest(tuple(ids), budget, sampling, sample_index=j, seed=seed)
+        for ids, j in zip(prompt_ids, sample_indices(prompt_ids), strict=True)
+    ]
     fields = generate_rollouts(trainer, backend, requests)
     fields.pop("think_truncated")
     return {"prompt_ids": prompt_ids, "logprobs": None, **fields}

@@ -113,6 +113,32 @@ def test_a_group_split_over_processes_numbers_its_samples_across_them(monkeypatc
     assert grpo_common.sample_indices([a, a, b]) == [0, 1, 0]
 
 
+def test_l1_rollouts_number_their_samples_across_processes(monkeypatch):
+    """L1's rollouts use the same numbering as Elastic's: on the second process a prompt's samples
+    continue after the first process's, so no two rollouts of a group draw the same tokens."""
+    from types import SimpleNamespace
+
+    from elastic_bench.baselines import elastic_rl, l1
+
+    a = [5, 6]
+    shares = [[tuple(a), tuple(a)], [tuple(a), tuple(a)]]
+    monkeypatch.setattr(grpo_common, "gather_objects", lambda items: shares)
+    monkeypatch.setattr(grpo_common, "process_rank", lambda: 1)
+    backend = SimpleNamespace(encode=lambda prompt: list(a))
+    seen = {}
+
+    def fake_generate(trainer, backend, requests):
+        seen["j"] = [r.sample_index for r in requests]
+        return {"completion_ids": [], "think_truncated": []}
+
+    monkeypatch.setattr(elastic_rl, "rollout_backend", lambda trainer: backend)
+    monkeypatch.setattr(elastic_rl, "generate_rollouts", fake_generate)
+    args = SimpleNamespace(seed=0, max_completion_length=16, temperature=1.0, top_p=1.0, top_k=0)
+    trainer = SimpleNamespace(args=args, state=SimpleNamespace(global_step=0))
+    l1.l1_rollouts(["p", "p"], trainer)
+    assert seen["j"] == [2, 3]
+
+
 # ---------------------------------------------------------------------- 2 processes against 1
 @pytest.mark.slow
 def test_sft_on_two_processes_trains_as_one(tmp_path):
