@@ -5,21 +5,13 @@ the app process is stopped by its PID in teardown."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from elastic_bench.leaderboard_app.launch import (
-    HEADLESS_CHROMIUM_ARGS,
-    find_chromium,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
 from elastic_bench.leaderboard_app.published import published_results
+from tests.browser import chromium_page, served_app
 from tests.factories import write_result
 from tests.test_comparison import base_result, trained
 
@@ -35,9 +27,6 @@ CURVES_JS = (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app_baselines")
     results = root / "results"
     write_result(base_result(name="tiny"), results / "reproduced")
@@ -49,28 +38,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for r in published_results():
         if r.benchmark == "math":
             write_result(r, results / "reported")
-    port = free_port()
-    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, timeout=45.0)
+    with served_app(results, root) as url:
         yield url
-    finally:
-        stop_app(proc)
-        log.close()
 
 
 @pytest.fixture
 def page(app) -> Iterator:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
-        try:
-            pg = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
-            pg.set_default_timeout(30_000)
-            yield pg
-        finally:
-            browser.close()
+    with chromium_page(1400, 1400) as pg:
+        yield pg
 
 
 def test_baselines_page_compares_methods_with_their_base(app, page, tmp_path: Path) -> None:

@@ -20,15 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from elastic_bench.leaderboard_app.launch import (
-    HEADLESS_CHROMIUM_ARGS,
-    find_chromium,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
 from elastic_bench.leaderboard_app.published import published_results
+from tests.browser import chromium, new_page, served_app
 from tests.factories import make_result, write_result
 
 pytestmark = pytest.mark.browser
@@ -41,9 +34,6 @@ TRACES_JS = "() => { const p = document.querySelectorAll('.js-plotly-plot')[0]; 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app")
     results = root / "results"
     # three reproduced entries with CI bands (2 traces each), one reported without CI (1 trace)
@@ -59,35 +49,21 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
             and "7B" not in r.model_name
         ):
             write_result(r, results / "reported")
-    port = free_port()
-    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, timeout=45.0)
+    with served_app(results, root) as url:
         yield url, results
-    finally:
-        stop_app(proc)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(app) -> Iterator:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1200})
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg = new_page(browser, 1400, 1200)
     yield pg
-    context.close()
+    pg.context.close()
 
 
 #: the published tables put on MATH500 (1.5B and 32B rows): 3 + 6 + 10 entries, s1 counting thinking

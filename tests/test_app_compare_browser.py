@@ -7,7 +7,6 @@ Playwright/Chromium; the app process is stopped by its PID in teardown."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -16,14 +15,7 @@ import pytest
 
 from elastic_bench.harness.analysis import compare_entries
 from elastic_bench.harness.results import load_result
-from elastic_bench.leaderboard_app.launch import (
-    HEADLESS_CHROMIUM_ARGS,
-    find_chromium,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
+from tests.browser import chromium_page, served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,9 +28,6 @@ ELASTIC = "reproduced/reproduced__tiny_reasoner__Elastic___elastic_toy__1ce0147c
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app_compare")
     results = root / "results"
     for entry in (BASE, ELASTIC):
@@ -46,28 +35,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         shutil.copy(ROOT / entry, results / entry)
         samples = load_result(ROOT / entry).samples_file
         shutil.copytree((ROOT / entry).parent / samples, (results / entry).parent / samples)
-    port = free_port()
-    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, timeout=45.0)
+    with served_app(results, root) as url:
         yield url, results
-    finally:
-        stop_app(proc)
-        log.close()
 
 
 @pytest.fixture
 def page(app) -> Iterator:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
-        try:
-            pg = browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
-            pg.set_default_timeout(30_000)
-            yield pg
-        finally:
-            browser.close()
+    with chromium_page(1280, 1400) as pg:
+        yield pg
 
 
 def test_a_shared_link_opens_the_comparison_with_the_cli_numbers(app, page, tmp_path: Path) -> None:

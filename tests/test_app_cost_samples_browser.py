@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -20,14 +19,6 @@ import pytest
 
 from elastic_bench.harness.analysis import compare_entries
 from elastic_bench.harness.results import load_result, save_result
-from elastic_bench.leaderboard_app.launch import (
-    HEADLESS_CHROMIUM_ARGS,
-    find_chromium,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
 from elastic_bench.leaderboard_app.samples import (
     CUT_MARK,
     doc_rows,
@@ -35,6 +26,7 @@ from elastic_bench.leaderboard_app.samples import (
     line_offsets,
     right_by_problem,
 )
+from tests.browser import chromium_page, served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,9 +42,6 @@ PLOTS = "document.querySelectorAll('.js-plotly-plot')"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app_cost")
     results = root / "results"
     shutil.copytree(ROOT, results)
@@ -62,28 +51,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     copy.reproducibility.hardware = H100
     copy.reproducibility.wall_time_seconds = 0.5
     save_result(copy, results / OTHER_HW)
-    port = free_port()
-    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, timeout=45.0)
+    with served_app(results, root) as url:
         yield url, results
-    finally:
-        stop_app(proc)
-        log.close()
 
 
 @pytest.fixture
 def page(app) -> Iterator:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
-        try:
-            pg = browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
-            pg.set_default_timeout(30_000)
-            yield pg
-        finally:
-            browser.close()
+    with chromium_page(1280, 1400) as pg:
+        yield pg
 
 
 def _traces(page, i: int = 0) -> list[dict]:

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from elastic_bench.leaderboard_app.launch import (
-    HEADLESS_CHROMIUM_ARGS,
-    find_chromium,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
+from tests.browser import chromium_page, served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,36 +29,19 @@ FAMILY_JS = (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app_families")
     results = root / "results"
     for part in ("reproduced", "reported", "families"):  # the committed entries, without their samples
         if (COMMITTED / part).is_dir():
             shutil.copytree(COMMITTED / part, results / part)
-    port = free_port()
-    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, timeout=60.0)
+    with served_app(results, root, timeout=60.0) as url:
         yield url, results
-    finally:
-        stop_app(proc)
-        log.close()
 
 
 @pytest.fixture
 def page(app) -> Iterator:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
-        try:
-            pg = browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
-            pg.set_default_timeout(45_000)
-            yield pg
-        finally:
-            browser.close()
+    with chromium_page(1280, 1400, 45_000) as pg:
+        yield pg
 
 
 def test_baselines_page_draws_the_committed_family(app, page, tmp_path: Path) -> None:

@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 
-from elastic_bench.leaderboard_app.launch import (
-    HEADLESS_CHROMIUM_ARGS,
-    find_chromium,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
+from tests.browser import chromium, new_page, served_app
 from tests.factories import make_result, write_result
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,9 +32,6 @@ N_MODELS = 12
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
     root = tmp_path_factory.mktemp("app_ranking")
     results = root / "results"
     for i in range(N_MODELS):
@@ -53,33 +42,18 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     twin = {"accuracies": [0.5, 0.7, 0.9], "n_problems": 40, "seed": 77}
     write_result(make_result("twin-a", **twin), results)
     write_result(make_result("twin-b", strategy="truncate", **twin), results)
-    port = free_port()
-    log = open(root / "app.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = start_app(results, port=port, address="127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, timeout=45.0)
+    with served_app(results, root) as url:
         yield url, results
-    finally:
-        stop_app(proc)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(app) -> Iterator:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=find_chromium(), args=HEADLESS_CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _page(browser, width: int = 1280):
-    context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    return page
+    return new_page(browser, width, 1000, accept_downloads=True)
 
 
 def _ranking_csv(page) -> list[dict]:
