@@ -74,12 +74,14 @@ REASONS = (
 TEST_VERDICTS = (*(r for r in REASONS if r != "not_run"), "no_code", "sandbox_error")
 
 #: per-sample metrics every elastic_* subtask reports (each the mean over a doc's k samples);
-#: the contract between the tasks' process_results and the result converter
+#: the contract between the tasks' process_results and the result converter; ``prompt_tokens`` is
+#: the problem's prompt as sent (chat template applied), once per request (NaN where unknown)
 SAMPLE_METRICS = (
     "acc",
     "think_tokens",
     "answer_tokens",
     "total_tokens",
+    "prompt_tokens",
     "think_truncated",
     "answer_truncated",
     "no_answer",

@@ -395,5 +395,6 @@ class BudgetedLM(LM):
             answer_truncated=result.answer_truncated,
             marker_appended=result.marker_appended,
             ended_in_thinking=result.ended_in_thinking,
+            prompt_tokens=result.prompt_tokens,
         )
         return ElasticResponse(text, accounting, self.think_end)

@@ -67,7 +67,10 @@ def journal_key(fingerprint: str, context: str, gen_kwargs: dict, sample_index: 
 
 class ResponseJournal:
     """Responses with their token accounting in one SQLite file (each batch committed at once), and a
-    log of every generation (key and time), so a response generated twice can be seen."""
+    log of every generation (key and time), so a response generated twice can be seen.
+
+    The accounting is stored as JSON; a field a row lacks takes its :class:`TokenAccounting` default
+    (``prompt_tokens`` None: unknown), so rows written without it still load."""
 
     def __init__(self, path: str | Path, timeout: float = 10.0):
         self.path = Path(path)

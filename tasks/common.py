@@ -33,13 +33,15 @@ def doc_to_text(doc: dict) -> str:
 
 
 def token_metrics(response: object) -> dict[str, float]:
-    """A response's token accounting as per-sample metrics; NaN for plain strings (no budgeted backend)."""
+    """A response's token accounting as per-sample metrics; NaN for plain strings (no budgeted backend),
+    and ``prompt_tokens`` NaN for a response whose accounting predates prompt counting."""
     acct = accounting(response)
     nan = math.nan
     return {
         "think_tokens": float(acct.think_tokens) if acct else nan,
         "answer_tokens": float(acct.answer_tokens) if acct else nan,
         "total_tokens": float(acct.total_tokens) if acct else nan,
+        "prompt_tokens": float(acct.prompt_tokens) if acct and acct.prompt_tokens is not None else nan,
         "think_truncated": float(acct.think_truncated) if acct else nan,
         "answer_truncated": float(acct.answer_truncated) if acct else nan,
     }

@@ -61,6 +61,8 @@ def fake_samples(n_problems: int, k: int, budget: int | None, seed: int = 0) -> 
     out["boxed"] = boxed.astype(float)
     out["fallback_answer"] = (~boxed & (rng.random((n_problems, k)) < 0.5)).astype(float)
     out["grade_timeout"] = (rng.random((n_problems, k)) < 0.05).astype(float)
+    # one prompt per problem: every sample of it sends the same prompt tokens
+    out["prompt_tokens"] = np.repeat(40.0 + np.arange(n_problems)[:, None], k, axis=1)
     return out
 
 

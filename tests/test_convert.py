@@ -425,3 +425,25 @@ def test_real_lm_eval_outputs_convert(tmp_path):
     assert point.tokens_per_correct == pytest.approx((3 + 13 + 23 + 33) / 2)
     assert res.reproducibility.versions["lm_eval"] == "0.4.13"
     assert res.reproducibility.seeds["random_seed"] == 0
+
+
+def test_mean_prompt_tokens_from_samples_and_aggregates_none_when_unknown(tmp_path):
+    results, samples, data = write_fake_run(tmp_path, budgets=(64, None), n_problems=4, k=2)
+    for res in (convert_run(results, samples)[0], convert_run(results)[0]):
+        for point in res.points:
+            assert point.mean_prompt_tokens == pytest.approx(data[point.task]["prompt_tokens"].mean())
+            assert point.mean_prompt_tokens == pytest.approx(41.5)  # 40..43, one prompt per problem
+    # a sample whose prompt tokens are unknown (NaN, e.g. a response journaled without them): no
+    # mean rather than a wrong one or a conversion error
+    for path in [results, *samples]:
+        text = re.sub(r'"prompt_tokens(,none)?": 40\.0', r'"prompt_tokens\1": NaN', path.read_text())
+        text = re.sub(r'"prompt_tokens,none": [0-9.]+', '"prompt_tokens,none": NaN', text)
+        path.write_text(text)
+    for res in (convert_run(results, samples)[0], convert_run(results)[0]):
+        assert [p.mean_prompt_tokens for p in res.points] == [None, None]
+        assert all(p.mean_total_tokens is not None for p in res.points)
+    # runs whose tasks did not report prompt tokens at all: None too
+    for path in [results, *samples]:
+        path.write_text(path.read_text().replace('"prompt_tokens', '"old_prompt_tokens'))
+    for res in (convert_run(results, samples)[0], convert_run(results)[0]):
+        assert [p.mean_prompt_tokens for p in res.points] == [None, None]

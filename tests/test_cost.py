@@ -51,6 +51,20 @@ def test_tokens_seconds_and_dollars_per_correct_answer() -> None:
     assert _row(dearer, "t=00256")["seconds_per_correct"] == low["seconds_per_correct"]
 
 
+def test_dollars_count_the_prompt_tokens_when_recorded() -> None:
+    result = make_result(budgets=(256, 512), accuracies=(0.25, 0.5), tokens=(200.0, 400.0))
+    result.points[1] = result.points[1].model_copy(update={"mean_prompt_tokens": 50.0})
+    frame = cost_frame([("a.json", result)], Prices(input_per_million=3.0, output_per_million=2.0))
+    without, with_prompt = _row(frame, "t=00256"), _row(frame, "t=00512")
+    # (3 $/M x 50 prompt tokens + 2 $/M x 400 generated tokens) / 0.5 accuracy / 1e6
+    assert with_prompt["dollars_per_correct"] == pytest.approx((3.0 * 50 + 2.0 * 400) / 0.5 / 1e6)
+    assert with_prompt["dollars_reason"] == ""
+    assert math.isnan(without["dollars_per_correct"]) and "prompt tokens" in without["dollars_reason"]
+    # no input price: the prompt tokens cost nothing
+    out_only = _row(cost_frame([("a.json", result)], Prices(output_per_million=2.0)), "t=00512")
+    assert out_only["dollars_per_correct"] == pytest.approx(2.0 * 400 / 0.5 / 1e6)
+
+
 def test_blank_figures_say_why() -> None:
     result = make_result(budgets=(256, 512), accuracies=(0.0, 0.5))
     result.reproducibility.wall_time_seconds = None
@@ -62,6 +76,10 @@ def test_blank_figures_say_why() -> None:
     # prompt tokens are not recorded: an input price cannot be honoured, and says so
     priced = _row(cost_frame([("a.json", result)], Prices(1.0, 1.0)), "t=00512")
     assert math.isnan(priced["dollars_per_correct"]) and "prompt tokens" in priced["dollars_reason"]
+    assert (
+        priced["dollars_reason"]
+        == "prompt tokens are not recorded: set the input price to 0 for the output cost"
+    )
     reported = make_result(kind="reported", budgets=(None,))
     row = cost_frame([("r.json", reported)]).iloc[0]
     assert math.isnan(row["seconds_per_correct"]) and "published" in row["seconds_reason"]

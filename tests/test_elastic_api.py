@@ -221,6 +221,8 @@ def test_greedy_sweep_agrees_with_elastic_hf_token_for_token(server, hf, path, a
     before = stats(server)["completed"]
     got = lm.generate_until(requests, disable_tqdm=True)
     assert all(_same(got, hf.generate_until(requests, disable_tqdm=True)))
+    # the prompt as sent, counted with the local tokenizer: the same as elastic-hf's, and known
+    assert all(r.accounting.prompt_tokens for r in got)
     # one thinking generation per problem, one solution per distinct cut: nothing sent twice
     assert stats(server)["completed"] - before == lm.generator.client.stats.sent
     assert (
@@ -252,6 +254,7 @@ def test_strategies_on_the_api_backend_agree_with_elastic_hf(server, hf, strateg
     for request, r in zip(requests, ref, strict=True):
         budget = request.args[1]["thinking_budget"]
         acct = r.accounting
+        assert acct.prompt_tokens  # every strategy records the prompt it sent
         if strategy == "force":
             assert budget is None or acct.think_tokens <= budget
             if acct.think_truncated:

@@ -144,3 +144,40 @@ def test_journal_resumes_sampled_requests(tmp_path):
     fourth = ElasticHFLM(batch_size=16, journal=str(tmp_path / "other.sqlite"))
     fourth.generate_until(requests[:2], disable_tqdm=True)
     assert fourth.engine.stats.requests == 2
+
+
+@pytest.mark.slow
+def test_a_sweep_records_prompt_tokens_per_sample_and_per_point(tmp_path):
+    """``elastic-bench run`` on the tiny reasoner: each sample's prompt_tokens is the tokenizer's count
+    of its prompt as sent (chat template applied), and the result file has their mean."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    from elastic_bench.harness.results import load_result
+
+    checkpoint = Path(__file__).resolve().parents[1] / "models" / "tiny_reasoner" / "checkpoint"
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    args = ["run", "--limit", "2", "--tasks", "elastic_toy_t00064", "--results-dir", str(tmp_path)]
+    cli = Path(sys.executable).parent / "elastic-bench"
+    proc = subprocess.run([str(cli), *args], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [samples] = list(tmp_path.glob("runs/*/*/samples_elastic_toy_t00064_*.jsonl"))
+    [entry] = list(tmp_path.glob("runs/*/reproduced__*.json"))
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    counts = []
+    for line in samples.read_text().splitlines():
+        row = json.loads(line)
+        context = row["arguments"]["gen_args_0"]["arg_0"]
+        sent = tokenizer.apply_chat_template(
+            [{"role": "user", "content": context}], tokenize=False, add_generation_prompt=True
+        )
+        counts.append(len(tokenizer(sent, add_special_tokens=False)["input_ids"]))
+        assert row["prompt_tokens"] == counts[-1]
+    assert len(counts) == 2 and counts[-1] > len(tokenizer(context, add_special_tokens=False)["input_ids"])
+    [point] = load_result(entry).points
+    assert point.mean_prompt_tokens == pytest.approx(sum(counts) / len(counts))

@@ -244,6 +244,30 @@ def test_a_journal_row_with_null_fields_is_regenerated_not_read_as_text(tmp_path
     assert list(found) == ["good"] and found["good"] == kept and found["good"].accounting == kept.accounting
 
 
+def test_a_journal_row_without_prompt_tokens_still_loads(tmp_path: Path) -> None:
+    """Rows journaled without ``prompt_tokens`` are finished responses: they load with it unknown."""
+    import json
+    import sqlite3
+
+    from elastic_bench.harness.generation import ElasticResponse, TokenAccounting
+    from elastic_bench.models.journal import ResponseJournal
+
+    path = tmp_path / "journal.sqlite"
+    journal = ResponseJournal(path)
+    counted = ElasticResponse(
+        "thought</think>\\boxed{1}", TokenAccounting(3, 2, False, False, prompt_tokens=7)
+    )
+    journal.put_many([("new", counted), ("old", counted)])
+    assert ResponseJournal(path).get_many(["new"])["new"].accounting.prompt_tokens == 7
+    with sqlite3.connect(path) as db:
+        [acct] = db.execute("select accounting from responses where key = 'old'").fetchone()
+        old = {k: v for k, v in json.loads(acct).items() if k != "prompt_tokens"}
+        db.execute("update responses set accounting = ? where key = 'old'", (json.dumps(old),))
+    found = ResponseJournal(path).get_many(["old"])["old"]
+    assert found == counted and found.accounting == TokenAccounting(3, 2, False, False)
+    assert found.accounting.prompt_tokens is None
+
+
 def test_submit_overwrite_never_replaces_an_entry_with_a_partial_result(tmp_path: Path) -> None:
     """--overwrite replaced a 200-problem entry with a 2-problem run, which `run` refuses."""
     board = tmp_path / "board"

@@ -8,10 +8,12 @@
   time includes loading the model; a shared-prefix sweep generates fewer tokens than it counts, so
   its throughput reads higher. Figures measured on different hardware are never comparable:
   :func:`cost_frame` names each row's hardware and backend.
-* Dollars per correct answer: (input price x prompt tokens + output price x generated (thinking +
-  answer) tokens) / 1e6 per correct answer; prices per million tokens, as API price lists state
-  them. Result files do not record prompt tokens, so with an input price above zero the dollars are
-  blank with that reason.
+* Dollars per correct answer: (input price x mean prompt tokens + output price x mean generated
+  (thinking + answer) tokens) / accuracy / 1e6; prices per million tokens, as API price lists state
+  them. Prompt tokens are the problem's prompt as sent, once per request
+  (``BudgetPoint.mean_prompt_tokens``); an API may also bill a two-phase strategy's thinking as
+  input to its solution call, which this leaves out. A point without prompt tokens (an older or
+  published result) has blank dollars with an input price above zero.
 
 Every missing figure is blank (NaN) with a one-line reason, never an error.
 """
@@ -99,15 +101,21 @@ def sweep_throughput(result: ResultFile) -> tuple[float | None, str]:
     return total / rep.wall_time_seconds, ""
 
 
-def _dollars(tokens: float | None, why_tokens: str, prices: Prices) -> tuple[float | None, str]:
-    """Dollars per correct answer from the generated tokens per correct answer."""
+def _dollars(
+    point: BudgetPoint, tokens: float | None, why_tokens: str, prices: Prices
+) -> tuple[float | None, str]:
+    """Dollars per correct answer from the generated tokens per correct answer and, with an input
+    price, the point's mean prompt tokens per correct answer."""
     if not prices.entered:
         return None, "enter a price per million tokens"
     if tokens is None:
         return None, why_tokens
+    dollars = prices.output_per_million * tokens
     if prices.input_per_million > 0:
-        return None, "prompt tokens are not recorded: set the input price to 0 for the output cost"
-    return prices.output_per_million * tokens / 1e6, ""
+        if point.mean_prompt_tokens is None or not point.accuracy:
+            return None, "prompt tokens are not recorded: set the input price to 0 for the output cost"
+        dollars += prices.input_per_million * point.mean_prompt_tokens / point.accuracy
+    return dollars / 1e6, ""
 
 
 def _hardware(result: ResultFile) -> tuple[str, str]:
@@ -134,7 +142,7 @@ def cost_frame(results: Sequence[tuple[str, ResultFile]], prices: Prices | None 
                 seconds, why_seconds = None, why_slow
             else:
                 seconds, why_seconds = tokens / throughput, ""
-            dollars, why_dollars = _dollars(tokens, why_tokens, prices)
+            dollars, why_dollars = _dollars(p, tokens, why_tokens, prices)
             rows.append(
                 {
                     "entry": entry,

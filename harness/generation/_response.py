@@ -15,7 +15,13 @@ from elastic_bench.harness.protocol import THINK_END
 
 @dataclass(frozen=True)
 class TokenAccounting:
-    """Per-request token counts and flags (model's own tokenizer)."""
+    """Per-request token counts and flags (model's own tokenizer).
+
+    ``prompt_tokens`` is the problem's prompt as sent (chat template applied), counted once per
+    request; None where it is unknown (a response journaled before it was recorded). A two-phase
+    strategy's solution call re-sends prompt + thinking: a shared-prefix backend reuses that prefix,
+    but an API bills it again as input, so API input billing may exceed ``prompt_tokens``.
+    """
 
     think_tokens: int
     answer_tokens: int
@@ -23,6 +29,7 @@ class TokenAccounting:
     answer_truncated: bool
     marker_appended: bool = False
     ended_in_thinking: bool = False
+    prompt_tokens: int | None = None
 
     @property
     def total_tokens(self) -> int:

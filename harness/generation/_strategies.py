@@ -65,6 +65,9 @@ class BudgetedResult:
     think_truncated: bool
     answer_truncated: bool
     ended_in_thinking: bool = False  # the model stopped (EOS) without closing its thinking
+    #: the problem's prompt tokens as sent (chat template applied), once per request; a second
+    #: phase re-sends prompt + thinking, which API billing may add as input (TokenAccounting)
+    prompt_tokens: int | None = None
 
     @property
     def think_tokens(self) -> int:
@@ -248,7 +251,16 @@ class BudgetedGenerator:
             for req, (cut, natural, eos_ended, call_index) in zip(g, plan, strict=True):
                 if eos_ended:
                     group_results.append(
-                        BudgetedResult(cut, [], self.marker_ids, False, False, False, ended_in_thinking=True)
+                        BudgetedResult(
+                            cut,
+                            [],
+                            self.marker_ids,
+                            False,
+                            False,
+                            False,
+                            ended_in_thinking=True,
+                            prompt_tokens=len(req.prompt_ids),
+                        )
                     )
                     continue
                 answer = outs2[call_index].token_ids[: req.budget.solution_cap]
@@ -263,6 +275,7 @@ class BudgetedGenerator:
                         marker_appended=not natural,
                         think_truncated=not natural,
                         answer_truncated=answer_truncated,
+                        prompt_tokens=len(req.prompt_ids),
                     )
                 )
             results.append(group_results)
@@ -343,7 +356,14 @@ class BudgetedGenerator:
                     body, ended = _strip_eos(list(ids), eos)
                     group_results.append(
                         BudgetedResult(
-                            ids, [], self.marker_ids, False, not ended, False, ended_in_thinking=ended
+                            ids,
+                            [],
+                            self.marker_ids,
+                            False,
+                            not ended,
+                            False,
+                            ended_in_thinking=ended,
+                            prompt_tokens=len(req.prompt_ids),
                         )
                     )
                     continue
@@ -351,7 +371,15 @@ class BudgetedGenerator:
                 answer = list(ids[split:])
                 truncated = not (answer and answer[-1] in eos) and len(ids) >= req.budget.one_phase_cap
                 group_results.append(
-                    BudgetedResult(list(ids[:split]), answer, self.marker_ids, False, False, truncated)
+                    BudgetedResult(
+                        list(ids[:split]),
+                        answer,
+                        self.marker_ids,
+                        False,
+                        False,
+                        truncated,
+                        prompt_tokens=len(req.prompt_ids),
+                    )
                 )
             results.append(group_results)
         return results

@@ -7,6 +7,7 @@ aggregated values and has no CI.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,9 @@ DOC_ID_KEYS = ("id", "problem_id", "unique_id", "idx", "question_id")
 RATE_METRICS = {"boxed_rate": "boxed", "fallback_rate": "fallback_answer", "timeout_rate": "grade_timeout"}
 #: every per-sample metric a task may log (math and code)
 ALL_METRICS = tuple(dict.fromkeys((*SAMPLE_METRICS, *CODE_SAMPLE_METRICS)))
+#: metrics that may be unknown (NaN) for some samples, e.g. journaled responses that lack the
+#: count: the point's mean is then None rather than a conversion error
+UNKNOWN_OK = frozenset({"prompt_tokens"})
 
 
 def filter_key(metrics: dict[str, Any]) -> str:
@@ -63,6 +67,10 @@ def per_problem(sub: Subtask, key: str) -> tuple[list[str], dict[str, np.ndarray
         present = [metric in r for r in rows]
         if not any(present):
             continue
+        if metric in UNKNOWN_OK and not all(
+            p and _finite(r[metric]) for p, r in zip(present, rows, strict=True)
+        ):
+            continue
         if not all(present):
             raise ConversionError(f"{sub.name}: metric {metric!r} missing from some logged samples")
         values[metric] = np.array(
@@ -71,6 +79,10 @@ def per_problem(sub: Subtask, key: str) -> tuple[list[str], dict[str, np.ndarray
     if "acc" not in values:
         raise ConversionError(f"{sub.name}: logged samples carry no 'acc' metric")
     return ids, values
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _from_samples(
@@ -111,6 +123,7 @@ def _from_samples(
         "tokens_per_correct": stats.tokens_per_correct,
         "per_problem_accuracy": values["acc"].tolist(),
         "per_problem_tokens": total.tolist(),
+        "mean_prompt_tokens": float(values["prompt_tokens"].mean()) if "prompt_tokens" in values else None,
     }
     for field, metric in RATE_METRICS.items():
         fields[field] = float(values[metric].mean()) if metric in values else None
@@ -121,6 +134,8 @@ def _from_samples(
 def _from_aggregates(sub: Subtask, key: str, *, file: str) -> dict[str, Any]:
     def agg_of(metric: str) -> float | None:
         value = sub.metrics.get(f"{metric},{key}")
+        if metric in UNKNOWN_OK and not _finite(value):
+            return None
         return None if value is None else number(value, f"{file}: {sub.name}: {metric}")
 
     acc = agg_of("acc")
@@ -143,6 +158,7 @@ def _from_aggregates(sub: Subtask, key: str, *, file: str) -> dict[str, Any]:
         "answer_truncation_rate": agg_of("answer_truncated"),
         "no_answer_rate": agg_of("no_answer"),
         "tokens_per_correct": total / acc if acc > 0 else None,
+        "mean_prompt_tokens": agg_of("prompt_tokens"),
     }
     for field, metric in RATE_METRICS.items():
         fields[field] = agg_of(metric)

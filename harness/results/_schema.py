@@ -139,6 +139,13 @@ class BudgetPoint(_Strict):
         default=None, description="code tasks: number of samples per final test verdict (TEST_VERDICTS)"
     )
     codeforces: CodeforcesRating | None = None
+    mean_prompt_tokens: float | None = Field(
+        default=None,
+        ge=0,
+        description="mean prompt (input) tokens per request: the problem's prompt as sent, chat template "
+        "applied, once per request (API billing of a two-phase strategy's second call may add the "
+        "thinking as input); None where not recorded",
+    )
 
     @property
     def unconstrained(self) -> bool:

@@ -206,8 +206,9 @@ def render() -> None:
     st.caption(
         "Tokens: thinking + answer tokens per correct answer. Seconds: the sweep's recorded wall time "
         "shared among its budgets by the tokens each generated (includes loading the model). Dollars: "
-        "(input price x prompt tokens + output price x generated tokens) per correct answer; result files "
-        "do not record prompt tokens, so an input price above 0 leaves dollars blank."
+        "(input price x prompt tokens + output price x generated tokens) per correct answer; prompt tokens "
+        "are the prompt as sent, once per request (an API may bill a second phase's resent thinking too), "
+        "and an entry run before they were recorded has blank dollars when an input price is set."
     )
     hardware = sorted(frame.loc[frame["seconds_per_correct"].notna(), "hardware"].unique())
     if axis == "seconds" and len(hardware) > 1:
