@@ -243,6 +243,32 @@ def curves_figure(points: pd.DataFrame, title: str = "", show_ci: bool = True) -
     return fig
 
 
+def add_frontier_traces(fig: go.Figure, frontiers: dict[str, pd.DataFrame], x: str) -> None:
+    """One dashed-or-solid grey step line per frontier (key ``"<kind>[ · <test set>]"``), accuracy in %
+    against the frontier frame's column ``x``; empty frontiers are skipped."""
+    for key, front in frontiers.items():
+        if not len(front):
+            continue
+        kind, _, tests = key.partition(" · ")  # e.g. "reproduced · public tests only"
+        fig.add_trace(
+            go.Scatter(
+                x=front[x].tolist(),
+                y=(front["accuracy"] * 100).tolist(),
+                mode="lines",
+                line={
+                    "shape": "hv",
+                    "color": FRONTIER_COLOR,
+                    "width": 2,
+                    "dash": "dash" if kind == "reported" else "solid",
+                },
+                name=f"Pareto frontier ({GROUP_TITLES[kind].split(' ')[0].lower()}{', ' + tests if tests else ''})",
+                hoverinfo="skip",
+                legendgroup="frontier",
+                meta={"role": "frontier", "kind": kind, "tests": tests},
+            )
+        )
+
+
 def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], title: str = "") -> go.Figure:
     """All budget points as markers, plus the accuracy-vs-tokens frontier of each kind as a step line.
     ``title`` defaults to :func:`default_title`."""
@@ -269,27 +295,7 @@ def pareto_figure(points: pd.DataFrame, frontiers: dict[str, pd.DataFrame], titl
                 meta={"role": "points", "kind": kind},
             )
         )
-    for key, front in frontiers.items():
-        if not len(front):
-            continue
-        kind, _, tests = key.partition(" · ")  # e.g. "reproduced · public tests only"
-        fig.add_trace(
-            go.Scatter(
-                x=front["mean_total_tokens"],
-                y=front["accuracy"] * 100,
-                mode="lines",
-                line={
-                    "shape": "hv",
-                    "color": FRONTIER_COLOR,
-                    "width": 2,
-                    "dash": "dash" if kind == "reported" else "solid",
-                },
-                name=f"Pareto frontier ({GROUP_TITLES[kind].split(' ')[0].lower()}{', ' + tests if tests else ''})",
-                hoverinfo="skip",
-                legendgroup="frontier",
-                meta={"role": "frontier", "kind": kind, "tests": tests},
-            )
-        )
+    add_frontier_traces(fig, frontiers, "mean_total_tokens")
     fig.update_layout(
         title=title_layout(title),
         xaxis={**X_AXIS, "type": "log"},

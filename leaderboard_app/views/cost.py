@@ -17,9 +17,9 @@ from elastic_bench.harness.results import ResultFileError
 from elastic_bench.leaderboard_app.analysis import pareto_frontiers
 from elastic_bench.leaderboard_app.cache import get_leaderboard
 from elastic_bench.leaderboard_app.charts import (
-    FRONTIER_COLOR,
     GROUP_TITLES,
     LEGEND_BELOW,
+    add_frontier_traces,
     default_title,
     esc,
     series_color,
@@ -96,27 +96,7 @@ def cost_figure(frame: pd.DataFrame, column: str, axis_title: str, title: str) -
             )
         )
     ranked = pts.assign(mean_total_tokens=pts[column])  # the frontier code ranks on this column
-    for key, front in pareto_frontiers(ranked, ["reproduced", "reported"]).items():
-        if not len(front):
-            continue
-        kind, _, tests = key.partition(" · ")
-        fig.add_trace(
-            go.Scatter(
-                x=front[column].tolist(),
-                y=(front["accuracy"] * 100).tolist(),
-                mode="lines",
-                line={
-                    "shape": "hv",
-                    "color": FRONTIER_COLOR,
-                    "width": 2,
-                    "dash": "dash" if kind == "reported" else "solid",
-                },
-                name=f"Pareto frontier ({GROUP_TITLES[kind].split(' ')[0].lower()}{', ' + tests if tests else ''})",
-                hoverinfo="skip",
-                legendgroup="frontier",
-                meta={"role": "frontier", "kind": kind, "tests": tests},
-            )
-        )
+    add_frontier_traces(fig, pareto_frontiers(ranked, ["reproduced", "reported"]), column)
     fig.update_layout(
         title=title_layout(title),
         xaxis={"title": {"text": axis_title, "standoff": 8}, "type": "log"},
