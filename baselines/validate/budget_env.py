@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from elastic_bench.harness.generation import L1_WORDINGS, budget_sentence
 from elastic_bench.tasks.prompts import render
@@ -118,15 +117,10 @@ def pretraining_examples(config: EnvConfig, unit: int) -> list[tuple[str, str]]:
 def pretrain_base(output_dir: str | Path, config: EnvConfig, threads: int = 2) -> dict:
     """Pre-train the environment's base from scratch (tokenizer and model as the tiny reasoner's)
     into ``output_dir``; returns a summary. Reuses the folder when it holds a base of ``config``."""
-    from transformers import (
-        AutoTokenizer,
-        GenerationConfig,
-        Qwen2ForCausalLM,
-        get_cosine_schedule_with_warmup,
-    )
+    from transformers import AutoTokenizer, Qwen2ForCausalLM
 
     from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
-    from elastic_bench.models.tiny_reasoner.train import batches, tokenize
+    from elastic_bench.models.tiny_reasoner.train import batches, fit, save_greedy, tokenize
 
     out = Path(output_dir)
     summary_file = out / "pretrain_summary.json"
@@ -149,26 +143,8 @@ def pretrain_base(output_dir: str | Path, config: EnvConfig, threads: int = 2) -
     todo = []
     for _ in range(config.epochs):
         todo += batches(tokenize(examples, tokenizer), config.tokens_per_batch, rng, tokenizer.pad_token_id)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, betas=(0.9, 0.98), weight_decay=0.01)
-    schedule = get_cosine_schedule_with_warmup(optimizer, max(1, len(todo) // 20), len(todo))
-    losses = []
-    progress = tqdm(todo, desc="pre-training the budget env's base", unit="batch")
-    for ids, mask, labels in progress:
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
-        if len(losses) % 10 == 0:
-            progress.set_postfix(loss=f"{sum(losses[-10:]) / 10:.4f}")
-    model.eval()
-    model.generation_config = GenerationConfig(
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, do_sample=False
-    )
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
+    losses = fit(model, todo, config.lr, "pre-training the budget env's base")
+    save_greedy(model, tokenizer, out)
     summary = {
         "config": config.__dict__,
         "unit": unit,

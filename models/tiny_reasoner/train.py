@@ -77,6 +77,36 @@ def batches(
     return result
 
 
+def fit(model, todo: list, lr: float, desc: str) -> list[float]:
+    """Train ``model`` on the (ids, mask, labels) batches in order: AdamW, 5% warmup then cosine,
+    gradients clipped at 1; returns the loss of every batch."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
+    schedule = get_cosine_schedule_with_warmup(optimizer, max(1, len(todo) // 20), len(todo))
+    losses = []
+    progress = tqdm(todo, desc=desc, unit="batch")
+    for ids, mask, labels in progress:
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        if len(losses) % 10 == 0:
+            progress.set_postfix(loss=f"{sum(losses[-10:]) / 10:.4f}")
+    return losses
+
+
+def save_greedy(model, tokenizer, output_dir: Path) -> None:
+    """Save model and tokenizer with a greedy generation config, in eval mode."""
+    model.eval()
+    model.generation_config = GenerationConfig(
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, do_sample=False
+    )
+    model.save_pretrained(output_dir, safe_serialization=True)
+    tokenizer.save_pretrained(output_dir)
+
+
 def train(
     output_dir: Path,
     *,
@@ -119,26 +149,8 @@ def train(
     all_batches = []
     for examples in epoch_examples:
         all_batches += batches(tokenize(examples, tokenizer), tokens_per_batch, rng, tokenizer.pad_token_id)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
-    schedule = get_cosine_schedule_with_warmup(optimizer, max(1, len(all_batches) // 20), len(all_batches))
-    losses = []
-    progress = tqdm(all_batches, desc="training tiny reasoner", unit="batch")
-    for ids, mask, labels in progress:
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
-        if len(losses) % 10 == 0:
-            progress.set_postfix(loss=f"{sum(losses[-10:]) / 10:.4f}")
-    model.eval()
-    model.generation_config = GenerationConfig(
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, do_sample=False
-    )
-    model.save_pretrained(output_dir, safe_serialization=True)
-    tokenizer.save_pretrained(output_dir)
+    losses = fit(model, all_batches, lr, "training tiny reasoner")
+    save_greedy(model, tokenizer, output_dir)
     summary = {
         "seed": seed,
         "n_train": n_train,
