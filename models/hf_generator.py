@@ -39,9 +39,25 @@ class _Row:
         self.output: list[int] = []
         self.stop: list[int] | None = None
         self.generator: torch.Generator | None = None
+        self._noise: torch.Tensor | None = None
+        self._noise_used = 0
         if not call.sampling.greedy:
             self.generator = torch.Generator(device=device)
             self.generator.manual_seed(call.seed)
+
+    def noise(self, vocab: int, device: torch.device) -> torch.Tensor:
+        """This row's Exp(1) noise for its next token. Drawn from its own generator in chunks of
+        steps: the chunk equals the same number of one-step draws, so the stream is independent of
+        how far ahead it is drawn."""
+        if self._noise is None or self._noise_used == self._noise.shape[0]:
+            steps = max(1, min(NOISE_CHUNK_STEPS, NOISE_CHUNK_ELEMENTS // vocab))
+            steps = min(steps, self.call.max_new_tokens - len(self.output))
+            self._noise = torch.empty((max(1, steps), vocab), device=device).exponential_(
+                generator=self.generator
+            )
+            self._noise_used = 0
+        self._noise_used += 1
+        return self._noise[self._noise_used - 1]
 
     def push(self, token: int) -> bool:
         """Append a token; True when the row is finished."""
@@ -53,21 +69,39 @@ class _Row:
         return len(self.output) >= self.call.max_new_tokens
 
 
-def _sample(logits: torch.Tensor, row: _Row) -> int:
-    """Draw one token for a sampling row: temperature, top-k, top-p, then its own generator."""
-    sampling = row.call.sampling
-    scores = logits.float() / sampling.temperature
-    if sampling.top_k and sampling.top_k < scores.numel():
-        kth = torch.topk(scores, sampling.top_k).values[-1]
-        scores = scores.masked_fill(scores < kth, float("-inf"))
-    probs = torch.softmax(scores, dim=-1)
-    if sampling.top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
-        cumulative = torch.cumsum(sorted_probs, dim=-1)
-        drop = cumulative - sorted_probs > sampling.top_p
-        sorted_probs = sorted_probs.masked_fill(drop, 0.0)
-        probs = torch.zeros_like(probs).scatter(0, order, sorted_probs)
-    return int(torch.multinomial(probs, 1, generator=row.generator).item())
+#: how many steps of noise a sampling row draws at once (at most this many elements per draw)
+NOISE_CHUNK_STEPS = 64
+NOISE_CHUNK_ELEMENTS = 1 << 20
+
+
+def _sample_rows(logits: torch.Tensor, rows: list[_Row]) -> list[int]:
+    """Draw one token for each sampling row (``logits`` has one row each): temperature, top-k,
+    top-p, then ``argmax(p / q)`` with ``q ~ Exp(1)`` from the row's own generator. That is how
+    ``torch.multinomial(p, 1, generator)`` draws, so each row gets exactly the token a per-row
+    ``multinomial`` call would, whatever the batch; here rows sharing sampling settings are one
+    tensor operation."""
+    tokens = [0] * len(rows)
+    groups: dict[tuple, list[int]] = {}
+    for i, row in enumerate(rows):
+        sampling = row.call.sampling
+        groups.setdefault((sampling.temperature, sampling.top_k, sampling.top_p), []).append(i)
+    vocab = logits.shape[-1]
+    for (temperature, top_k, top_p), members in groups.items():
+        index = torch.tensor(members, device=logits.device)
+        scores = logits.index_select(0, index).float() / temperature
+        if top_k and top_k < vocab:
+            kth = torch.topk(scores, top_k, dim=-1).values[:, -1:]
+            scores = scores.masked_fill(scores < kth, float("-inf"))
+        probs = torch.softmax(scores, dim=-1)
+        if top_p < 1.0:
+            sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+            cumulative = torch.cumsum(sorted_probs, dim=-1)
+            sorted_probs = sorted_probs.masked_fill(cumulative - sorted_probs > top_p, 0.0)
+            probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
+        noise = torch.stack([rows[i].noise(vocab, logits.device) for i in members])
+        for i, token in zip(members, torch.argmax(probs / noise, dim=-1).tolist(), strict=True):
+            tokens[i] = token
+    return tokens
 
 
 class HFTokenGenerator(Tokenized):
@@ -85,6 +119,8 @@ class HFTokenGenerator(Tokenized):
         # ``past_key_values`` before it (the vLLM CPU venv pins transformers < 5.20)
         forward = inspect.signature(model.forward).parameters
         self._cache_name = "cache" if "cache" in forward else "past_key_values"
+        # a prefill needs the logits of its last position only
+        self._last_logits_only = {"logits_to_keep": 1} if "logits_to_keep" in forward else {}
         self._stash: dict[int, _Stash] = {}
         self._handles = itertools.count(1)
         self.counter = Counter()
@@ -172,27 +208,48 @@ class HFTokenGenerator(Tokenized):
                 if n:
                     past_mask[r, past_len - n :] = 1
         attention = torch.cat([past_mask, feed_mask], dim=1)
-        self.counter.prefill_tokens += sum(len(f) for f in feed)
+        # calls with the same fresh prefix (k samples of one prompt, a GRPO group) share one prefill:
+        # it runs once per distinct prefix and its cache rows are copied to the others
+        source = list(range(batch))
+        if not past_len:
+            first: dict[tuple[int, ...], int] = {}
+            source = [first.setdefault(tuple(f), r) for r, f in enumerate(feed)]
+        distinct = sorted(set(source))
+        self.counter.prefill_tokens += sum(len(feed[r]) for r in distinct)
         self.counter.reused_prefix_tokens += sum(n for _, n in reuse)
 
+        run = torch.tensor(distinct, device=device)
         out = self.model(
-            input_ids=input_ids,
-            attention_mask=attention,
-            position_ids=positions,
+            input_ids=input_ids.index_select(0, run),
+            attention_mask=attention.index_select(0, run),
+            position_ids=positions.index_select(0, run),
             use_cache=True,
             **{self._cache_name: cache},
+            **self._last_logits_only,
         )
         cache, logits = out[self._cache_name], out.logits[:, -1, :]
+        if len(distinct) < batch:
+            slot_of = {r: i for i, r in enumerate(distinct)}
+            expand = torch.tensor([slot_of[r] for r in source], device=device)
+            for layer in cache.layers:
+                layer.batch_select_indices(expand)
+            logits = logits.index_select(0, expand)
         next_pos = positions[:, -1] + 1
         fed_tokens = [list(c.prefix_ids) for c in calls]
         active = list(range(batch))  # positions in the current (compacted) batch -> row
         results: list[GenerationOutput | None] = [None] * batch
         while True:
-            greedy = torch.argmax(logits, dim=-1).tolist()
+            chosen = torch.argmax(logits, dim=-1).tolist()
+            sampling = [slot for slot, r in enumerate(active) if rows[r].generator is not None]
+            if sampling:
+                index = torch.tensor(sampling, device=device)
+                drawn = _sample_rows(logits.index_select(0, index), [rows[active[s]] for s in sampling])
+                for slot, token in zip(sampling, drawn, strict=True):
+                    chosen[slot] = token
             still, next_tokens = [], []
             for slot, r in enumerate(active):
                 row = rows[r]
-                token = greedy[slot] if row.generator is None else _sample(logits[slot], row)
+                token = chosen[slot]
                 if row.push(token):
                     results[r] = self._finish(row, cache, slot, attention, fed_tokens[r])
                 else:

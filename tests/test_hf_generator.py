@@ -109,3 +109,68 @@ def test_uses_current_cache_keyword(generator):
         ]
         generator.generate(again)
     generator.release([o.state for o in first])
+
+
+def _multinomial_draw(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> int:
+    """The reference draw: temperature, top-k, top-p on one row, then ``torch.multinomial``."""
+    scores = logits.float() / sampling.temperature
+    if sampling.top_k and sampling.top_k < scores.numel():
+        scores = scores.masked_fill(scores < torch.topk(scores, sampling.top_k).values[-1], float("-inf"))
+    probs = torch.softmax(scores, dim=-1)
+    if sampling.top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, descending=True)
+        drop = torch.cumsum(sorted_probs, dim=-1) - sorted_probs > sampling.top_p
+        probs = torch.zeros_like(probs).scatter(0, order, sorted_probs.masked_fill(drop, 0.0))
+    return int(torch.multinomial(probs, 1, generator=generator).item())
+
+
+def test_batched_sampling_draws_what_per_row_multinomial_draws(generator):
+    """Rows of a batch are sampled in one tensor operation, yet each row's tokens are exactly those a
+    per-row ``torch.multinomial`` with the row's own seeded generator draws (replayed here on the
+    model's logits), so seeded samples, cached references and rollouts keep their values. Mixed
+    settings and a greedy row share the batch; outputs run past one chunk of pre-drawn noise."""
+    from elastic_bench.models import hf_generator
+
+    settings = [
+        Sampling(temperature=1.0),
+        Sampling(temperature=0.7, top_k=9),
+        Sampling(1.3, top_p=0.8),
+        Sampling(),
+    ]
+    calls = [
+        GenerationCall(p, 20, [], settings[i % len(settings)], seed=40 + i) for i, p in enumerate(_prompts())
+    ]
+    old_chunk = hf_generator.NOISE_CHUNK_STEPS
+    hf_generator.NOISE_CHUNK_STEPS = 7  # several chunks per row
+    try:
+        outputs = generator.generate(calls)
+    finally:
+        hf_generator.NOISE_CHUNK_STEPS = old_chunk
+    model = generator.model
+    for call, out in zip(calls, outputs, strict=True):
+        ids = torch.tensor([list(call.prefix_ids) + out.token_ids])
+        with torch.no_grad():
+            logits = model(input_ids=ids).logits[0, len(call.prefix_ids) - 1 : -1]
+        if call.sampling.greedy:
+            assert out.token_ids == torch.argmax(logits, dim=-1).tolist()
+            continue
+        g = torch.Generator().manual_seed(call.seed)
+        replay = [_multinomial_draw(row, call.sampling, g) for row in logits]
+        assert out.token_ids == replay
+
+
+def test_samples_of_one_prompt_share_one_prefill(generator):
+    """k calls with the same prompt are prefilled once (the counter counts that prompt's tokens once)
+    and each still decodes exactly what it decodes alone, greedy and sampled rows alike."""
+    prompts = _prompts()[:2]
+    sampling = Sampling(temperature=1.0)
+    calls = [GenerationCall(p, 10, [], sampling, seed=s) for p in prompts for s in range(4)]
+    calls.append(GenerationCall(prompts[0], 10, [], Sampling()))
+    before, generator.batch_size = generator.counter.prefill_tokens, len(calls)  # one batch
+    try:
+        together = [o.token_ids for o in generator.generate(calls)]
+    finally:
+        generator.batch_size = 4
+    assert generator.counter.prefill_tokens - before == sum(len(p) for p in prompts)
+    assert together == [generator.generate([c])[0].token_ids for c in calls]
+    assert len({tuple(t) for t in together[:4]}) > 1  # the seeds still differ
