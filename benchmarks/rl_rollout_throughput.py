@@ -9,27 +9,31 @@ Both sides run inside a real ``GRPOTrainer`` on the same model, the same prompts
   ``model.generate``), one phase capped at ``max_completion_length = t* + 1 + s*``.
 
 Generated tokens/s counts the tokens each side generated (an appended marker is not generated;
-padding after EOS is not counted)::
+padding after EOS is not counted). Each side runs ``--repeats`` times per t*, alternating, and the
+median time is reported::
 
-    python benchmarks/rl_rollout_throughput.py --problems 8 --generations 8 --thinking 128 --solution 32
+    OMP_NUM_THREADS=1 python benchmarks/rl_rollout_throughput.py --thinking 128,256,512 --threads 1
 
-Measured on the tiny reasoner (64 rollouts = 8 train problems x 8, temperature 1.0, ``--threads 1``,
-``OMP_NUM_THREADS=1``, 2 CPU cores of an otherwise idle machine):
+Measured on the tiny reasoner (64 rollouts = 8 train problems x 8, temperature 1.0, s* = 32, one torch
+thread, 2 CPU cores of an otherwise idle machine, median of 3):
 
-* t* = 128, s* = 32 (the elastic_toy recipe): elastic 9,755 tokens in 2.03 s = 4,808 tokens/s;
-  TRL 9,837 tokens in 1.73 s = 5,682 tokens/s (0.85x: two phases, two prefills, similar lengths).
-* t* = 512, s* = 32: elastic 15,110 tokens in 3.75 s = 4,026 tokens/s; TRL 15,095 tokens in
-  8.03 s = 1,879 tokens/s (2.14x: finished rows leave the elastic batch at once, while
-  ``model.generate`` keeps decoding every row until the longest one ends).
+| t* | elastic tokens / s | TRL tokens / s | speedup |
+|---|---|---|---|
+| 128 | 9,755 / 1.57 = 6,208 | 9,605 / 1.72 = 5,576 | 1.11x |
+| 256 | 14,029 / 2.57 = 5,459 | 13,399 / 3.46 = 3,874 | 1.41x |
+| 512 | 15,110 / 3.49 = 4,330 | 14,039 / 9.34 = 1,504 | 2.88x |
 
-On the same cores shared with other jobs (load average 6-13) both sides were about 10 times slower
-and the ratios 0.93x and 2.04x.
+At t* = 128 nearly every rollout is cut at the budget, so both sides run about the same number of
+forward passes (160 and 161); the elastic side wins there by prefilling each prompt once for its 8
+samples and computing the prefill's last logits only. At larger t* finished rows also leave the
+elastic batch at once, while ``model.generate`` keeps decoding every row until the longest one ends.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -74,66 +78,73 @@ def _generated(ids: list[int], eos: set[int], pad: int | None) -> int:
     return n
 
 
-def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--base", default=str(BASE))
-    p.add_argument("--problems", type=int, default=8)
-    p.add_argument("--generations", type=int, default=8)
-    p.add_argument("--thinking", type=int, default=128, help="t*")
-    p.add_argument("--solution", type=int, default=32, help="s*")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--batch", type=int, default=64, help="rollouts decoded together by the elastic side")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    args = p.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-
+def _measure(args: argparse.Namespace, thinking: int, problems: list) -> dict:
+    """Both sides at one t*, ``args.repeats`` times each (alternating); the median time per side."""
     from elastic_bench.baselines.elastic_rl import elastic_rollouts
     from elastic_bench.baselines.grpo_common import prompt_dataset
-    from elastic_bench.tasks.toy.arithmetic import generate
 
-    problems = generate("train", args.problems, seed=123)
+    args = argparse.Namespace(**{**vars(args), "thinking": thinking})
     with tempfile.TemporaryDirectory() as out:
         trainer = _trainer(args.base, out, args, problems)
         tok = trainer.processing_class
         rows = prompt_dataset(problems, tok)
         prompts = [rows[i]["prompt"] for i in range(len(rows)) for _ in range(args.generations)]
         eos, pad = set(trainer.eos_token_ids), tok.pad_token_id
-        report = {
-            "prompts": len(prompts),
-            "t*": args.thinking,
-            "s*": args.solution,
-            "threads": torch.get_num_threads(),
-        }
-
-        start = time.perf_counter()
-        rollout = elastic_rollouts(prompts, trainer)
-        seconds = time.perf_counter() - start
-        tokens = sum(sum(mask) for mask in rollout["env_mask"])  # generated = all but the appended marker
-        report["elastic"] = {
-            "tokens": tokens,
-            "seconds": round(seconds, 2),
-            "tokens_per_s": round(tokens / seconds, 1),
-        }
-
         prompt_ids = [tok(pr)["input_ids"] for pr in prompts]  # as GRPOTrainer._tokenize_prompts does
-        trainer.model.eval()
-        start = time.perf_counter()
-        completion_ids, _ = trainer._generate_single_turn(prompt_ids, None, {}, args.generations)
-        seconds = time.perf_counter() - start
-        tokens = sum(_generated(list(c), eos, pad) for c in completion_ids)
-        report["trl"] = {
-            "tokens": tokens,
+        times: dict[str, list[float]] = {"elastic": [], "trl": []}
+        tokens: dict[str, int] = {}
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            rollout = elastic_rollouts(prompts, trainer)
+            times["elastic"].append(time.perf_counter() - start)
+            tokens["elastic"] = sum(sum(mask) for mask in rollout["env_mask"])  # all but an appended marker
+            trainer.model.eval()
+            start = time.perf_counter()
+            completion_ids, _ = trainer._generate_single_turn(prompt_ids, None, {}, args.generations)
+            times["trl"].append(time.perf_counter() - start)
+            tokens["trl"] = sum(_generated(list(c), eos, pad) for c in completion_ids)
+    report: dict = {"t*": thinking, "s*": args.solution, "prompts": len(prompts)}
+    for side in ("elastic", "trl"):
+        seconds = statistics.median(times[side])
+        report[side] = {
+            "tokens": tokens[side],
             "seconds": round(seconds, 2),
-            "tokens_per_s": round(tokens / seconds, 1),
+            "tokens_per_s": round(tokens[side] / seconds, 1),
+            "all_seconds": [round(t, 2) for t in times[side]],
         }
     report["speedup"] = round(report["elastic"]["tokens_per_s"] / report["trl"]["tokens_per_s"], 2)
-    print(f"{'side':<8} {'tokens':>8} {'seconds':>8} {'tokens/s':>9}")
-    for side in ("elastic", "trl"):
-        r = report[side]
-        print(f"{side:<8} {r['tokens']:>8} {r['seconds']:>8} {r['tokens_per_s']:>9}")
-    print(json.dumps(report))
     return report
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--base", default=str(BASE))
+    p.add_argument("--problems", type=int, default=8)
+    p.add_argument("--generations", type=int, default=8)
+    p.add_argument("--thinking", default="128", help="t*, or several: 128,256,512")
+    p.add_argument("--solution", type=int, default=32, help="s*")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--batch", type=int, default=64, help="rollouts decoded together by the elastic side")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per side and t* (median time reported)")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    from elastic_bench.tasks.toy.arithmetic import generate
+
+    problems = generate("train", args.problems, seed=123)
+    reports = [_measure(args, int(t), problems) for t in args.thinking.split(",")]
+    print(f"{'t*':>5} {'side':<8} {'tokens':>8} {'seconds':>8} {'tokens/s':>9} {'speedup':>8}")
+    for report in reports:
+        for side in ("elastic", "trl"):
+            r = report[side]
+            speedup = f"{report['speedup']:>7}x" if side == "elastic" else ""
+            print(
+                f"{report['t*']:>5} {side:<8} {r['tokens']:>8} {r['seconds']:>8} {r['tokens_per_s']:>9} {speedup}"
+            )
+    print(json.dumps({"threads": torch.get_num_threads(), "reports": reports}))
+    return reports
 
 
 if __name__ == "__main__":
