@@ -44,15 +44,19 @@ TRAINER = {
     "target_min": TARGET_RANGE[0],
     "target_max": TARGET_RANGE[1],
     "temperature": 1.0,
-    "learning_rate": 1e-3,
-    "max_steps": 40,
+    "learning_rate": 1e-4,
+    "max_steps": 200,
     "save_strategy": "no",
-    "logging_steps": 5,
+    "logging_steps": 10,
 }
+#: measurements sample at the trainer's temperature: the policy L1 optimizes. The base's greedy
+#: decoding is degenerate here (its number of countdown lines is uniform, so continuing is always the
+#: likeliest token and greedy runs to the cap without answering).
+MEASURE_TEMPERATURE = float(TRAINER["temperature"])
 QUICK_TRAINER = {"max_steps": 1, "num_generations": 4, "per_device_train_batch_size": 8}
 QUICK_ENV = EnvConfig(n_pretrain=48, max_steps=4, hidden_size=32, num_layers=1, tokens_per_batch=2048)
 #: problems per budget in a measurement (full, quick)
-EVAL_PROBLEMS = (50, 6)
+EVAL_PROBLEMS = (100, 6)
 KIND = {"l1_exact": "exact", "l1_max": "max"}
 
 
@@ -118,9 +122,18 @@ def max_tokens_of(base: dict) -> int:
     return int(base["unit"]) * (int(base["config"]["max_steps"]) + 4) + 16
 
 
-def measure(model, tokenizer, kind: str, n_problems: int, max_tokens: int, seed: int = 12345) -> dict:
-    """Greedy budget following of ``model`` at :data:`BUDGETS` (the ``prompt`` strategy on the
-    project's generator, thinking counted as the L1 reward counts it), graded by the project's grader."""
+def measure(
+    model,
+    tokenizer,
+    kind: str,
+    n_problems: int,
+    max_tokens: int,
+    seed: int = 12345,
+    temperature: float = 0.0,
+) -> dict:
+    """Budget following of ``model`` at :data:`BUDGETS` (the ``prompt`` strategy on the project's
+    generator, greedy or sampled at ``temperature``, thinking counted as the L1 reward counts it),
+    graded by the project's grader."""
     from elastic_bench.baselines.grpo_common import budget_prompt, think_tokens
     from elastic_bench.harness.generation import Budget, BudgetedGenerator, BudgetedRequest, Sampling
     from elastic_bench.harness.grading import grade_many
@@ -136,7 +149,10 @@ def measure(model, tokenizer, kind: str, n_problems: int, max_tokens: int, seed:
     for n_budget in BUDGETS:
         for p in test:
             text = budget_prompt(tokenizer, p.problem, TEMPLATE, budget_statement(kind, n_budget))
-            requests.append(BudgetedRequest(tuple(backend.encode(text)), budget, Sampling()))
+            request = BudgetedRequest(
+                tuple(backend.encode(text)), budget, Sampling(temperature=temperature), seed=len(requests)
+            )
+            requests.append(request)
             keys.append((n_budget, p.answer))
     was_training = model.training
     model.eval()
@@ -214,12 +230,15 @@ def validate(method: str, *, quick: bool = False, work_dir: str | Path | None = 
         cap = max_tokens_of(base)
         model, tokenizer = load_base(str(base_dir))
         t0 = time.monotonic()
-        start = measure(model, tokenizer, KIND[method], n_eval, cap)
+        start = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=MEASURE_TEMPERATURE)
         start_seconds = time.monotonic() - t0
         del model
         model, tokenizer, training = train_l1(method, base_dir, root / f"{method}_run", quick, cap)
+        if work_dir:  # keep the trained policy beside its base for inspection
+            model.save_pretrained(root / f"{method}_model")
+            tokenizer.save_pretrained(root / f"{method}_model")
         t0 = time.monotonic()
-        end = measure(model, tokenizer, KIND[method], n_eval, cap)
+        end = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=MEASURE_TEMPERATURE)
         end_seconds = time.monotonic() - t0
     verdict = acceptance(method, start, end)
     return {

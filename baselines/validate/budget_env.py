@@ -52,8 +52,8 @@ class BudgetProblem:
 class EnvConfig:
     """Sizes of the environment and of its base's pre-training (defaults: the full run)."""
 
-    n_pretrain: int = 1500
-    epochs: int = 1
+    n_pretrain: int = 6000
+    epochs: int = 3
     max_steps: int = 48  # most countdown lines in a pre-training trace
     budget_min: int = 10  # budgets stated in pre-training prompts
     budget_max: int = 300
