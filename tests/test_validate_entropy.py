@@ -78,3 +78,28 @@ def test_validate_refuses_a_method_it_does_not_hold_in_one_line():
         validate("l1_exact")
     with pytest.raises(ValueError, match="is not a model folder"):
         validate("sft", base="/nonexistent/variant")
+
+
+def test_failure_kind_names_what_a_wrong_trace_did():
+    from elastic_bench.baselines.validate.entropy import failure_kind
+
+    problem = next(p for p in generate("validation", 40, seed=5) if len(p.operations) >= 3)
+    rng = random.Random(1)
+    right = completion(problem, varied_thinking(problem, rng, {1}, 1))
+    values = problem.values()
+    op = problem.operations[1]
+    line_2 = f"{values[1]} {op.symbol} {op.operand} = {values[2]}"
+    assert line_2 in right
+    # the answer box differs from the last value although every step is right
+    assert (
+        failure_kind(problem, right.replace(f"boxed{{{problem.answer}}}", "boxed{999}")) == "wrong_final_copy"
+    )
+    assert failure_kind(problem, right.split("</think>")[0]) == "no_answer"
+    false_sum = right.replace(line_2, f"{values[1]} {op.symbol} {op.operand} = {values[2] + 1}", 1)
+    assert failure_kind(problem, false_sum) == "wrong_arithmetic"
+    wrong_value = right.replace(line_2, f"{values[1] + 1} {op.symbol} {op.operand} = {values[2]}", 1)
+    assert failure_kind(problem, wrong_value) == "wrong_step"
+    # drop operation 2 from the first pass only: a later recomputation does not count
+    first, rest = right.split("result is", 1)
+    kept = "\n".join(line for line in first.split("\n") if "operation 2:" not in line.lower())
+    assert failure_kind(problem, kept + "result is" + rest) == "skipped_step"

@@ -12,13 +12,14 @@ The bar (O1-Pruner's paper): accuracy within 2 points at >= 30% shorter thinking
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-from elastic_bench.harness.provenance import weights_sha256
+from elastic_bench.harness.provenance import portable_path, weights_sha256
 from elastic_bench.harness.results import write_atomic
 from elastic_bench.models.tiny_reasoner import PHRASINGS_CHECKPOINT_DIR
 
@@ -96,16 +97,62 @@ def sampled_entropy(
     }
 
 
+#: an equation of a trace line: ``a op b = c``
+_EQUATION = re.compile(r"(-?\d+) ([+\-*]) (\d+) = (-?\d+)")
+_STEP = re.compile(r"operation (\d+):", re.IGNORECASE)
+#: what a wrong answer's trace did, in the order :func:`failure_kind` checks it
+FAILURE_KINDS = ("no_answer", "skipped_step", "wrong_step", "wrong_arithmetic", "wrong_final_copy")
+
+
+def failure_kind(problem, completion: str) -> str:
+    """Why a wrong answer is wrong, read from its first pass (the lines before the first "result is"):
+    ``no_answer`` (no ``</think>`` or no boxed answer), ``skipped_step`` (a needed operation never
+    written), ``wrong_step`` (an operation applied to the wrong value or operand), ``wrong_arithmetic``
+    (``a op b = c`` false), else ``wrong_final_copy`` (every step right, the stated answer not the last
+    value)."""
+    from elastic_bench.harness.protocol import THINK_END
+
+    thinking, marker, answer = completion.partition(THINK_END)
+    if not marker or "\\boxed{" not in answer:
+        return "no_answer"
+    first_pass = re.split(r"result is", thinking, maxsplit=1, flags=re.IGNORECASE)[0]
+    steps: dict[int, tuple[int, str, int, int]] = {}
+    for line in first_pass.splitlines():
+        step, equation = _STEP.search(line), _EQUATION.search(line)
+        if step and equation and "double-check" not in line:
+            a, op, b, c = equation.groups()
+            steps.setdefault(int(step.group(1)), (int(a), op, int(b), int(c)))
+    values = problem.values()
+    needed = range(1, len(problem.operations) + 1)
+    if any(i not in steps for i in needed):
+        return "skipped_step"
+    for i in needed:
+        a, op, b, c = steps[i]
+        expected = problem.operations[i - 1]
+        if a != values[i - 1] or op != expected.symbol or b != expected.operand:
+            return "wrong_step"
+        if c != {"+": a + b, "-": a - b, "*": a * b}[op]:
+            return "wrong_arithmetic"
+    return "wrong_final_copy"
+
+
 def evaluate(model, tokenizer, problems: list, checkpoint: str | Path) -> dict:
-    """Greedy accuracy and mean thinking tokens (the project's generator, unconstrained)."""
+    """Greedy accuracy and mean thinking tokens (the project's generator, unconstrained), and what
+    each wrong answer's trace did (:func:`failure_kind`)."""
     from elastic_bench.baselines.reference import sample_references
 
     start = time.monotonic()
     refs = sample_references(checkpoint, problems, 1, temperature=0.0, model=model, tokenizer=tokenizer)
     n = len(refs.samples)
+    by_id = {p.id: p for p in problems}
+    failures = dict.fromkeys(FAILURE_KINDS, 0)
+    for sample in refs.samples:
+        if not sample.correct:
+            failures[failure_kind(by_id[sample.problem_id], sample.completion)] += 1
     return {
         "accuracy": round(sum(s.correct for s in refs.samples) / n, 4),
         "mean_think_tokens": round(sum(s.think_tokens for s in refs.samples) / n, 1),
+        "failures": failures,
         "problems": n,
         "eval_seconds": round(time.monotonic() - start, 1),
     }
@@ -131,7 +178,7 @@ def measure(
 def measure_cached(checkpoint: str | Path, n_eval: int, entropy_problems: int, cache_dir: Path) -> dict:
     """:func:`measure`, kept in ``cache_dir`` by the checkpoint's weights (the start figures of every
     method on one base are measured once)."""
-    key = f"{weights_sha256(checkpoint)[:16]}-{n_eval}-{entropy_problems}"
+    key = f"v2-{weights_sha256(checkpoint)[:16]}-{n_eval}-{entropy_problems}"
     path = cache_dir / f"start-{key}.json"
     if path.is_file():
         return json.loads(path.read_text())
@@ -194,8 +241,8 @@ def validate(
     return {
         "environment": "length_reduction_entropy",
         "method": method,
-        "base": str(base),
-        "recipe": str(default_recipe(method)),
+        "base": portable_path(base),
+        "recipe": portable_path(default_recipe(method)),
         "overrides": settings,
         "quick": quick,
         "eval_problems": n_eval,
