@@ -92,9 +92,10 @@ def test_failure_kind_names_what_a_wrong_trace_did():
     assert line_2 in right
     # the answer box differs from the last value although every step is right
     assert (
-        failure_kind(problem, right.replace(f"boxed{{{problem.answer}}}", "boxed{999}")) == "wrong_final_copy"
+        failure_kind(problem, right.replace(f"boxed{{{problem.answer}}}", "boxed{999}")) == "first_pass_right"
     )
     assert failure_kind(problem, right.split("</think>")[0]) == "no_answer"
+    assert failure_kind(problem, "\n\n" + right) == "malformed"
     false_sum = right.replace(line_2, f"{values[1]} {op.symbol} {op.operand} = {values[2] + 1}", 1)
     assert failure_kind(problem, false_sum) == "wrong_arithmetic"
     wrong_value = right.replace(line_2, f"{values[1] + 1} {op.symbol} {op.operand} = {values[2]}", 1)

@@ -101,20 +101,30 @@ def sampled_entropy(
 _EQUATION = re.compile(r"(-?\d+) ([+\-*]) (\d+) = (-?\d+)")
 _STEP = re.compile(r"operation (\d+):", re.IGNORECASE)
 #: what a wrong answer's trace did, in the order :func:`failure_kind` checks it
-FAILURE_KINDS = ("no_answer", "skipped_step", "wrong_step", "wrong_arithmetic", "wrong_final_copy")
+FAILURE_KINDS = (
+    "no_answer",
+    "malformed",
+    "skipped_step",
+    "wrong_step",
+    "wrong_arithmetic",
+    "first_pass_right",
+)
 
 
 def failure_kind(problem, completion: str) -> str:
     """Why a wrong answer is wrong, read from its first pass (the lines before the first "result is"):
-    ``no_answer`` (no ``</think>`` or no boxed answer), ``skipped_step`` (a needed operation never
+    ``no_answer`` (no ``</think>`` or no boxed answer), ``malformed`` (the thinking does not open with
+    the start line every trained trace opens with), ``skipped_step`` (a needed operation never
     written), ``wrong_step`` (an operation applied to the wrong value or operand), ``wrong_arithmetic``
-    (``a op b = c`` false), else ``wrong_final_copy`` (every step right, the stated answer not the last
-    value)."""
+    (``a op b = c`` false), else ``first_pass_right`` (every step of the first pass right: the slip came
+    later, in a recomputation or in stating the answer)."""
     from elastic_bench.harness.protocol import THINK_END
 
     thinking, marker, answer = completion.partition(THINK_END)
     if not marker or "\\boxed{" not in answer:
         return "no_answer"
+    if not re.match(r"(So )?start with -?\d+\.", thinking, flags=re.IGNORECASE):
+        return "malformed"
     first_pass = re.split(r"result is", thinking, maxsplit=1, flags=re.IGNORECASE)[0]
     steps: dict[int, tuple[int, str, int, int]] = {}
     for line in first_pass.splitlines():
@@ -133,7 +143,7 @@ def failure_kind(problem, completion: str) -> str:
             return "wrong_step"
         if c != {"+": a + b, "-": a - b, "*": a * b}[op]:
             return "wrong_arithmetic"
-    return "wrong_final_copy"
+    return "first_pass_right"
 
 
 def evaluate(model, tokenizer, problems: list, checkpoint: str | Path) -> dict:
