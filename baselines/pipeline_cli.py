@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from elastic_bench.baselines.train_cli import _OverridesParser
+from elastic_bench.baselines.train_cli import OverridesParser
 from elastic_bench.harness.protocol import DEFAULT_TASK
 
 
@@ -30,7 +30,7 @@ def _all_methods() -> tuple[str, ...]:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The baselines command's arguments."""
-    p.__class__ = _OverridesParser
+    p.__class__ = OverridesParser
     p.add_argument(
         "--methods",
         default=",".join(_all_methods()),

@@ -13,7 +13,7 @@ from elastic_bench.harness.protocol import DEFAULT_TASK
 from elastic_bench.harness.results import DEFAULT_RESULTS_DIR
 
 
-class _OverridesParser(argparse.ArgumentParser):
+class OverridesParser(argparse.ArgumentParser):
     """Takes ``key=value`` words anywhere on the line (argparse alone wants them before options)."""
 
     def parse_known_args(self, args=None, namespace=None):
@@ -30,7 +30,7 @@ class _OverridesParser(argparse.ArgumentParser):
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The train command's arguments."""
-    p.__class__ = _OverridesParser
+    p.__class__ = OverridesParser
     p.add_argument("method", help="sft, dpo, o1_pruner, l1_exact, l1_max or elastic")
     p.add_argument("--base", required=True, help="base model: folder or hub id")
     p.add_argument("--output-dir", "--output_dir", dest="output_dir", required=True, help="checkpoint folder")
