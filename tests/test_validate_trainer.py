@@ -111,7 +111,16 @@ def test_cli_quick_json(tmp_path):
     exe = Path(sys.executable).with_name("elastic-bench")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
     proc = subprocess.run(
-        [str(exe), "validate-trainer", "l1_max", "--quick", "--json", "--work-dir", str(tmp_path)],
+        [
+            str(exe),
+            "validate-trainer",
+            "l1_max",
+            "--quick",
+            "--json",
+            "--work-dir",
+            str(tmp_path),
+            "trainer.learning_rate=5e-4",
+        ],
         capture_output=True,
         text=True,
         timeout=240,
@@ -123,3 +132,17 @@ def test_cli_quick_json(tmp_path):
         assert key in report
     assert set(report["within_budget"]) == {str(n) for n in BUDGETS}
     assert report["training"]["steps"] == 1
+    assert report["training"]["trainer"]["learning_rate"] == 5e-4  # the override reached the trainer
+
+
+def test_cli_refuses_an_override_it_cannot_apply_before_any_work(tmp_path):
+    exe = Path(sys.executable).with_name("elastic-bench")
+    proc = subprocess.run(
+        [str(exe), "validate-trainer", "l1_exact", "--work-dir", str(tmp_path), "data.n_problems=8"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode not in (0, 1)
+    assert "trainer.* overrides only" in proc.stderr
+    assert not any(tmp_path.iterdir())  # refused before pre-training a base

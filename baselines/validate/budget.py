@@ -171,8 +171,15 @@ def measure(
     return summarize(list(BUDGETS), think, correct)
 
 
+def check_overrides(overrides: dict | None) -> None:
+    """ValueError (one line) unless every override is a ``trainer.*`` key."""
+    for key in overrides or {}:
+        if not key.startswith("trainer."):
+            raise ValueError(f"override {key!r}: this environment takes trainer.* overrides only")
+
+
 def train_l1(
-    method: str, base: Path, output_dir: Path, quick: bool, max_tokens: int
+    method: str, base: Path, output_dir: Path, quick: bool, max_tokens: int, overrides: dict | None = None
 ) -> tuple[object, object, dict]:
     """The project's L1 trainer (``baselines.l1.make_trainer``) on this environment's problems, with
     the method's toy recipe and :data:`TRAINER` over it (rollouts capped at ``max_tokens``); returns
@@ -185,8 +192,9 @@ def train_l1(
 
     module = method_module(method)
     settings = {**TRAINER, **(QUICK_TRAINER if quick else {}), "max_completion_length": max_tokens}
-    overrides = {f"trainer.{k}": str(v) for k, v in settings.items()}
-    spec = load_recipe(default_recipe(method), module.CONFIG_CLASS, overrides)
+    check_overrides(overrides)
+    recipe = {**{f"trainer.{k}": str(v) for k, v in settings.items()}, **(overrides or {})}
+    spec = load_recipe(default_recipe(method), module.CONFIG_CLASS, recipe)
     kwargs = {**spec["trainer"], **COMMON_FORCED, **module.FORCED, "output_dir": str(output_dir)}
     kwargs.update(benchmark=BENCHMARK, prompt_template=TEMPLATE)
     args = module.CONFIG_CLASS(**kwargs)
@@ -205,21 +213,33 @@ def train_l1(
             {k: h[k] for k in ("step", "reward", "think_tokens", "target_rel_error") if k in h} for h in logs
         ],
         "trainer": {
-            k: kwargs[k] for k in sorted({*settings, "num_generations", "per_device_train_batch_size"})
+            k: kwargs[k]
+            for k in sorted(
+                {
+                    *settings,
+                    *(key.removeprefix("trainer.") for key in overrides or {}),
+                    "num_generations",
+                    "per_device_train_batch_size",
+                }
+            )
         },
     }
     return trainer.model, tokenizer, summary
 
 
-def validate(method: str, *, quick: bool = False, work_dir: str | Path | None = None) -> dict:
+def validate(
+    method: str, *, quick: bool = False, work_dir: str | Path | None = None, overrides: dict | None = None
+) -> dict:
     """Run the environment for ``method`` end to end; returns start and end figures, acceptance and
-    timings. ``work_dir`` keeps the pre-trained base (reused by later runs) and the trainer's output."""
+    timings. ``work_dir`` keeps the pre-trained base (reused by later runs) and the trainer's output;
+    ``overrides`` (``trainer.KEY``: value) go over :data:`TRAINER`."""
     import torch
 
     from elastic_bench.baselines.common import load_base
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    check_overrides(overrides)
     started = time.monotonic()
     env = QUICK_ENV if quick else EnvConfig()
     n_eval = EVAL_PROBLEMS[1] if quick else EVAL_PROBLEMS[0]
@@ -233,7 +253,7 @@ def validate(method: str, *, quick: bool = False, work_dir: str | Path | None = 
         start = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=MEASURE_TEMPERATURE)
         start_seconds = time.monotonic() - t0
         del model
-        model, tokenizer, training = train_l1(method, base_dir, root / f"{method}_run", quick, cap)
+        model, tokenizer, training = train_l1(method, base_dir, root / f"{method}_run", quick, cap, overrides)
         if work_dir:  # keep the trained policy beside its base for inspection
             model.save_pretrained(root / f"{method}_model")
             tokenizer.save_pretrained(root / f"{method}_model")

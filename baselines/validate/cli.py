@@ -1,5 +1,5 @@
-"""``elastic-bench validate-trainer METHOD [--json] [--quick] [--work-dir DIR] [--output FILE]``: run a
-trainer-validation environment end to end and print its start and end figures."""
+"""``elastic-bench validate-trainer METHOD [--json] [--quick] [--work-dir DIR] [--output FILE] [KEY=VALUE ...]``:
+run a trainer-validation environment end to end and print its start and end figures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-#: the environment modules, each with ``METHODS`` and ``validate(method, *, quick, work_dir)``
+#: the environment modules, each with ``METHODS`` and ``validate(method, *, quick, work_dir, overrides)``
 ENVIRONMENTS = ("budget", "entropy")
 
 
@@ -39,17 +39,25 @@ def environment_of(method: str):
 
 def add_validate_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``validate-trainer`` on the elastic-bench CLI."""
+    from elastic_bench.baselines.train_cli import OverridesParser
     from elastic_bench.baselines.validate import VALIDATION_METHODS
 
     p = subparsers.add_parser(
         "validate-trainer",
         help="prove a trainer learns its own objective on the smallest task where it is learnable",
     )
+    p.__class__ = OverridesParser  # KEY=VALUE words anywhere on the line, as for `elastic-bench train`
     p.add_argument("method", help=", ".join(VALIDATION_METHODS))
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of tables")
     p.add_argument("--quick", action="store_true", help="a smoke run (tiny sizes; the figures mean nothing)")
     p.add_argument("--work-dir", default=None, help="keep the base and the trainer's output here (reused)")
     p.add_argument("--output", default=None, help="also write the JSON object to this file")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="recipe overrides as for `elastic-bench train` (trainer.learning_rate=1e-4, ...)",
+    )
     p.set_defaults(func=cmd_validate)
     return p
 
@@ -57,9 +65,12 @@ def add_validate_parser(subparsers) -> argparse.ArgumentParser:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the environment; exit status 0 when the method met its acceptance bar, 1 when not."""
     module = environment_of(args.method)
+    from elastic_bench.baselines.recipe import parse_overrides
+
+    overrides = parse_overrides(args.overrides)
     # with --json stdout carries the one object: whatever the trainers print goes to stderr
     with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
-        report = module.validate(args.method, quick=args.quick, work_dir=args.work_dir)
+        report = module.validate(args.method, quick=args.quick, work_dir=args.work_dir, overrides=overrides)
     text = json.dumps(report, default=str)
     if args.output:
         Path(args.output).write_text(text + "\n")
