@@ -31,6 +31,13 @@ class O1PrunerConfig(TrainingArguments):
     clip_epsilon: float = field(default=0.2, metadata={"help": "PPO clip range"})
     advantage_min: float = field(default=-2.0, metadata={"help": "rewards clipped below"})
     advantage_max: float = field(default=4.0, metadata={"help": "rewards clipped above"})
+    advantage_floor: float | None = field(
+        default=None,
+        metadata={
+            "help": "floor the z-scored advantages here (0: no sample is pushed down; not in the paper, "
+            "which leaves them unfloored: None)"
+        },
+    )
     max_length: int = field(default=1024, metadata={"help": "prompt + completion tokens kept"})
     samples_per_problem: int = field(
         default=0, metadata={"help": "reference samples trained on per problem, drawn at random (0: all K)"}
@@ -57,11 +64,16 @@ def rewards(refs: ReferenceSet, lam: float = 2.0) -> list[float]:
     return out
 
 
-def advantages(values: list[float], low: float = -2.0, high: float = 4.0) -> list[float]:
-    """Clip to [low, high], then z-score (population std, as in the paper's code)."""
+def advantages(
+    values: list[float], low: float = -2.0, high: float = 4.0, floor: float | None = None
+) -> list[float]:
+    """Clip to [low, high], then z-score (population std, as in the paper's code); with ``floor``,
+    z-scored values below it are raised to it (``floor=0``: below-average samples are not pushed down)."""
     t = torch.tensor(values, dtype=torch.float64).clamp(low, high)
     std = t.std(unbiased=False)
     t = (t - t.mean()) / (std if std > 0 else 1.0)
+    if floor is not None:
+        t = t.clamp(min=floor)
     return t.tolist()
 
 
@@ -127,7 +139,7 @@ def build_dataset(refs: ReferenceSet, tokenizer, model, args: O1PrunerConfig) ->
     """Rows with token ids, the z-scored advantage and the base model's mean log-prob (off-policy)."""
     reward = rewards(refs, args.pruner_lambda)  # Lbar_ref, Abar_ref over all K samples
     keep = select(refs, args.samples_per_problem, args.seed)
-    advs = advantages([reward[i] for i in keep], args.advantage_min, args.advantage_max)
+    advs = advantages([reward[i] for i in keep], args.advantage_min, args.advantage_max, args.advantage_floor)
     rows = []
     for s, adv in zip([refs.samples[i] for i in keep], advs, strict=True):
         prompt = tokenizer(s.prompt, add_special_tokens=False)["input_ids"]

@@ -57,6 +57,9 @@ def test_o1_pruner_rewards_and_advantages_by_hand():
     # clipped to [-2, 4] -> [4, -2, 0], then z-scored with the population std
     mean, std = 2 / 3, math.sqrt(((4 - 2 / 3) ** 2 + (-2 - 2 / 3) ** 2 + (2 / 3) ** 2) / 3)
     assert o1_pruner.advantages([5.0, -3.0, 0.0]) == pytest.approx([(v - mean) / std for v in (4, -2, 0)])
+    # the optional floor applies after z-scoring: the below-average samples get 0, the others keep theirs
+    floored = o1_pruner.advantages([5.0, -3.0, 0.0], floor=0.0)
+    assert floored == pytest.approx([(4 - mean) / std, 0.0, 0.0])
 
 
 def test_o1_pruner_trains_on_n_samples_per_problem_drawn_by_seed():
