@@ -49,7 +49,8 @@ TRAINER = {
     "save_strategy": "no",
     "logging_steps": 10,
 }
-#: measurements sample at the trainer's temperature: the policy L1 optimizes. The base's greedy
+#: measurements sample at the trainer's temperature (this, or a ``trainer.temperature`` override): the
+#: policy L1 optimizes. The base's greedy
 #: decoding is degenerate here (its number of countdown lines is uniform, so continuing is always the
 #: likeliest token and greedy runs to the cap without answering).
 MEASURE_TEMPERATURE = float(TRAINER["temperature"])
@@ -250,7 +251,8 @@ def validate(
         cap = max_tokens_of(base)
         model, tokenizer = load_base(str(base_dir))
         t0 = time.monotonic()
-        start = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=MEASURE_TEMPERATURE)
+        temperature = float((overrides or {}).get("trainer.temperature", MEASURE_TEMPERATURE))
+        start = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=temperature)
         start_seconds = time.monotonic() - t0
         del model
         model, tokenizer, training = train_l1(method, base_dir, root / f"{method}_run", quick, cap, overrides)
@@ -258,7 +260,7 @@ def validate(
             model.save_pretrained(root / f"{method}_model")
             tokenizer.save_pretrained(root / f"{method}_model")
         t0 = time.monotonic()
-        end = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=MEASURE_TEMPERATURE)
+        end = measure(model, tokenizer, KIND[method], n_eval, cap, temperature=temperature)
         end_seconds = time.monotonic() - t0
     verdict = acceptance(method, start, end)
     return {
