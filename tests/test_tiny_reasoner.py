@@ -145,3 +145,26 @@ def test_training_script_runs_and_saves_a_loadable_model(tmp_path):
     assert summary["steps"] >= 1
     AutoTokenizer.from_pretrained(tmp_path)
     AutoModelForCausalLM.from_pretrained(tmp_path)
+
+
+def test_budget_statements_leave_the_traces_as_they_are():
+    """``--budget-statements 0.5``: about half the prompts end with L1's sentence (N in the stated range,
+    either wording); every trace is the one drawn without statements, so N is unrelated to the length."""
+    import re
+
+    from elastic_bench.harness.generation import L1_WORDINGS, budget_sentence
+    from elastic_bench.models.tiny_reasoner.train import STATEMENT_BUDGETS, build_examples
+
+    problems = generate("train", 400, seed=0)
+    plain = build_examples(problems, seed=3)
+    stated = build_examples(problems, seed=3, budget_statements=0.5)
+    assert [a for _, a in stated] == [a for _, a in plain]
+    with_sentence = [(u, p) for (u, _), (p, _) in zip(stated, plain, strict=True) if u != p]
+    assert 160 <= len(with_sentence) <= 240
+    stems = {budget_sentence(w, 7).split("7")[0] for w in L1_WORDINGS.values()}
+    for user, bare in with_sentence:
+        sentence = user.removeprefix(bare + " ")
+        assert any(sentence.startswith(stem) for stem in stems), sentence
+        n = int(re.search(r"\d+", sentence).group())
+        assert STATEMENT_BUDGETS[0] <= n <= STATEMENT_BUDGETS[1]
+    assert build_examples(problems, seed=3, budget_statements=0.0) == plain

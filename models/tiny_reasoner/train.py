@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, GenerationConfig, Qwen2ForCausalLM, get_cosine_schedule_with_warmup
 
+from elastic_bench.harness.generation import L1_WORDINGS, budget_sentence
 from elastic_bench.harness.provenance import portable_path
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
@@ -24,13 +25,28 @@ from elastic_bench.models.tiny_reasoner.phrasings import varied_overthinking
 from elastic_bench.models.tiny_reasoner.traces import completion, overthinking, user_message
 from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
+#: the budgets a budget statement in pre-training names (L1's toy target range)
+STATEMENT_BUDGETS = (50, 400)
 
-def build_examples(problems: list[Problem], seed: int, phrasings: bool = False) -> list[tuple[str, str]]:
+
+def build_examples(
+    problems: list[Problem], seed: int, phrasings: bool = False, budget_statements: float = 0.0
+) -> list[tuple[str, str]]:
     """(user message, assistant completion) pairs with one overthinking trace per problem
-    (``phrasings``: each line in a randomly drawn wording, :mod:`.phrasings`)."""
+    (``phrasings``: each line in a randomly drawn wording, :mod:`.phrasings`). A ``budget_statements``
+    share of the user turns end with L1's budget sentence (either wording, N drawn uniformly from
+    :data:`STATEMENT_BUDGETS`), unrelated to the trace, which is drawn exactly as without statements."""
     rng = random.Random(f"traces-{seed}")
+    statements = random.Random(f"budget-statements-{seed}")
     draw = varied_overthinking if phrasings else overthinking
-    return [(user_message(p), completion(p, draw(p, rng))) for p in problems]
+    examples = []
+    for p in problems:
+        user = user_message(p)
+        if budget_statements and statements.random() < budget_statements:
+            wording = L1_WORDINGS[statements.choice(sorted(L1_WORDINGS))]
+            user = f"{user} {budget_sentence(wording, statements.randint(*STATEMENT_BUDGETS))}"
+        examples.append((user, completion(p, draw(p, rng))))
+    return examples
 
 
 def tokenize(examples: list[tuple[str, str]], tokenizer) -> list[tuple[list[int], int]]:
@@ -118,6 +134,7 @@ def train(
     threads: int = 2,
     phrasings: bool = False,
     init_from: Path | None = None,
+    budget_statements: float = 0.0,
 ) -> dict:
     """Train and save the tiny reasoner; returns a summary (steps, loss, wall time).
 
@@ -128,7 +145,9 @@ def train(
     start = time.time()
     problems = generate("train", n_train, seed=seed)
     # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
-    epoch_examples = [build_examples(problems, seed * 1000 + e, phrasings) for e in range(epochs)]
+    epoch_examples = [
+        build_examples(problems, seed * 1000 + e, phrasings, budget_statements) for e in range(epochs)
+    ]
     corpus = [u + "\n" + a for u, a in epoch_examples[0][:4000]]
     output_dir.mkdir(parents=True, exist_ok=True)
     # tokenise with the tokenizer exactly as users will load it from the folder
@@ -163,6 +182,8 @@ def train(
     }
     if phrasings:
         summary["phrasings"] = True
+    if budget_statements:
+        summary["budget_statements"] = budget_statements
     if init_from is not None:
         summary["init_from"] = portable_path(init_from)
         summary["lr"] = lr
@@ -185,6 +206,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--phrasings", action="store_true", help="the variant whose traces vary in wording (phrasings.py)"
     )
+    parser.add_argument(
+        "--budget-statements",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="end this share of the prompts with L1's budget sentence, unrelated to the trace",
+    )
     args = parser.parse_args(argv)
     summary = train(
         args.output_dir,
@@ -196,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         threads=args.threads,
         phrasings=args.phrasings,
         init_from=args.init_from,
+        budget_statements=args.budget_statements,
     )
     print(json.dumps(summary, indent=2))
 
