@@ -26,31 +26,12 @@ import torch
 PARTS = ("result", "next_step", "stop", "other")
 
 
-def _minimal_trace(problem) -> str:
-    from elastic_bench.models.tiny_reasoner.phrasings import (
-        RESULT_LINES,
-        START_LINES,
-        STEP_CONNECTORS,
-        STEP_ENDINGS,
-        STEP_OPENERS,
-        equation,
-    )
-
-    values = problem.values()
-    lines = [START_LINES[0].format(v=problem.start)]
-    for i, op in enumerate(problem.operations):
-        opener = STEP_OPENERS[0].format(i=i + 1)
-        lines.append(f"{opener}{op.phrase()}{STEP_CONNECTORS[0]}{equation(values[i], op)}{STEP_ENDINGS[0]}")
-    lines.append(RESULT_LINES[0].format(a=problem.answer))
-    return "".join(lines)
-
-
 def part_logprobs(checkpoint: str, problems: list) -> dict[str, float]:
     """Mean log-probability of each part of the problems' minimal traces under ``checkpoint``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from elastic_bench.harness.protocol import THINK_END
-    from elastic_bench.models.tiny_reasoner.traces import user_message
+    from elastic_bench.models.tiny_reasoner.traces import minimal_thinking, user_message
 
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
@@ -60,7 +41,7 @@ def part_logprobs(checkpoint: str, problems: list) -> dict[str, float]:
         prompt = tokenizer.apply_chat_template(
             [{"role": "user", "content": user_message(problem)}], tokenize=False, add_generation_prompt=True
         )
-        trace = _minimal_trace(problem)
+        trace = minimal_thinking(problem)  # the variant's first wording of every line
         text = prompt + trace + THINK_END
         encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids = torch.tensor([encoded["input_ids"]])

@@ -141,7 +141,7 @@ def failure_kind(problem, completion: str) -> str:
         expected = problem.operations[i - 1]
         if a != values[i - 1] or op != expected.symbol or b != expected.operand:
             return "wrong_step"
-        if c != {"+": a + b, "-": a - b, "*": a * b}[op]:
+        if c != values[i]:  # the step's value and operation are right here, so values[i] is a op b
             return "wrong_arithmetic"
     return "first_pass_right"
 
