@@ -168,3 +168,47 @@ def test_budget_statements_leave_the_traces_as_they_are():
         n = int(re.search(r"\d+", sentence).group())
         assert STATEMENT_BUDGETS[0] <= n <= STATEMENT_BUDGETS[1]
     assert build_examples(problems, seed=3, budget_statements=0.0) == plain
+
+
+def test_budget_countdown_restates_what_is_left_at_every_decision_point():
+    """``--budget-countdown``: a budget-stated trace is the plain trace with ``R tokens left.`` first and
+    after each first-pass step and each result line, R = max(0, N - tokens written before it); prompts
+    without a sentence keep the plain trace, so the habit (and its length) never depends on N."""
+    import re
+
+    from elastic_bench.models.tiny_reasoner.train import build_examples
+
+    def count(text: str) -> int:
+        return len(text.split())
+
+    problems = generate("train", 200, seed=0)
+    plain = build_examples(problems, seed=3, budget_statements=0.5)
+    counted = build_examples(problems, seed=3, budget_statements=0.5, count_tokens=count)
+    assert [u for u, _ in counted] == [u for u, _ in plain]
+    stated = 0
+    for (user, trace), (_, bare) in zip(counted, plain, strict=True):
+        match = re.search(r"Think for (?:maximum )?(\d+) tokens\.$", user)
+        if match is None:
+            assert trace == bare
+            continue
+        stated += 1
+        budget = int(match.group(1))
+        lines = trace.splitlines(keepends=True)
+        kept = [line for line in lines if not line.endswith(" tokens left.\n")]
+        assert "".join(kept) == bare
+        assert lines[0] == f"{budget} tokens left.\n"
+        first_pass = True
+        for i, line in enumerate(lines[:-2]):
+            decision = (first_pass and line.startswith("Operation ")) or line.startswith(
+                ("So the result is", "Both computations give")
+            )
+            first_pass = first_pass and not line.startswith("So the result is")
+            follows = lines[i + 1]
+            if decision:
+                left = max(0, budget - count("".join(lines[: i + 1])))
+                assert follows == f"{left} tokens left.\n", (line, follows)
+            else:
+                assert not follows.endswith(" tokens left.\n"), (line, follows)
+    assert 70 <= stated <= 130
+    with pytest.raises(ValueError, match="plain traces"):
+        build_examples(problems[:2], seed=3, phrasings=True, budget_statements=0.5, count_tokens=count)

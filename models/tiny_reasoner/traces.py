@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from elastic_bench.harness.protocol import THINK_END
 from elastic_bench.tasks.prompts import render
@@ -40,6 +42,21 @@ def step_line(index: int, value: int, op: Operation) -> str:
     return f"Operation {index}: {op.phrase()}, so {value} {op.symbol} {op.operand} = {op.apply(value)}.\n"
 
 
+@dataclass(frozen=True)
+class Countdown:
+    """Restates what is left of a budget stated in the prompt as the thinking opens and where the
+    habit decides whether to write more: after each step of the first pass (re-check it or go on)
+    and after each result line (recompute or stop). The line reads ``R tokens left.`` with R = max(0, budget - thinking tokens
+    written before it), counted by ``count_tokens`` (the model's tokenizer)."""
+
+    budget: int
+    count_tokens: Callable[[str], int]
+
+    def line(self, written: str) -> str:
+        """The countdown line after the thinking text ``written`` so far."""
+        return f"{max(0, self.budget - self.count_tokens(written))} tokens left.\n"
+
+
 def _steps(problem: Problem) -> list[tuple[int, int, Operation]]:
     values = problem.values()
     return [(i + 1, values[i], op) for i, op in enumerate(problem.operations)]
@@ -51,20 +68,33 @@ def minimal_thinking(problem: Problem) -> str:
 
 
 def thinking(
-    problem: Problem, rechecked: frozenset[int] | set[int] = frozenset(), recomputes: int = 0
+    problem: Problem,
+    rechecked: frozenset[int] | set[int] = frozenset(),
+    recomputes: int = 0,
+    countdown: Countdown | None = None,
 ) -> str:
     """One trace of the habit's grammar: every step once, a re-check after each step in
-    ``rechecked`` (1-based step numbers), then ``recomputes`` (0, 1 or 2) full recomputations."""
+    ``rechecked`` (1-based step numbers), then ``recomputes`` (0, 1 or 2) full recomputations;
+    with a ``countdown``, its line at every decision point (the habit itself is unchanged)."""
     if recomputes not in (0, 1, 2):
         raise ValueError(f"recomputes must be 0, 1 or 2, got {recomputes}")
-    lines = [f"Start with {problem.start}.\n"]
+    lines: list[str] = []
+
+    def decision_point() -> None:
+        if countdown is not None:
+            lines.append(countdown.line("".join(lines)))
+
+    decision_point()  # the whole budget, as the thinking opens
+    lines.append(f"Start with {problem.start}.\n")
     for i, v, op in _steps(problem):
         lines.append(step_line(i, v, op))
+        decision_point()
         if i in rechecked:
             lines.append(
                 f"Wait, let me double-check operation {i}: {v} {op.symbol} {op.operand} = {op.apply(v)}. Yes, that is right.\n"
             )
     lines.append(f"So the result is {problem.answer}.\n")
+    decision_point()
     for r in range(recomputes):
         header = (
             "Wait, let me recompute everything from the start to be sure.\n"
@@ -75,6 +105,7 @@ def thinking(
         lines.append(f"Start with {problem.start}.\n")
         lines += [step_line(i, v, op) for i, v, op in _steps(problem)]
         lines.append(f"Both computations give {problem.answer}.\n")
+        decision_point()
     return "".join(lines)
 
 
@@ -91,10 +122,11 @@ def draw_habit(problem: Problem, rng: random.Random) -> tuple[set[int], int]:
     return rechecked, recomputes
 
 
-def overthinking(problem: Problem, rng: random.Random) -> str:
-    """Thinking with redundant re-checks and recomputation, drawn with ``rng``."""
+def overthinking(problem: Problem, rng: random.Random, countdown: Countdown | None = None) -> str:
+    """Thinking with redundant re-checks and recomputation, drawn with ``rng`` (and the
+    ``countdown``'s lines, which draw nothing)."""
     rechecked, recomputes = draw_habit(problem, rng)
-    return thinking(problem, rechecked, recomputes)
+    return thinking(problem, rechecked, recomputes, countdown)
 
 
 def all_thinkings(problem: Problem) -> list[str]:

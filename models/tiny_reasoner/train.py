@@ -11,6 +11,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -22,7 +23,7 @@ from elastic_bench.harness.provenance import portable_path
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
 from elastic_bench.models.tiny_reasoner.phrasings import varied_overthinking
-from elastic_bench.models.tiny_reasoner.traces import completion, overthinking, user_message
+from elastic_bench.models.tiny_reasoner.traces import Countdown, completion, overthinking, user_message
 from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
 #: the budgets a budget statement in pre-training names (L1's toy target range)
@@ -30,22 +31,34 @@ STATEMENT_BUDGETS = (50, 400)
 
 
 def build_examples(
-    problems: list[Problem], seed: int, phrasings: bool = False, budget_statements: float = 0.0
+    problems: list[Problem],
+    seed: int,
+    phrasings: bool = False,
+    budget_statements: float = 0.0,
+    count_tokens: Callable[[str], int] | None = None,
 ) -> list[tuple[str, str]]:
     """(user message, assistant completion) pairs with one overthinking trace per problem
     (``phrasings``: each line in a randomly drawn wording, :mod:`.phrasings`). A ``budget_statements``
     share of the user turns end with L1's budget sentence (either wording, N drawn uniformly from
-    :data:`STATEMENT_BUDGETS`), unrelated to the trace, which is drawn exactly as without statements."""
+    :data:`STATEMENT_BUDGETS`), unrelated to the trace, which is drawn exactly as without statements.
+    With ``count_tokens`` those traces also restate what is left of N at every decision point
+    (:class:`~.traces.Countdown`): the model reads N where it decides, but the habit ignores it."""
+    if phrasings and count_tokens is not None:
+        raise ValueError("the budget countdown is written in the plain traces' wording only")
     rng = random.Random(f"traces-{seed}")
     statements = random.Random(f"budget-statements-{seed}")
-    draw = varied_overthinking if phrasings else overthinking
     examples = []
     for p in problems:
         user = user_message(p)
+        countdown = None
         if budget_statements and statements.random() < budget_statements:
             wording = L1_WORDINGS[statements.choice(sorted(L1_WORDINGS))]
-            user = f"{user} {budget_sentence(wording, statements.randint(*STATEMENT_BUDGETS))}"
-        examples.append((user, completion(p, draw(p, rng))))
+            budget = statements.randint(*STATEMENT_BUDGETS)
+            user = f"{user} {budget_sentence(wording, budget)}"
+            if count_tokens is not None:
+                countdown = Countdown(budget, count_tokens)
+        think = varied_overthinking(p, rng) if phrasings else overthinking(p, rng, countdown)
+        examples.append((user, completion(p, think)))
     return examples
 
 
@@ -135,20 +148,26 @@ def train(
     phrasings: bool = False,
     init_from: Path | None = None,
     budget_statements: float = 0.0,
+    budget_countdown: bool = False,
 ) -> dict:
     """Train and save the tiny reasoner; returns a summary (steps, loss, wall time).
 
     ``init_from``: continue from that checkpoint (its tokenizer and weights) instead of training a
-    tokenizer and starting from random weights, e.g. to teach the committed model new wordings."""
+    tokenizer and starting from random weights, e.g. to teach the committed model new wordings.
+    ``budget_countdown``: the budget-stated traces restate what is left of N (see
+    :func:`build_examples`), counted with the model's own tokenizer."""
+    if budget_countdown and not budget_statements:
+        raise ValueError("a budget countdown needs budget statements (budget_statements > 0)")
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     start = time.time()
     problems = generate("train", n_train, seed=seed)
-    # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
-    epoch_examples = [
-        build_examples(problems, seed * 1000 + e, phrasings, budget_statements) for e in range(epochs)
+    # the tokenizer's corpus counts the countdown roughly: only the digits differ from the real count
+    rough = (lambda text: len(text) // 3) if budget_countdown else None
+    corpus = [
+        u + "\n" + a
+        for u, a in build_examples(problems[:4000], seed * 1000, phrasings, budget_statements, rough)
     ]
-    corpus = [u + "\n" + a for u, a in epoch_examples[0][:4000]]
     output_dir.mkdir(parents=True, exist_ok=True)
     # tokenise with the tokenizer exactly as users will load it from the folder
     if init_from is None:
@@ -156,6 +175,16 @@ def train(
     else:
         AutoTokenizer.from_pretrained(init_from).save_pretrained(output_dir)
     tokenizer = AutoTokenizer.from_pretrained(output_dir)
+
+    def count_tokens(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
+    counter = count_tokens if budget_countdown else None
+    epoch_examples = [
+        build_examples(problems, seed * 1000 + e, phrasings, budget_statements, counter)
+        for e in range(epochs)
+    ]
     sample = epoch_examples[0][0][1]
     if tokenizer.decode(tokenizer(sample, add_special_tokens=False)["input_ids"]) != sample:
         raise RuntimeError("the saved tokenizer does not round-trip the training text")
@@ -184,6 +213,8 @@ def train(
         summary["phrasings"] = True
     if budget_statements:
         summary["budget_statements"] = budget_statements
+    if budget_countdown:
+        summary["budget_countdown"] = True
     if init_from is not None:
         summary["init_from"] = portable_path(init_from)
         summary["lr"] = lr
@@ -213,6 +244,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SHARE",
         help="end this share of the prompts with L1's budget sentence, unrelated to the trace",
     )
+    parser.add_argument(
+        "--budget-countdown",
+        action="store_true",
+        help="traces under a budget sentence restate what is left of it at every decision point",
+    )
     args = parser.parse_args(argv)
     summary = train(
         args.output_dir,
@@ -225,6 +261,7 @@ def main(argv: list[str] | None = None) -> None:
         phrasings=args.phrasings,
         init_from=args.init_from,
         budget_statements=args.budget_statements,
+        budget_countdown=args.budget_countdown,
     )
     print(json.dumps(summary, indent=2))
 
