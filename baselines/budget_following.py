@@ -106,8 +106,26 @@ def budget_following(
         "task": f"elastic_toy {split} split n={n_problems} seed=0, prompt strategy, greedy, max_tokens={max_tokens}",
         "seconds": seconds,
         "rows": rows,
-        "attainable": attainable(tokenizer, problems, budgets, bench.think_end),
+        "attainable": attainable(
+            tokenizer, problems, budgets, bench.think_end, countdown=writes_countdown(checkpoint)
+        ),
     }
+
+
+def writes_countdown(checkpoint: str | Path) -> bool:
+    """Whether the checkpoint's tiny-reasoner lineage was trained to restate a stated budget
+    (``budget_countdown`` in the ``training_summary.json`` of the checkpoint or of the base its
+    ``training_record.json`` names)."""
+    folder = Path(checkpoint)
+    for _ in range(4):  # a method's checkpoint -> its base (-> that base's base)
+        summary = folder / "training_summary.json"
+        if summary.is_file():
+            return bool(json.loads(summary.read_text()).get("budget_countdown"))
+        record = folder / "training_record.json"
+        if not record.is_file():
+            return False
+        folder = Path(json.loads(record.read_text())["base_model"])
+    return False
 
 
 def _think_tokens_per_sample(samples_dir: Path) -> dict[str, list[float]]:
@@ -124,23 +142,31 @@ def _think_tokens_per_sample(samples_dir: Path) -> dict[str, list[float]]:
 
 
 def attainable(
-    tokenizer, problems, budgets: tuple[int, ...] = TOY_BUDGETS, marker: str = THINK_END
+    tokenizer,
+    problems,
+    budgets: tuple[int, ...] = TOY_BUDGETS,
+    marker: str = THINK_END,
+    countdown: bool = False,
 ) -> list[dict]:
     """What the tiny reasoner's habit allows at each N, from every correct trace it was trained to
-    write (:func:`~elastic_bench.models.tiny_reasoner.traces.all_thinkings`): the shortest and longest
-    possible mean thinking, the best possible ``|mean n - N| / N``, and the largest share of problems
-    that have a correct trace with n <= N (a model that stays correct cannot beat these)."""
-    from elastic_bench.models.tiny_reasoner.traces import all_thinkings
+    write (:func:`~elastic_bench.models.tiny_reasoner.traces.all_thinkings`, with the budget
+    countdown's lines when the model was trained to write them): the shortest and longest possible
+    mean thinking, the best possible ``|mean n - N| / N``, and the largest share of problems that
+    have a correct trace with n <= N (a model that stays correct cannot beat these)."""
+    from elastic_bench.models.tiny_reasoner.traces import Countdown, all_thinkings
 
-    spans = []
-    for p in problems:
-        texts = [t + marker for t in all_thinkings(p)]
-        lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-        spans.append((min(lengths), max(lengths)))
-    low = sum(a for a, _ in spans) / len(spans)
-    high = sum(b for _, b in spans) / len(spans)
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
     rows = []
     for n in budgets:
+        spans = []
+        for p in problems:
+            texts = [t + marker for t in all_thinkings(p, Countdown(n, count) if countdown else None)]
+            lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+            spans.append((min(lengths), max(lengths)))
+        low = sum(a for a, _ in spans) / len(spans)
+        high = sum(b for _, b in spans) / len(spans)
         gap = max(low - n, n - high, 0.0)
         rows.append(
             {

@@ -86,6 +86,42 @@ def test_attainable_bounds_by_hand():
     assert rows[0]["min_mean_think_tokens"] == low and rows[0]["max_mean_think_tokens"] == high
 
 
+def test_attainable_counts_the_countdown_lines_of_a_base_that_writes_them(tmp_path):
+    """A countdown base's shortest trace carries one ``R tokens left.`` line as the thinking opens,
+    one per step and one after the result, with R counted down from each N; whether a checkpoint
+    writes them is read from its lineage's training summary."""
+    import json
+
+    from elastic_bench.baselines.budget_following import attainable, writes_countdown
+
+    class Chars:
+        def __call__(self, texts, add_special_tokens=False):
+            return {"input_ids": [list(t) for t in texts] if isinstance(texts, list) else list(texts)}
+
+    problem = generate("test", 1, seed=0)[0]
+    plain = attainable(Chars(), [problem], (60, 400), marker="#")
+    counted = attainable(Chars(), [problem], (60, 400), marker="#", countdown=True)
+    minimal = all_thinkings(problem)[0]  # no re-check, no recomputation
+    steps = len(problem.operations)
+    for budget, bare, row in zip((60, 400), plain, counted, strict=True):
+        written = f"{budget} tokens left.\n"  # the opening line
+        extra = len(written)
+        for line in minimal.splitlines(keepends=True):
+            written += line
+            if line.startswith(("Operation ", "So the result")):
+                left = f"{max(0, budget - len(written))} tokens left.\n"
+                written, extra = written + left, extra + len(left)
+        assert written.count("tokens left") == steps + 2
+        assert row["min_mean_think_tokens"] == bare["min_mean_think_tokens"] + extra
+    base, method = tmp_path / "base", tmp_path / "l1"
+    base.mkdir(), method.mkdir()
+    (base / "training_summary.json").write_text(json.dumps({"budget_countdown": True}))
+    (method / "training_record.json").write_text(json.dumps({"base_model": str(base)}))
+    assert writes_countdown(method) and writes_countdown(base)
+    (base / "training_summary.json").write_text(json.dumps({"budget_statements": 0.5}))
+    assert not writes_countdown(method) and not writes_countdown(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def checkpoint():
     from transformers import AutoModelForCausalLM, AutoTokenizer

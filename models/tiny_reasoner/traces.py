@@ -129,12 +129,13 @@ def overthinking(problem: Problem, rng: random.Random, countdown: Countdown | No
     return thinking(problem, rechecked, recomputes, countdown)
 
 
-def all_thinkings(problem: Problem) -> list[str]:
+def all_thinkings(problem: Problem, countdown: Countdown | None = None) -> list[str]:
     """Every correct trace the habit can write for ``problem`` (each subset of re-checks x 0-2
-    recomputations): what the tiny reasoner can say without leaving what it was trained on."""
+    recomputations, with the ``countdown``'s lines if given): what the tiny reasoner can say without
+    leaving what it was trained on."""
     steps = range(1, len(problem.operations) + 1)
     subsets = itertools.chain.from_iterable(itertools.combinations(steps, k) for k in range(len(steps) + 1))
-    return [thinking(problem, set(sub), r) for sub in subsets for r in (0, 1, 2)]
+    return [thinking(problem, set(sub), r, countdown) for sub in subsets for r in (0, 1, 2)]
 
 
 def solution(problem: Problem) -> str:
