@@ -7,7 +7,8 @@ uniformly from [50, 400], it reads the hidden states of every layer at two place
 
 * ``prompt``: the last prompt token, where thinking starts;
 * ``stop``: the first place inside thinking where the model decides whether to stop, right after the
-  first pass's "So the result is X." line (it then writes ``</think>`` or recomputes).
+  first pass's "So the result is X." line (it then writes ``</think>`` or recomputes); for a base
+  trained with the budget countdown, after the true countdown lines, the last one right after it.
 
 At each place a ridge regression (closed form, 5-fold cross-validated, the best of a small grid of
 penalties) predicts N from the hidden state; R^2 near 1 means N is linearly decodable there, <= 0 means
@@ -56,15 +57,21 @@ def probe(checkpoint: str, n_prompts: int = 400, seed: int = 0) -> dict:
     """Per layer R^2 (and the shuffled control) at ``prompt`` and ``stop``, and P(stop) against N."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from elastic_bench.baselines.budget_following import writes_countdown
     from elastic_bench.baselines.grpo_common import budget_prompt
     from elastic_bench.harness.generation import L1_WORDINGS, budget_sentence
     from elastic_bench.harness.protocol import THINK_END
-    from elastic_bench.models.tiny_reasoner.traces import thinking
+    from elastic_bench.models.tiny_reasoner.traces import Countdown, thinking
     from elastic_bench.tasks.toy.arithmetic import generate
 
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
     stop_id = tokenizer.convert_tokens_to_ids(THINK_END)
+    countdown = writes_countdown(checkpoint)
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
     problems = generate("test", 200, seed=0)
     rng = random.Random(seed)
     budgets = [rng.randint(50, 400) for _ in range(n_prompts)]
@@ -75,7 +82,9 @@ def probe(checkpoint: str, n_prompts: int = 400, seed: int = 0) -> dict:
         prompt = budget_prompt(
             tokenizer, problem.problem, "e1", budget_sentence(L1_WORDINGS["exact"], budget)
         )
-        first_pass = thinking(problem)  # every step once, then "So the result is X."
+        # every step once, then "So the result is X." (and, for a base that counts a stated budget
+        # down, its lines, the last one "R tokens left." right before the decision)
+        first_pass = thinking(problem, countdown=Countdown(budget, count) if countdown else None)
         for place, text in (("prompt", prompt), ("stop", prompt + first_pass)):
             ids = tokenizer(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
             with torch.no_grad():
