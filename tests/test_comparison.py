@@ -105,13 +105,24 @@ def test_groups_pair_methods_with_the_base_they_were_trained_from(tmp_path: Path
     assert all(Path(g.base).name.count("___") == 0 for g in math_groups)
 
 
-def test_a_model_retrained_from_a_retrained_one_joins_the_first_base_and_says_so() -> None:
-    """L1-Max is trained on L1-Exact (its base hash is L1-Exact's weights): it belongs with the tiny
-    reasoner's baselines, not silently nowhere."""
-    from elastic_bench.leaderboard_app.data import load_leaderboard
-
-    data = load_leaderboard(Path(__file__).resolve().parents[1] / "results")
+def test_a_model_retrained_from_a_retrained_one_joins_the_first_base_and_says_so(tmp_path: Path) -> None:
+    """A method trained on another method's checkpoint (its base hash is that checkpoint's weights)
+    belongs with the first base's baselines, and the group's title names the chain, not silently
+    nowhere."""
+    results = tmp_path / "results"
+    exact_sha = "e" * 64
+    write_result(base_result(), results / "reproduced")
+    write_result(trained("base (SFT)", "sft", (0.2, 0.5, 0.9), (60, 200, 220)), results / "reproduced")
+    write_result(
+        trained("base (L1-Exact)", "l1_exact", (0.2, 0.5, 0.9), (60, 200, 220), sha=exact_sha),
+        results / "reproduced",
+    )
+    write_result(
+        trained("base (L1-Max)", "l1_max", (0.3, 0.5, 0.9), (50, 150, 160), base_sha=exact_sha, sha="f" * 64),
+        results / "reproduced",
+    )
+    data = load_leaderboard(results)
     [group] = [g for g in comparison_groups(data.entries) if g.kind == "reproduced"]
     names = set(data.entries.set_index("entry").loc[list(group.methods), "model_name"])
-    assert "tiny_reasoner (L1-Max)" in names and len(names) == 6
-    assert "tiny_reasoner (L1-Max) from tiny_reasoner (L1-Exact)" in group.title
+    assert names == {"base (SFT)", "base (L1-Exact)", "base (L1-Max)"}
+    assert "base (L1-Max) from base (L1-Exact)" in group.title
