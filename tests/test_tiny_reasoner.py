@@ -248,3 +248,39 @@ def test_budget_countdown_restates_what_is_left_at_every_decision_point():
     assert 70 <= stated <= 130
     with pytest.raises(ValueError, match="plain traces"):
         build_examples(problems[:2], seed=3, phrasings=True, budget_statements=0.5, count_tokens=count)
+
+
+def test_training_command_defaults_are_the_committed_checkpoints(monkeypatch, tmp_path):
+    """``python -m ...train`` with no options is the committed checkpoint's first stage (budget
+    statements with the countdown), and its second stage is the recorded command; ``--phrasings``
+    trains what the committed variant was trained with (no statements)."""
+    import json
+    import shlex
+
+    from elastic_bench.models.tiny_reasoner import train as module
+
+    calls = []
+    monkeypatch.setattr(module, "train", lambda output_dir, **kw: calls.append(kw) or {})
+    committed = json.loads((CHECKPOINT_DIR / "training_summary.json").read_text())
+    first, second = committed["stages"]
+    module.main(["--output-dir", str(tmp_path)])
+    module.main(shlex.split(second["command"])[3:])
+    module.main(["--output-dir", str(tmp_path), "--phrasings"])
+    module.main(["--output-dir", str(tmp_path), "--budget-statements", "0.2", "--no-budget-countdown"])
+    for call, stage in zip(calls[:2], (first, second), strict=True):
+        assert (call["budget_statements"], call["budget_countdown"]) == (
+            stage["budget_statements"],
+            stage["budget_countdown"],
+        )
+        assert (call["n_train"], call["epochs"], call["seed"]) == (
+            stage["n_train"],
+            stage["epochs"],
+            stage["seed"],
+        )
+    assert calls[1]["init_from"] is not None and calls[1]["lr"] == second["lr"]
+    variant = json.loads(
+        (CHECKPOINT_DIR.parent / "phrasings_checkpoint" / "training_summary.json").read_text()
+    )
+    assert (calls[2]["budget_statements"], calls[2]["budget_countdown"]) == (0.0, False)
+    assert "budget_statements" not in variant and calls[2]["phrasings"]
+    assert (calls[3]["budget_statements"], calls[3]["budget_countdown"]) == (0.2, False)

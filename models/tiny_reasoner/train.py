@@ -1,7 +1,9 @@
 """Train the tiny reasoner from scratch: ``python -m elastic_bench.models.tiny_reasoner.train``.
 
 Seeded end to end (problems, traces, tokenizer, initialisation, batch order), sized to finish in
-about 10-15 minutes on 2 CPU cores, and writes a transformers checkpoint folder.
+about 15-25 minutes on 2 CPU cores, and writes a transformers checkpoint folder. The defaults are the
+committed checkpoint's: half the prompts state a budget with L1's sentence, and those traces count it
+down (the habit itself ignores it), so L1 has a base that reads N where it decides to stop.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
 #: the budgets a budget statement in pre-training names (L1's toy target range)
 STATEMENT_BUDGETS = (50, 400)
+#: the share of prompts with a budget statement in the committed checkpoint's training
+COMMITTED_BUDGET_STATEMENTS = 0.5
 
 
 def build_examples(
@@ -240,16 +244,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--budget-statements",
         type=float,
-        default=0.0,
+        default=None,
         metavar="SHARE",
-        help="end this share of the prompts with L1's budget sentence, unrelated to the trace",
+        help="end this share of the prompts with L1's budget sentence, unrelated to the trace "
+        f"(default: {COMMITTED_BUDGET_STATEMENTS} as the committed checkpoint, 0 with --phrasings as the "
+        "committed variant)",
     )
     parser.add_argument(
         "--budget-countdown",
-        action="store_true",
-        help="traces under a budget sentence restate what is left of it at every decision point",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="traces under a budget sentence restate what is left of it at every decision point "
+        "(default: on whenever there are budget statements in the plain wording)",
     )
     args = parser.parse_args(argv)
+    if args.budget_statements is None:
+        args.budget_statements = 0.0 if args.phrasings else COMMITTED_BUDGET_STATEMENTS
+    if args.budget_countdown is None:
+        args.budget_countdown = bool(args.budget_statements) and not args.phrasings
     summary = train(
         args.output_dir,
         seed=args.seed,
