@@ -164,3 +164,16 @@ def write_samples(result: ResultFile, path: str | Path, n_docs: int = 3, marker:
         )
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     return path
+
+
+def committed_entry(reproduced_dir: str | Path, method_label: str) -> Path:
+    """The one committed result file of the tiny reasoner retrained with ``method_label`` (e.g.
+    ``Elastic``) in ``reproduced_dir``; its name ends in a hash of the training record."""
+    matches = sorted(
+        Path(reproduced_dir).glob(f"reproduced__tiny_reasoner__{method_label}___elastic_toy__*.json")
+    )
+    if len(matches) != 1:
+        raise FileNotFoundError(
+            f"expected one committed {method_label} entry in {reproduced_dir}, found {len(matches)}"
+        )
+    return matches[0]

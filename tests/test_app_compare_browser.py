@@ -16,6 +16,7 @@ import pytest
 from elastic_bench.harness.analysis import compare_entries
 from elastic_bench.harness.results import load_result
 from tests.browser import chromium_page, served_app
+from tests.factories import committed_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,7 +24,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 ROOT = Path(__file__).resolve().parents[1] / "results"
 BASE = "reproduced/reproduced__tiny_reasoner__elastic_toy.json"
-ELASTIC = "reproduced/reproduced__tiny_reasoner__Elastic___elastic_toy__1ce0147cb455.json"
+ELASTIC = "reproduced/" + committed_entry(ROOT / "reproduced", "Elastic").name
 
 
 @pytest.fixture(scope="module")

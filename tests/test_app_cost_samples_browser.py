@@ -27,6 +27,7 @@ from elastic_bench.leaderboard_app.samples import (
     right_by_problem,
 )
 from tests.browser import chromium_page, served_app
+from tests.factories import committed_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,7 +35,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 ROOT = Path(__file__).resolve().parents[1] / "results"
 BASE = "reproduced/reproduced__tiny_reasoner__elastic_toy.json"
-ELASTIC = "reproduced/reproduced__tiny_reasoner__Elastic___elastic_toy__1ce0147cb455.json"
+ELASTIC = "reproduced/" + committed_entry(ROOT / "reproduced", "Elastic").name
 OTHER_HW = "reproduced/tiny_reasoner_on_h100.json"
 H100 = "GPU: NVIDIA H100 80GB HBM3"
 PLOTS = "document.querySelectorAll('.js-plotly-plot')"

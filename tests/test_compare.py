@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from elastic_bench.harness.analysis import ComparisonError, compare_entries, mcnemar_exact
-from tests.factories import make_result
+from tests.factories import committed_entry, make_result
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "results/reproduced/reproduced__tiny_reasoner__elastic_toy.json"
-ELASTIC = ROOT / "results/reproduced/reproduced__tiny_reasoner__Elastic___elastic_toy__1ce0147cb455.json"
+ELASTIC = committed_entry(ROOT / "results/reproduced", "Elastic")
 
 
 def test_mcnemar_exact_is_the_two_sided_binomial_tail() -> None:

@@ -369,20 +369,34 @@ def test_charts_carry_a_title_and_keep_the_legend_off_the_plot(results_dir: Path
     assert frontier and all(t.line.color == FRONTIER_COLOR != "black" for t in frontier)
 
 
-def test_each_entry_is_scored_against_its_own_base_named_in_the_table() -> None:
-    """On elastic_toy the AES base of every retrained model is the tiny reasoner it was trained from
-    (L1-Max through L1-Exact), never the longest-thinking entry; a published row's is its table's."""
+def test_each_entry_is_scored_against_its_own_base_named_in_the_table(tmp_path: Path) -> None:
+    """The AES base of every retrained model is the model it was trained from, followed down a chain
+    (L1-Max trained on L1-Exact trained on the base), never the longest-thinking entry; on the
+    committed elastic_toy entries that is the tiny reasoner; a published row's is its table's."""
+    from tests.test_comparison import base_result, trained
+
+    results = tmp_path / "results" / "reproduced"
+    write_result(base_result(), results)
+    write_result(
+        trained("base (L1-Exact)", "l1_exact", (0.2, 0.5, 0.9), (60, 200, 220), sha="e" * 64), results
+    )
+    write_result(
+        trained("base (L1-Max)", "l1_max", (0.3, 0.5, 0.9), (50, 150, 160), base_sha="e" * 64, sha="f" * 64),
+        results,
+    )
+    chained = load_leaderboard(tmp_path / "results")
+    table = summary_table(chained.entries, chained.points, None).set_index("model")
+    assert table.loc["base (L1-Max) · elastic", "AES_base"] == (
+        "base (L1-Max) · elastic ← base (L1-Exact) · elastic ← base · elastic"
+    )
     data = load_leaderboard(Path(__file__).resolve().parents[1] / "results")
     toy = data.entries[data.entries["benchmark"] == "toy"]
     table = summary_table(toy, data.points, None).set_index("model")
-    chain = table.loc["tiny_reasoner (L1-Max) · elastic", "AES_base"]
-    assert (
-        chain
-        == "tiny_reasoner (L1-Max) · elastic ← tiny_reasoner (L1-Exact) · elastic ← tiny_reasoner · elastic"
-    )
     base = toy.loc[toy["model_name"] == "tiny_reasoner", "entry"].iloc[0]
     against_base = summary_table(toy, data.points, base).set_index("model")
-    for model in ("tiny_reasoner (Elastic) · elastic", "tiny_reasoner (L1-Max) · elastic"):
+    for method in ("SFT", "DPO", "O1-Pruner", "Elastic", "L1-Exact", "L1-Max"):
+        model = f"tiny_reasoner ({method}) · elastic"
+        assert table.loc[model, "AES_base"].endswith("← tiny_reasoner · elastic")
         assert table.loc[model, "AES_vs_base"] == pytest.approx(against_base.loc[model, "AES_vs_base"])
     assert pd.isna(table.loc["tiny_reasoner · elastic", "AES_vs_base"])  # the base has no base of its own
     assert "pick an AES base" in table.loc["tiny_reasoner · elastic", "AES_base"]
