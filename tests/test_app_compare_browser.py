@@ -53,7 +53,14 @@ def test_a_shared_link_opens_the_comparison_with_the_cli_numbers(app, page, tmp_
         path_a=results / BASE, path_b=results / ELASTIC,
     )  # fmt: skip
     expected = f"{100 * row.delta_accuracy:+.1f} [{100 * row.ci_low:+.1f}, {100 * row.ci_high:+.1f}]"
-    assert expected == "+77.0 [+71.0, +82.5]"
+    at_128 = [
+        next(p.accuracy for p in load_result(results / e).points if p.thinking_budget == 128)
+        for e in (BASE, ELASTIC)
+    ]
+    assert (
+        row.delta_accuracy == pytest.approx(at_128[1] - at_128[0])
+        and row.ci_low < row.delta_accuracy < row.ci_high
+    )
     page.goto(f"{url}/compare?benchmark=toy&a={quote(BASE)}&b={quote(ELASTIC)}&budget={quote('t=00128')}")
     page.get_by_text(expected).wait_for()
     table = page.locator('[data-testid="stTable"]').first.inner_text()

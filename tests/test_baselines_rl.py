@@ -103,7 +103,7 @@ def test_l1_reward_function_grades_with_the_project_grader(kind):
         "\\boxed{12} a b c</think>\nno answer here",  # right only in the thinking: the grader says no
     ]
     ids = [tok(t, add_special_tokens=False)["input_ids"] for t in texts]
-    ns = [think_tokens(i, [426], [0]) for i in ids]
+    ns = [think_tokens(i, [tok.convert_tokens_to_ids("</think>")], [tok.eos_token_id]) for i in ids]
     out = reward(completions=texts, completion_ids=ids, answer=["12"] * 3, target=[10, 10, 10])
     if kind == "exact":
         expected = [1 - 0.01 * abs(10 - ns[0]), -0.01 * abs(10 - ns[1]), -0.01 * abs(10 - ns[2])]
@@ -246,7 +246,7 @@ def test_elastic_kill_then_resume_gives_the_uninterrupted_weights(tmp_path):
     run resumed from checkpoint-2 repeats the uninterrupted run's steps 3-4 bit for bit."""
     # budgets at which the base is right about half the time, so GRPO groups have mixed rewards
     # and every step moves the weights (t* = 32 gives all-zero rewards: zero advantages, no update)
-    budgets = {"trainer.thinking_budget": "256", "trainer.solution_budget": "24"}
+    budgets = {"trainer.thinking_budget": "128", "trainer.solution_budget": "24"}
     # 8 problems = 4 steps of 2: the whole run stays inside one epoch of TRL's RepeatSampler
     overrides = {
         **SMOKE,
