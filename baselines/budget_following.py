@@ -153,20 +153,26 @@ def attainable(
     countdown's lines when the model was trained to write them): the shortest and longest possible
     mean thinking, the best possible ``|mean n - N| / N``, and the largest share of problems that
     have a correct trace with n <= N (a model that stays correct cannot beat these)."""
-    from elastic_bench.models.tiny_reasoner.traces import Countdown, all_thinkings
+    from elastic_bench.models.tiny_reasoner.traces import Countdown, all_thinkings, token_counter
 
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+    count = token_counter(tokenizer)
 
+    def spans(budget: int | None) -> list[tuple[int, int]]:
+        """(shortest, longest) trace per problem, with the countdown of ``budget`` if given."""
+        out = []
+        for p in problems:
+            counted = Countdown(budget, count) if budget is not None else None
+            texts = [t + marker for t in all_thinkings(p, counted)]
+            lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+            out.append((min(lengths), max(lengths)))
+        return out
+
+    plain = None if countdown else spans(None)  # without a countdown the traces do not depend on N
     rows = []
     for n in budgets:
-        spans = []
-        for p in problems:
-            texts = [t + marker for t in all_thinkings(p, Countdown(n, count) if countdown else None)]
-            lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-            spans.append((min(lengths), max(lengths)))
-        low = sum(a for a, _ in spans) / len(spans)
-        high = sum(b for _, b in spans) / len(spans)
+        spans_n = plain or spans(n)
+        low = sum(a for a, _ in spans_n) / len(spans_n)
+        high = sum(b for _, b in spans_n) / len(spans_n)
         gap = max(low - n, n - high, 0.0)
         rows.append(
             {
@@ -174,7 +180,7 @@ def attainable(
                 "min_mean_think_tokens": round(low, 1),
                 "max_mean_think_tokens": round(high, 1),
                 "best_rel_error": round(gap / n, 3),
-                "max_within_budget": round(sum(a <= n for a, _ in spans) / len(spans), 4),
+                "max_within_budget": round(sum(a <= n for a, _ in spans_n) / len(spans_n), 4),
             }
         )
     return rows

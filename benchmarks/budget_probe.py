@@ -61,17 +61,14 @@ def probe(checkpoint: str, n_prompts: int = 400, seed: int = 0) -> dict:
     from elastic_bench.baselines.grpo_common import budget_prompt
     from elastic_bench.harness.generation import L1_WORDINGS, budget_sentence
     from elastic_bench.harness.protocol import THINK_END
-    from elastic_bench.models.tiny_reasoner.traces import Countdown, thinking
+    from elastic_bench.models.tiny_reasoner.traces import Countdown, thinking, token_counter
     from elastic_bench.tasks.toy.arithmetic import generate
 
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
     stop_id = tokenizer.convert_tokens_to_ids(THINK_END)
     countdown = writes_countdown(checkpoint)
-
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-
+    count = token_counter(tokenizer)
     problems = generate("test", 200, seed=0)
     rng = random.Random(seed)
     budgets = [rng.randint(50, 400) for _ in range(n_prompts)]

@@ -25,8 +25,8 @@ LINE = re.compile(r"^(\d+) tokens left\.$")
 
 
 def places(thinking: str, count_tokens) -> list[tuple[str, int, int]]:
-    """(place, written R, true R) for each countdown line of ``thinking`` (true R needs the budget:
-    returned as the tokens written before the line; the caller subtracts)."""
+    """(place, written R, thinking tokens before the line) for each countdown line of ``thinking``;
+    the true R is the budget minus the last (at least 0)."""
     out = []
     written = ""
     previous = None
@@ -48,32 +48,20 @@ def measure(checkpoint: str, n_problems: int, budgets: list[int], batch: int = 4
     """Greedy samples of ``checkpoint`` on the first ``n_problems`` test problems at each budget."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from elastic_bench.baselines.grpo_common import budget_prompt
     from elastic_bench.harness.generation import L1_WORDINGS, budget_sentence
-    from elastic_bench.models.tiny_reasoner.traces import THINK_CLOSE, user_message
+    from elastic_bench.models.tiny_reasoner.traces import THINK_CLOSE, token_counter
     from elastic_bench.tasks.toy.arithmetic import generate
 
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
     problems = generate("test", n_problems, seed=0)
-
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+    count = token_counter(tokenizer)
 
     rows = []
     for budget in budgets:
-        prompts = [
-            tokenizer.apply_chat_template(
-                [
-                    {
-                        "role": "user",
-                        "content": f"{user_message(p)} {budget_sentence(L1_WORDINGS['exact'], budget)}",
-                    }
-                ],
-                add_generation_prompt=True,
-                tokenize=False,
-            )
-            for p in problems
-        ]
+        sentence = budget_sentence(L1_WORDINGS["exact"], budget)
+        prompts = [budget_prompt(tokenizer, p.problem, "e1", sentence) for p in problems]
         for start in range(0, len(prompts), batch):
             enc = tokenizer(
                 prompts[start : start + batch], return_tensors="pt", padding=True, add_special_tokens=False

@@ -57,6 +57,15 @@ class Countdown:
         return f"{max(0, self.budget - self.count_tokens(written))} tokens left.\n"
 
 
+def token_counter(tokenizer) -> Callable[[str], int]:
+    """``text -> number of tokens`` under ``tokenizer`` (no special tokens): a countdown's counter."""
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return count
+
+
 def _steps(problem: Problem) -> list[tuple[int, int, Operation]]:
     values = problem.values()
     return [(i + 1, values[i], op) for i, op in enumerate(problem.operations)]

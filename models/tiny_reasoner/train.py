@@ -25,7 +25,13 @@ from elastic_bench.harness.provenance import portable_path
 from elastic_bench.models.tiny_reasoner import CHECKPOINT_DIR
 from elastic_bench.models.tiny_reasoner.architecture import model_config, train_tokenizer
 from elastic_bench.models.tiny_reasoner.phrasings import varied_overthinking
-from elastic_bench.models.tiny_reasoner.traces import Countdown, completion, overthinking, user_message
+from elastic_bench.models.tiny_reasoner.traces import (
+    Countdown,
+    completion,
+    overthinking,
+    token_counter,
+    user_message,
+)
 from elastic_bench.tasks.toy.arithmetic import Problem, generate
 
 #: the budgets a budget statement in pre-training names (L1's toy target range)
@@ -179,12 +185,8 @@ def train(
     else:
         AutoTokenizer.from_pretrained(init_from).save_pretrained(output_dir)
     tokenizer = AutoTokenizer.from_pretrained(output_dir)
-
-    def count_tokens(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-
     # a fresh overthinking trace per epoch: the model sees the habit's variety, not one sample
-    counter = count_tokens if budget_countdown else None
+    counter = token_counter(tokenizer) if budget_countdown else None
     epoch_examples = [
         build_examples(problems, seed * 1000 + e, phrasings, budget_statements, counter)
         for e in range(epochs)
